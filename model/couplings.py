@@ -1,0 +1,100 @@
+"""Coupled stakeholder routes: how one organisation's place in the propeller changes another's.
+
+* Co-makers: a woningcorporatie does not get through Uitproberen without co-maker companies
+  partnered with it [003 L7886-7892, L9036-9044] (the ``requires=comaker`` rows of the table).
+* Procurement pull: a client (gemeente, woningcorporatie) in Adopteren raises the rates of the
+  companies it contracts [003 L14028-14034, L7303-7322, L7869-7873].
+* Students: schools send students with new skills to companies (internships, first jobs)
+  [003 L5437-5441, L7019-7021].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.constants import COMPANY_TYPES, FIRST_ADOPTEREN, ROUTES, STEP_INDEX
+from model.ecosystem import CLIENT, INTERNSHIP
+
+WOCO, GEMEENTE, SCHOOL = ROUTES.index("woco"), ROUTES.index("gemeente"), ROUTES.index("school")
+
+
+class Couplings:
+    def __init__(self, m):
+        p = m.p
+        self.min_step = STEP_INDEX[p["coupling.comaker_min_step"]]
+        self.min_w = p["coupling.comaker_min_intensity"]
+        self.boost = p["coupling.procurement_boost"]
+        self.is_company = np.isin(m.pop.otype, COMPANY_TYPES)
+        self.is_client = np.isin(m.pop.route, (WOCO, GEMEENTE))
+        self.is_woco = m.pop.route == WOCO
+        eco = m.eco
+        self.internships: dict[int, np.ndarray] = {}
+        sel = eco.kind == INTERNSHIP
+        for a, b in zip(eco.u[sel], eco.v[sel]):
+            school, comp = (a, b) if m.pop.route[a] == SCHOOL else (b, a)
+            self.internships.setdefault(int(school), []).append(int(comp))
+        self.internships = {k: np.array(v) for k, v in self.internships.items()}
+        self.region_companies = [np.flatnonzero(self.is_company & (m.pop.home == h)) for h in range(len(m.hub_names))]
+
+    def _client_edges(self, eco, min_w: float = 0.0):
+        sel = (eco.kind == CLIENT) & (eco.w >= min_w)
+        return eco.u[sel], eco.v[sel]
+
+    def comaker_present(self, m) -> np.ndarray:
+        """N x K: a woningcorporatie has a partnered co-maker company on the theme."""
+        u, v = self._client_edges(m.eco, self.min_w)
+        ok = np.zeros(m.stage.shape, dtype=bool)
+        if len(u) == 0:
+            return ok
+        ready = (m.stage >= self.min_step) & self.is_company[:, None]
+        for k in range(m.stage.shape[1]):
+            cnt = np.bincount(u, ready[v, k], m.pop.n) + np.bincount(v, ready[u, k], m.pop.n)
+            ok[:, k] = cnt > 0
+        return ok
+
+    def procurement_multiplier(self, m) -> np.ndarray:
+        """N x K forward multiplier for companies contracted by an adopting client."""
+        mult = np.ones(m.stage.shape)
+        u, v = self._client_edges(m.eco)
+        if len(u) == 0 or self.boost == 0:
+            return mult
+        adopting = (m.stage >= FIRST_ADOPTEREN) & self.is_client[:, None]
+        for k in range(m.stage.shape[1]):
+            pulled = (np.bincount(u, adopting[v, k], m.pop.n) + np.bincount(v, adopting[u, k], m.pop.n)) > 0
+            mult[pulled & self.is_company, k] += self.boost
+        return mult
+
+    def place_students(self, m, schools: np.ndarray, theme: int, students: np.ndarray) -> None:
+        """Students of renewed education reach companies; those companies learn and speed up."""
+        p = m.p
+        for school, n in zip(schools.tolist(), students.tolist()):
+            reach = int(m.rng.binomial(n, p["coupling.students_to_companies"]))
+            if reach == 0:
+                continue
+            pool = self.internships.get(school)
+            if pool is None or len(pool) == 0:
+                pool = self.region_companies[m.pop.home[school]]
+                if len(pool) == 0:
+                    continue
+            comp = m.rng.choice(pool, size=reach)
+            np.add.at(m.persons["students_received"], comp, 1)
+            uniq = np.unique(comp)
+            m.student_until[uniq, theme] = m.t + int(p["coupling.student_boost_months"])
+            fresh = uniq[m.stage[uniq, theme] == 0]
+            m.stage[fresh, theme] = m.entry_step_on_spill
+
+    def school_intake(self, m) -> None:
+        """Each intake month, schools in Adopteren teach a cohort in renewed education."""
+        schools = np.flatnonzero(m.pop.route == SCHOOL)
+        share = m.p["coupling.curriculum_share"]
+        for k in range(m.stage.shape[1]):
+            adopted = schools[m.stage[schools, k] >= FIRST_ADOPTEREN]
+            if len(adopted) == 0:
+                continue
+            students = np.round(m.pop.size[adopted] * share).astype(int)
+            m.persons["students_skilled"][adopted] += students
+            m.persons["students_reached"][adopted] += students
+            total = int(students.sum())
+            m.participants["education_students"][1] += total
+            m.kpi5 += total
+            self.place_students(m, adopted, k, students)

@@ -1,0 +1,182 @@
+"""The ecosystem graph: relations between organisations, and between organisations and hubs.
+
+Two kinds of relation, both with an intensity in [0, 1]:
+
+* organisation-hub: the spider-diagram rings of Figure 3.1 [003 L2780-2795] as thresholds on
+  ``rel[i, h]``; rings 1-3 are partners, ring 4 the pool of potential partners [003 L2796-2803];
+* organisation-organisation: chain ties among companies, client ties (co-makers, contractors),
+  constituency ties of network organisations, internship ties of schools, and collaboration ties
+  made in joint activities.
+
+The graph is built with networkx (seeded from the model's generator) and then held as edge arrays
+so that the monthly rules run vectorised; :meth:`Ecosystem.to_networkx` rebuilds a networkx graph
+with the current intensities (organisation and hub nodes) for inspection and visualisation.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
+
+CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
+EDGE_KINDS = ("chain", "client", "member", "internship", "collab")
+
+
+def _nx_seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**31 - 1))
+
+
+class Ecosystem:
+    """Edge arrays plus the organisation-hub relation matrix."""
+
+    def __init__(self, pop, rel: np.ndarray, p, rng: np.random.Generator):
+        self.p = p
+        self.rel = rel  # N x H
+        self.n = pop.n
+        thr = p["ecosystem.ring_thresholds"]
+        self.ring_thr = np.array(thr, dtype=float)
+        self.partner_thr = float(thr[2])
+        self.potential = float(p["ecosystem.potential_intensity"])
+        u, v, kind = self._build(pop, p, rng) if p["network.enabled"] else (np.empty(0, int),) * 3
+        self.u = u.astype(np.int64)
+        self.v = v.astype(np.int64)
+        self.kind = kind.astype(np.int8)
+        base = float(p["network.initial_intensity"])
+        self.base = np.where(self.kind == COLLAB, 0.0, base)
+        self.w = self.base.copy()
+        self._keys = set((self.u * self.n + self.v).tolist())
+
+    # ------------------------------------------------------------------ construction
+    def _build(self, pop, p, rng):
+        edges: list[np.ndarray] = []
+        kinds: list[np.ndarray] = []
+        company = np.isin(pop.otype, COMPANY_TYPES)
+        builders = pop.otype == TYPES.index("mkb_builders")
+        all_companies = np.flatnonzero(company)
+        for h in range(len(HUBS)):
+            region = pop.home == h
+            comp = rng.permutation(np.flatnonzero(region & company))
+            m = int(p["network.chain_m"])
+            if len(comp) > m + 1:
+                g = nx.powerlaw_cluster_graph(len(comp), m, p["network.chain_triangle_p"], seed=_nx_seed(rng))
+                e = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
+                e = comp[e]
+                cross = rng.random(len(e)) < p["network.cross_region_share"]
+                if cross.any():
+                    e[cross, 1] = rng.choice(all_companies, size=int(cross.sum()))
+                edges.append(e)
+                kinds.append(np.full(len(e), CHAIN))
+            if len(comp) == 0:
+                continue
+            comp_w = np.where(builders[comp], 3.0, 1.0)  # clients contract builders first (assumption)
+            comp_w = comp_w / comp_w.sum()
+            for kind, members, mean in (
+                (CLIENT, np.flatnonzero(region & np.isin(pop.otype, (TYPES.index("clients"), TYPES.index("government")))),
+                 p["network.client_ties_mean"]),
+                (MEMBER, np.flatnonzero(region & (pop.otype == TYPES.index("branch_ngo"))), p["network.member_ties_mean"]),
+                (INTERNSHIP, np.flatnonzero(region & (pop.route == ROUTES.index("school"))), p["network.internship_ties_mean"]),
+            ):
+                if len(members) == 0:
+                    continue
+                k = np.minimum(np.maximum(rng.poisson(mean, size=len(members)), 1), len(comp))
+                src = np.repeat(members, k)
+                dst = np.concatenate([rng.choice(comp, size=kk, replace=False, p=comp_w) for kk in k])
+                edges.append(np.column_stack([src, dst]))
+                kinds.append(np.full(len(src), kind))
+        if not edges:
+            return np.empty(0, int), np.empty(0, int), np.empty(0, int)
+        e = np.vstack(edges)
+        kd = np.concatenate(kinds)
+        e.sort(axis=1)
+        keep = e[:, 0] != e[:, 1]
+        e, kd = e[keep], kd[keep]
+        _, first = np.unique(e[:, 0] * self.n + e[:, 1], return_index=True)
+        first.sort()
+        return e[first, 0], e[first, 1], kd[first]
+
+    # ------------------------------------------------------------------ queries
+    def partners(self) -> np.ndarray:
+        """Boolean N x H: partner (rings 1-3) of each hub."""
+        return self.rel >= self.partner_thr
+
+    def rings(self) -> np.ndarray:
+        """Ring per organisation and hub: 1..3 partners, 4 potential, 0 unknown (int8 N x H)."""
+        r = np.zeros(self.rel.shape, dtype=np.int8)
+        r[self.rel > 0] = 4
+        for ring, t in zip((3, 2, 1), self.ring_thr[::-1]):
+            r[self.rel >= t] = ring
+        return r
+
+    def exposure(self, adopted: np.ndarray) -> np.ndarray:
+        """Intensity-weighted share of each organisation's contacts in Adopteren (N x K)."""
+        n, k = adopted.shape
+        out = np.zeros((n, k))
+        if len(self.u) == 0:
+            return out
+        w = self.w
+        den = np.bincount(self.u, w, n) + np.bincount(self.v, w, n)
+        a = adopted.astype(float)
+        for j in range(k):
+            out[:, j] = np.bincount(self.u, w * a[self.v, j], n) + np.bincount(self.v, w * a[self.u, j], n)
+        np.divide(out, den[:, None], out=out, where=den[:, None] > 0)
+        return out
+
+    def neighbour_sum(self, values: np.ndarray, kinds: tuple[int, ...] | None = None) -> np.ndarray:
+        """Sum over each organisation's contacts of ``values`` (length N) times tie intensity."""
+        sel = slice(None) if kinds is None else np.isin(self.kind, kinds)
+        u, v, w = self.u[sel], self.v[sel], self.w[sel]
+        return np.bincount(u, w * values[v], self.n) + np.bincount(v, w * values[u], self.n)
+
+    # ------------------------------------------------------------------ dynamics
+    def add_ties(self, a: np.ndarray, b: np.ndarray, intensity: float) -> int:
+        """Add collaboration ties between pairs (a[i], b[i]) that are not yet linked."""
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keys = lo * self.n + hi
+        new = [(k, x, y) for k, x, y in zip(keys.tolist(), lo.tolist(), hi.tolist()) if x != y and k not in self._keys]
+        if not new:
+            return 0
+        for k, _, _ in new:
+            self._keys.add(k)
+        _, x, y = zip(*new)
+        self.u = np.concatenate([self.u, np.array(x, dtype=np.int64)])
+        self.v = np.concatenate([self.v, np.array(y, dtype=np.int64)])
+        self.kind = np.concatenate([self.kind, np.full(len(x), COLLAB, dtype=np.int8)])
+        self.base = np.concatenate([self.base, np.zeros(len(x))])
+        self.w = np.concatenate([self.w, np.full(len(x), intensity)])
+        return len(x)
+
+    def update_ties(self, activity: np.ndarray, intensify: float, decay: float) -> None:
+        """Joint participation (same activity id) intensifies a tie; otherwise it decays to its base."""
+        if len(self.u) == 0:
+            return
+        au, av = activity[self.u], activity[self.v]
+        joint = (au >= 0) & (au == av)
+        self.w = np.where(joint, self.w + intensify * (1.0 - self.w), self.w - decay * (self.w - self.base))
+
+    def decay_relations(self, hub_decay: np.ndarray) -> np.ndarray:
+        """Relations to hubs decay without activity; lapsed partners stay in ring 4. Returns leavers (N x H)."""
+        was = self.partners()
+        known = self.rel > 0
+        self.rel = np.where(known, np.maximum(self.rel * (1.0 - hub_decay[None, :]), self.potential), 0.0)
+        return was & ~self.partners()
+
+    # ------------------------------------------------------------------ export
+    def to_networkx(self, pop=None) -> nx.Graph:
+        """Current graph: organisation nodes 0..N-1, hub nodes 'hub:<name>'; edge attrs kind, intensity, ring."""
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n), node_type="organisation")
+        if pop is not None:
+            for i in range(self.n):
+                g.nodes[i].update(partner_type=TYPES[pop.otype[i]], route=ROUTES[pop.route[i]], home=HUBS[pop.home[i]])
+        g.add_edges_from(
+            (int(a), int(b), {"kind": EDGE_KINDS[k], "intensity": float(w)})
+            for a, b, k, w in zip(self.u, self.v, self.kind, self.w)
+        )
+        rings = self.rings()
+        for h, hub in enumerate(HUBS):
+            g.add_node(f"hub:{hub}", node_type="hub")
+            for i in np.flatnonzero(rings[:, h]):
+                g.add_edge(int(i), f"hub:{hub}", kind="hub", intensity=float(self.rel[i, h]), ring=int(rings[i, h]))
+        return g

@@ -1,0 +1,30 @@
+"""Coaching and the MKB scaling toolkit: the adopteren instrument [003 L14113-14143, L8084-8088].
+
+1-on-1 support for partners that validate, secure or scale an innovation. The hubs have few
+instruments for borgen and opschalen [003 L2560-2630], so its default rates are low; "more support
+for borgen/opschalen" is a scenario lever [003 L4635-4850]. Not a Table 3.2 category.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.instruments.base import Instrument, hazard
+
+
+class Coaching(Instrument):
+    name = "coaching"
+    category = None
+    ELIGIBILITY = {"validate": 1.0, "secure": 1.0, "scale": 0.8}
+    PARAMS = Instrument.PARAMS + ("duration_months", "enrolled_boost", "p_advance")
+
+    def __init__(self, p):
+        super().__init__(p)
+        self.duration = int(self.cfg["duration_months"])
+        self.h_month = hazard(self.cfg["p_advance"]) / max(self.duration, 1)
+
+    def effect(self, m, h, theme, sel):
+        persons = self.persons(m, sel)
+        np.add.at(m.persons["professionals_reached"], sel, persons)
+        m.coached_until[sel, theme] = np.maximum(m.coached_until[sel, theme], m.t + self.duration)
+        m.coached_hazard[sel, theme] = self.h_month

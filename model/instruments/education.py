@@ -1,0 +1,45 @@
+"""Education renewal for mbo/hbo/wo students: modules, challenge-based learning, hybrid learning
+environments run with schools in the hub [003 L4072-4078, L5521-5603, L9984-10024].
+
+A run works with one school that is renewing its education on the run's theme (partnering to
+Adopteren on the school route): students take the renewed module (Table 3.2 row 3: 1,061 students,
+38 teachers, 3 professionals [003 L2859-2927]), the school moves on its renewal route, and part of
+the students carry the knowledge into companies (internships, first jobs [003 L5437-5441]).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.constants import PERSON_CATEGORIES, ROUTES
+from model.instruments.base import Instrument, hazard
+
+
+class Education(Instrument):
+    name = "education"
+    category = "education_students"
+    routes = (ROUTES.index("school"),)
+    ELIGIBILITY = {"vision": 0.3, "partnering": 1.0, "design": 1.0, "test": 1.0, "validate": 1.0,
+                   "secure": 0.6, "scale": 0.4, "develop": 0.3}
+    PARAMS = ("students_per_run", "teacher_share", "p_advance", "intensity_gain", "cost", "staff_days")
+
+    def __init__(self, p):
+        super().__init__(p)
+        self.h_advance = hazard(self.cfg["p_advance"])
+
+    def group_size(self, rng):
+        return 1
+
+    def effect(self, m, h, theme, sel):
+        students = int(m.rng.poisson(self.cfg["students_per_run"]))
+        teachers = int(m.rng.binomial(students, self.cfg["teacher_share"]))
+        school = sel[0]
+        m.persons["students_reached"][school] += students
+        m.persons["students_skilled"][school] += students
+        m.persons["teachers_reached"][school] += teachers
+        cat = m.participants["education_students"]
+        cat[PERSON_CATEGORIES.index("students")] += students
+        cat[PERSON_CATEGORIES.index("teachers")] += teachers
+        m.kpi5 += students
+        m.extra_fwd[school, theme] += self.h_advance
+        m.place_students(np.array([school]), theme, np.array([students]))

@@ -1,0 +1,305 @@
+"""The Propeller model: one month reads top to bottom in :meth:`PropellerModel.step`.
+
+hubs plan and run their instruments -> ties among co-participants intensify or decay ->
+organisations move through the propeller (transition table, couplings) -> schools send a cohort
+(intake month) -> relations to hubs decay and organisations join (organically, recruited, via
+network organisations) -> outcomes are recorded.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from mesa import Model
+
+from model import calendar
+from model.agents import Hub, Organisation
+from model.constants import (
+    ACTIVITY_CATEGORIES, FIRST_ADOPTEREN, HUBS, PARTNERING, PERSON_CATEGORIES, STEP_INDEX, STEP_PHASE, THEMES, TYPES,
+)
+from model.couplings import Couplings
+from model.ecosystem import MEMBER, Ecosystem
+from model.instruments import INSTRUMENTS
+from model.outcomes import Recorder
+from model.population import build_population
+from model.propeller import PropellerTable
+
+_PHASE = np.array(STEP_PHASE)
+PERSON_COUNTERS = ("professionals_reached", "professionals_skilled", "students_reached", "students_skilled",
+                   "teachers_reached", "students_received")
+
+
+class PropellerModel(Model):
+    """Organisations moving through the Innovatie Adoptie Propeller on a hub ecosystem graph.
+
+    ``scenario``: a validated :class:`scenarios.loader.Scenario` (default: the baseline).
+    ``with_agents``: create Mesa agents for the organisations (inspection, visualisation). The
+    dynamics run on arrays either way and use the same random draws, so outcomes are identical.
+    """
+
+    def __init__(self, scenario=None, rng=None, *, with_agents: bool = True):
+        super().__init__(rng=rng)
+        if scenario is None:
+            from scenarios.loader import load
+
+            scenario = load()
+        self.scenario = scenario
+        p = self.p = scenario.params
+        self.hub_names = HUBS
+        self.start = p["simulation.start"]
+        self.n_months = calendar.offset(self.start, p["simulation.until"])
+        self.t = 0
+
+        pop, stage, rel = build_population(p, self.rng)
+        self.pop, self.stage = pop, stage
+        self.eco = Ecosystem(pop, rel, p, self.rng)
+        self.table = PropellerTable(scenario.transitions, p)
+        self.instruments = [cls(p) for cls in INSTRUMENTS] if p["hubs.enabled"] else []
+        self._init_hubs(p)
+        self.couplings = Couplings(self)
+
+        n, k = stage.shape
+        self.extra_fwd = np.zeros((n, k))
+        self.extra_entry = np.zeros((n, k))
+        self.enrolled_until = np.full((n, k), -1, dtype=np.int32)
+        self.enrolled_hazard = np.zeros((n, k))
+        self.coached_until = np.full((n, k), -1, dtype=np.int32)
+        self.coached_hazard = np.zeros((n, k))
+        self.student_until = np.full((n, k), -1, dtype=np.int32)
+        self.activity = np.full(n, -1, dtype=np.int64)
+        self.persons = {c: np.zeros(n, dtype=np.int64) for c in PERSON_COUNTERS}
+        self.participants = {c: np.zeros(len(PERSON_CATEGORIES), dtype=np.int64) for c in ACTIVITY_CATEGORIES}
+        self.runs = {cls.name: 0 for cls in INSTRUMENTS}
+        self.adoptions = np.zeros(k, dtype=np.int64)
+        self.kpi5 = 0
+        self._run_id = 0
+        heter = p["population.heterogeneity"]
+        mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
+        self.class_mult = mult[pop.cls][:, None]
+        self.class_weight = np.array(p["ecosystem.class_weight"]) if heter else np.ones(4)
+        self.is_small = pop.size < p["ecosystem.small_org_employees"]
+        self.small_factor = np.ones(n)
+        self.entry_step_on_spill = STEP_INDEX["awareness"]
+        self.traj_boost = p["instruments.trajectories.enrolled_boost"]
+        self.traj_back = p["instruments.trajectories.enrolled_back_factor"]
+        self.coach_boost = p["instruments.coaching.enrolled_boost"]
+
+        self.hub_agents = Hub.create_agents(self, len(HUBS), list(range(len(HUBS))))
+        if with_agents:
+            Organisation.create_agents(self, n, list(range(n)))
+        self.space = None
+        self.recorder = Recorder(self, self.n_months)
+        self.recorder.record(0)
+
+    # ------------------------------------------------------------------ set-up
+    def _init_hubs(self, p) -> None:
+        H = len(HUBS)
+        self.hub_focus = np.array([p[f"hubs.{h}.focus"] for h in HUBS])
+        self.rates = np.array([[p.get(f"hubs.{h}.instruments.{i.name}", 0.0) for i in self.instruments] for h in HUBS])
+        cost = np.array([i.cost for i in self.instruments])
+        days = np.array([i.staff_days for i in self.instruments])
+        self.planned_cost = self.rates @ cost if self.instruments else np.zeros(H)
+        self.planned_days = self.rates @ days if self.instruments else np.zeros(H)
+        self.budget = np.array([p[f"hubs.{h}.budget"] for h in HUBS])
+        self.capacity = np.array([p[f"hubs.{h}.capacity"] for h in HUBS])
+        self.recruitment = np.array([p[f"hubs.{h}.recruitment"] for h in HUBS])
+        self.discovery = np.array([p[f"hubs.{h}.discovery"] for h in HUBS])
+        self.connector = np.array([p[f"hubs.{h}.connector_strength"] for h in HUBS])
+        self.activity_level = np.zeros(H)
+        self.spent = np.zeros(H)
+        self.active = np.zeros(H, dtype=bool)
+        self._pending: dict[int, np.ndarray] = {}
+        self._callbacks: list = []
+        for h, hub in enumerate(HUBS):
+            start = calendar.offset(self.start, p[f"hubs.{hub}.start"])
+            if start <= 0:
+                self.active[h] = p["hubs.enabled"]
+            else:  # the hub and its first partners appear at its start month (Midden, 2024)
+                self._pending[h] = self.eco.rel[:, h].copy()
+                self.eco.rel[:, h] = 0.0
+                if p["hubs.enabled"]:
+                    self._schedule(partial(self._open_hub, h), start)
+            leaves = p[f"hubs.{hub}.connector_leaves"]
+            if leaves:
+                at = calendar.offset(self.start, leaves)
+                after = p[f"hubs.{hub}.connector_after"]
+                if at <= 0:
+                    self.connector[h] = after
+                else:
+                    self._schedule(partial(self._set_connector, h, after), at)
+        if not p["hubs.enabled"]:
+            self.eco.rel[:] = 0.0
+
+    def _schedule(self, fn, month: int) -> None:
+        """Run ``fn`` just before month ``month`` (Mesa holds callbacks weakly: keep them alive)."""
+        self._callbacks.append(fn)
+        self.schedule_event(fn, at=month - 0.5)
+
+    def _open_hub(self, h: int) -> None:
+        self.active[h] = True
+        self.eco.rel[:, h] = np.maximum(self.eco.rel[:, h], self._pending.pop(h))
+
+    def _set_connector(self, h: int, value: float) -> None:
+        self.connector[h] = value
+
+    def next_run_id(self) -> int:
+        self._run_id += 1
+        return self._run_id
+
+    def funding(self, t: int) -> float:
+        """Budget multiplier in month t: the scenario's funding lever, then the programme's end."""
+        p = self.p
+        date = calendar.fmt(calendar.parse(self.start) + t)
+        f = p["funding.multiplier"] if date >= p["funding.change_date"] else 1.0
+        if date > p["funding.end_date"]:
+            f *= p["funding.post_multiplier"]
+        return f
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        self.t = t = int(round(self.time))
+        month = (calendar.parse(self.start) + t) % 12 + 1
+        self.extra_fwd[:] = 0.0
+        self.extra_entry[:] = 0.0
+        self.activity[:] = -1
+        self.run_hubs(t)
+        self.eco.update_ties(self.activity, self.p["network.intensify"], self.p["network.decay"])
+        self.move_propeller(month)
+        if month == self.p["coupling.intake_month"]:
+            self.couplings.school_intake(self)
+        self.grow_ecosystem()
+        self.recorder.record(t)
+
+    def run_hubs(self, t: int) -> None:
+        """Each active hub runs its instruments within budget and capacity (connector-limited)."""
+        f = self.funding(t)
+        self.small_factor = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_budget = np.where(self.planned_cost > 0, self.budget * f / self.planned_cost, 1.0)
+            by_staff = np.where(self.planned_days > 0, self.capacity * self.connector / self.planned_days, 1.0)
+        self.activity_level = np.where(self.active, np.clip(np.minimum(by_budget, by_staff), 0.0, 1.0), 0.0)
+        for h in np.flatnonzero(self.active):
+            runs = self.rng.poisson(self.rates[h] * self.activity_level[h])
+            for inst, n_runs in zip(self.instruments, runs):
+                if n_runs:
+                    inst.run(self, int(h), int(n_runs))
+            self.recruit(int(h))
+
+    def recruit(self, h: int) -> None:
+        """Targeted recruitment: the hub brings ring-4 organisations into ring 3, and finds new ones
+        (communication, social media [003 L11547-11559]) for ring 4."""
+        rel = self.eco.rel[:, h]
+        level = self.activity_level[h]
+        w_cls = self.class_weight[self.pop.cls]
+        for rate, lo, hi, new in (
+            (self.recruitment[h], 0.0 + 1e-12, self.eco.partner_thr, self.p["ecosystem.recruit_intensity"]),
+            (self.discovery[h], -1.0, 1e-12, self.eco.potential),
+        ):
+            n = self.rng.poisson(rate * level)
+            if n == 0:
+                continue
+            cand = np.flatnonzero((rel > lo) & (rel < hi) & (self.pop.home == h))
+            if len(cand) == 0:
+                continue
+            w = w_cls[cand] * self.small_factor[cand]
+            pick = self.rng.choice(cand, size=min(n, len(cand)), replace=False, p=w / w.sum())
+            rel[pick] = new
+
+    def move_propeller(self, month: int) -> None:
+        p = self.p
+        t = self.t
+        enrolled = self.enrolled_until > t
+        coached = self.coached_until > t
+        sub = int(p["simulation.substeps"])
+        for _ in range(sub):
+            s = self.stage
+            fwd = self.class_mult * self.couplings.procurement_multiplier(self)
+            fwd = fwd * np.where(enrolled & (s >= PARTNERING) & (s < FIRST_ADOPTEREN), self.traj_boost, 1.0)
+            fwd = fwd * np.where(coached & (s >= FIRST_ADOPTEREN - 1), self.coach_boost, 1.0)
+            fwd = fwd * np.where(self.student_until > t, 1.0 + p["coupling.student_boost"], 1.0)
+            home_c = self.connector[self.pop.home]
+            partner_home = self.eco.rel[np.arange(self.pop.n), self.pop.home] >= self.eco.partner_thr
+            back = np.where(partner_home, 1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - home_c), 1.0)[:, None]
+            back = back * np.where(enrolled, self.traj_back, 1.0)
+            extra = self.extra_fwd + np.where(enrolled, self.enrolled_hazard, 0.0) + np.where(coached, self.coached_hazard, 0.0)
+            adopted = s >= FIRST_ADOPTEREN
+            if p["diffusion.mixing"] == "full":
+                exposure = np.broadcast_to(adopted.mean(axis=0), s.shape)
+            else:
+                exposure = self.eco.exposure(adopted)
+            entry = (p["diffusion.p"] + p["diffusion.q"] * exposure) * self.class_mult + self.extra_entry
+            gate_ok = self.couplings.comaker_present(self) if self.table.gate.any() else np.ones(s.shape, bool)
+            old, kind = self.table.step(
+                s, self.pop.route, month, entry, fwd, back, extra, gate_ok, p["coupling.comaker_gate_floor"],
+                self.rng, dt=1.0 / sub,
+            )
+            self.adoptions += ((old < FIRST_ADOPTEREN) & (self.stage >= FIRST_ADOPTEREN)).sum(axis=0)
+
+    def grow_ecosystem(self) -> None:
+        """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
+        known and join through their relations and through network organisations' constituencies."""
+        p = self.p
+        eco = self.eco
+        decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector))
+        eco.decay_relations(np.where(self.active, decay, 0.0))
+        if not p["network.enabled"]:
+            return
+        thr = eco.ring_thr
+        ngo = self.pop.otype == TYPES.index("branch_ngo")
+        ring_cut = thr[int(p["ecosystem.constituency_ring"]) - 1]
+        for h in np.flatnonzero(self.active):
+            rel = eco.rel[:, h]
+            partner = (rel >= eco.partner_thr).astype(float)
+            # organic: one ring inward with a hazard proportional to partner contacts
+            hz = p["ecosystem.organic_rate"] * eco.neighbour_sum(partner) * self.connector[h]
+            # constituency: members of an inner-ring network organisation come into view
+            inner_ngo = (ngo & (rel >= ring_cut)).astype(float)
+            hz += p["ecosystem.constituency_rate"] * (eco.neighbour_sum(inner_ngo, (MEMBER,)) > 0)
+            outside = rel < eco.partner_thr
+            move = outside & (self.rng.random(self.pop.n) < -np.expm1(-hz))
+            known = rel > 0
+            rel[move & known] = p["ecosystem.recruit_intensity"]
+            rel[move & ~known] = eco.potential
+
+    # ------------------------------------------------------------------ inspection
+    def place_students(self, schools, theme, students) -> None:
+        self.couplings.place_students(self, schools, theme, students)
+
+    def build_space(self):
+        """A ``mesa.discrete_space.Network`` over the current graph, with agents placed on their nodes.
+
+        Built on demand (visualisation), never in batch runs: layout=None avoids the O(n^2) spring layout.
+        """
+        from mesa.discrete_space import Network
+
+        g = self.eco.to_networkx(self.pop)
+        self.space = Network(g, layout=None, random=self.random)
+        for agent in self.agents_by_type.get(Organisation, []):
+            agent.cell = self.space[agent.index]
+        for agent in self.hub_agents:
+            agent.cell = self.space[f"hub:{agent.name}"]
+        return self.space
+
+    @property
+    def graph(self):
+        return self.eco.to_networkx(self.pop)
+
+    def outcomes(self) -> dict:
+        frames = self.recorder.frames(self.t)
+        frames["participants"] = participants_frame(self.participants)
+        frames["final_persons"] = {k: int(v.sum()) for k, v in self.persons.items()}
+        return frames
+
+
+def participants_frame(participants: dict):
+    import pandas as pd
+
+    rows = [{"activity": cat, **{pc: int(v[j]) for j, pc in enumerate(PERSON_CATEGORIES)}}
+            for cat, v in participants.items()]
+    df = pd.DataFrame(rows)
+    df["total"] = df[list(PERSON_CATEGORIES)].sum(axis=1)
+    return df
+
+
+__all__ = ["PropellerModel", "THEMES"]

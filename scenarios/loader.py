@@ -1,0 +1,407 @@
+"""Load and validate scenario files.
+
+A scenario is a TOML file that overrides keys of ``baseline.toml`` (the baseline *is* the schema:
+a key that baseline does not have is a typo, not a new parameter). The propeller transition table
+is a CSV file named by ``propeller.table``; its rates are addressable as
+``propeller.rates.<route>.<from>.<kind>`` so that a scenario file or ``--set`` can change one rate.
+
+Every problem raises :class:`ScenarioError` whose message is one line naming the file, the key and
+what was expected, so that the CLI can print it and exit with code 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model.constants import CLASSES, HUBS, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
+
+SCENARIO_DIR = Path(__file__).resolve().parent
+BASELINE = SCENARIO_DIR / "baseline.toml"
+_DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class ScenarioError(ValueError):
+    """A scenario problem, rendered as one line: ``file: key: expected ..., got ...``."""
+
+    def __init__(self, file: str | Path, key: str, expected: str, got: Any = None, *, show_got: bool = True):
+        self.file, self.key, self.expected = str(file), key, expected
+        msg = f"{_short(file)}: {key}: expected {expected}"
+        if show_got:
+            msg += f", got {got!r}"
+        super().__init__(msg)
+
+
+def _short(path: str | Path) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# ----------------------------------------------------------------------------------------------
+# Range and vocabulary rules, matched in order with fnmatch on dotted keys (first match wins).
+# Numeric keys without a rule must be >= 0.
+def _date(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return "a date 'YYYY-MM'"
+    m = _DATE.match(v)
+    if not m or not 2000 <= int(m.group(1)) <= 2100:
+        return "a date 'YYYY-MM' (month 01-12, year 2000-2100)"
+    return None
+
+
+def _date_or_empty(v: Any) -> str | None:
+    return None if v == "" else (None if _date(v) is None else "a date 'YYYY-MM' or \"\" (never)")
+
+
+def _choice(options: Iterable[str]):
+    opts = tuple(options)
+
+    def check(v: Any) -> str | None:
+        return None if v in opts else "one of " + ", ".join(repr(o) for o in opts)
+
+    return check
+
+
+def _between(lo: float, hi: float):
+    def check(v: Any) -> str | None:
+        vals = v if isinstance(v, list) else [v]
+        if all(isinstance(x, (int, float)) and lo <= x <= hi for x in vals):
+            return None
+        return f"{'values' if isinstance(v, list) else 'a number'} in [{lo:g}, {hi:g}]"
+
+    return check
+
+
+def _distribution(v: Any) -> str | None:
+    if all(isinstance(x, (int, float)) and x >= 0 for x in v) and math.isclose(sum(v), 1.0, abs_tol=1e-6):
+        return None
+    return "non-negative shares that sum to 1"
+
+
+def _decreasing_unit(v: Any) -> str | None:
+    if all(0 < x < 1 for x in v) and all(a > b for a, b in zip(v, v[1:])):
+        return None
+    return "strictly decreasing values in (0, 1)"
+
+
+_PROB = _between(0.0, 1.0)
+RULES: list[tuple[str, Any]] = [
+    ("simulation.start", _date),
+    ("simulation.until", _date),
+    ("funding.change_date", _date),
+    ("funding.end_date", _date),
+    ("hubs.*.start", _date),
+    ("hubs.*.connector_leaves", _date_or_empty),
+    ("simulation.substeps", _between(1, 100)),
+    ("outputs.theme", _choice(THEMES + ("all",))),
+    ("diffusion.entry_step", _choice(STEPS[1:])),
+    ("diffusion.mixing", _choice(("network", "full"))),
+    ("coupling.comaker_min_step", _choice(STEPS[1:])),
+    ("coupling.intake_month", _between(1, 12)),
+    ("hubs.*.lead_partner", _choice(("education", "foundation", "company", "association"))),
+    ("population.class_shares_*", _distribution),
+    ("population.ring_shares_partners", _distribution),
+    ("initial_state.*", _distribution),
+    ("hubs.*.focus", _distribution),
+    ("ecosystem.ring_thresholds", _decreasing_unit),
+    ("ecosystem.constituency_ring", _between(1, 3)),
+    ("ecosystem.class_weight", _between(0.0, 100.0)),
+    ("ecosystem.*intensity", _PROB),
+    ("population.*_share_of_*", _PROB),
+    ("hubs.*.connector_strength", _PROB),
+    ("hubs.*.connector_after", _PROB),
+    ("instruments.*.p_*", _PROB),
+    ("instruments.*_share", _PROB),
+    ("spillover.p_other_theme", _PROB),
+    ("network.cross_region_share", _PROB),
+    ("network.new_tie_p", _PROB),
+    ("network.intensify", _PROB),
+    ("network.decay", _PROB),
+    ("ecosystem.decay", _PROB),
+    ("coupling.comaker_gate_floor", _PROB),
+    ("coupling.comaker_min_intensity", _PROB),
+    ("coupling.curriculum_share", _PROB),
+    ("coupling.students_to_companies", _PROB),
+    ("productivity.step_use", _PROB),
+    ("propeller.rates.*", _between(0.0, 5.0)),
+]
+
+
+def _rule_for(key: str):
+    for pattern, check in RULES:
+        if fnmatch.fnmatchcase(key, pattern):
+            return check
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Transition:
+    """One row of the propeller table."""
+
+    route: str
+    src: str
+    kind: str
+    dst: str
+    rate: float
+    requires: str
+    months: tuple[int, ...]
+    source: str
+
+    @property
+    def key(self) -> str:
+        return f"propeller.rates.{self.route}.{self.src}.{self.kind}"
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: flat dotted parameters plus the propeller transition table."""
+
+    params: dict[str, Any]
+    transitions: list[Transition]
+    files: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.params[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
+
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "overrides") -> "Scenario":
+        """A new scenario with dotted-key overrides, validated like a file."""
+        params = dict(self.params)
+        rates = {t.key: t.rate for t in self.transitions}
+        for key, value in overrides.items():
+            _apply(params, rates, key, value, origin, schema=self.params)
+        _check_cross(params, origin)
+        return Scenario(params, [_with_rate(t, rates[t.key]) for t in self.transitions], self.files + [origin])
+
+    def hub(self, hub: str, name: str) -> Any:
+        return self.params[f"hubs.{hub}.{name}"]
+
+
+def _with_rate(t: Transition, rate: float) -> Transition:
+    return t if rate == t.rate else Transition(t.route, t.src, t.kind, t.dst, rate, t.requires, t.months, t.source)
+
+
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(path, "(file)", "an existing scenario file", show_got=False) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, "(syntax)", f"valid TOML ({exc})", show_got=False) from None
+
+
+def _typename(v: Any) -> str:
+    return {bool: "true/false", int: "an integer", float: "a number", str: "a string", list: "a list"}.get(
+        type(v), type(v).__name__
+    )
+
+
+def _coerce(key: str, value: Any, like: Any, origin: str) -> Any:
+    """Check ``value`` has the type of the baseline value ``like``; return it normalised."""
+    if isinstance(like, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(like, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(like, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ScenarioError(origin, key, "a finite number", value)
+            return float(value)
+    elif isinstance(like, str):
+        if isinstance(value, str):
+            return value
+    elif isinstance(like, list):
+        if isinstance(value, list):
+            if len(value) != len(like):
+                raise ScenarioError(origin, key, f"a list of {len(like)} values", value)
+            elem = like[0] if like else None
+            return [_coerce(f"{key}[{i}]", v, elem, origin) for i, v in enumerate(value)] if like else value
+    raise ScenarioError(origin, key, _typename(like), value)
+
+
+def _apply(params: dict, rates: dict, key: str, value: Any, origin: str, schema: Mapping[str, Any]) -> None:
+    if key.startswith("propeller.rates."):
+        if key not in rates:
+            raise ScenarioError(
+                origin, key, "a rate of a transition in the propeller table (propeller.rates.<route>.<from>.<kind>)",
+                show_got=False,
+            )
+        like: Any = 0.0
+    elif key not in schema:
+        raise ScenarioError(origin, key, "a parameter that exists in baseline.toml (unknown key)", show_got=False)
+    else:
+        like = schema[key]
+    value = _coerce(key, value, like, origin)
+    rule = _rule_for(key)
+    if rule is not None:
+        problem = rule(value)
+        if problem:
+            raise ScenarioError(origin, key, problem, value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        raise ScenarioError(origin, key, "a number >= 0", value)
+    elif isinstance(value, list) and any(isinstance(x, (int, float)) and x < 0 for x in value):
+        raise ScenarioError(origin, key, "values >= 0", value)
+    if key.startswith("propeller.rates."):
+        rates[key] = value
+    else:
+        params[key] = value
+
+
+def _check_cross(params: Mapping[str, Any], origin: str) -> None:
+    if params["simulation.until"] < params["simulation.start"]:
+        raise ScenarioError(origin, "simulation.until", f"a date at or after simulation.start ({params['simulation.start']})",
+                            params["simulation.until"])
+    if len(params["population.class_rate_multiplier"]) != len(CLASSES):
+        raise ScenarioError(origin, "population.class_rate_multiplier", f"{len(CLASSES)} values", show_got=False)
+
+
+def read_table(path: Path) -> list[Transition]:
+    """Read and check the propeller CSV: vocabulary, direction of each kind, one row per (route, from, kind)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(path, "(file)", "an existing propeller table", show_got=False) from None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    reader = csv.DictReader(lines)
+    expected_cols = ["route", "from", "kind", "to", "rate", "requires", "months", "source"]
+    if reader.fieldnames != expected_cols:
+        raise ScenarioError(path, "(header)", "columns " + ",".join(expected_cols), reader.fieldnames)
+    rows: list[Transition] = []
+    seen: set[tuple[str, str, str]] = set()
+    for n, row in enumerate(reader, start=1):
+        where = f"row {n} ({row['route']},{row['from']},{row['kind']})"
+        if row["route"] not in ROUTES:
+            raise ScenarioError(path, where, "route in " + ", ".join(ROUTES), row["route"])
+        for col in ("from", "to"):
+            if row[col] not in STEP_INDEX or row[col] == "not_engaged" and col == "from":
+                raise ScenarioError(path, where, f"'{col}' an engaged propeller step (entry is [diffusion])", row[col])
+        if row["kind"] not in TRANSITION_KINDS:
+            raise ScenarioError(path, where, "kind in " + ", ".join(TRANSITION_KINDS), row["kind"])
+        s, d = STEP_INDEX[row["from"]], STEP_INDEX[row["to"]]
+        ok = {
+            "forward": d == s + 1,
+            "skip": d > s + 1,
+            "back": d < s,
+            "repeat": d <= s and STEP_PHASE[d] >= 2,
+        }[row["kind"]]
+        if not ok:
+            rule = {"forward": "to = next step", "skip": "to beyond the next step", "back": "to an earlier step",
+                    "repeat": "to an earlier step in uitproberen/adopteren"}[row["kind"]]
+            raise ScenarioError(path, where, f"{rule} for kind '{row['kind']}'", row["to"])
+        try:
+            rate = float(row["rate"])
+        except ValueError:
+            raise ScenarioError(path, where, "a numeric rate", row["rate"]) from None
+        if not 0 <= rate <= 5:
+            raise ScenarioError(path, where, "a rate in [0, 5] per month", rate)
+        if row["requires"] not in ("", "comaker"):
+            raise ScenarioError(path, where, "requires '' or 'comaker'", row["requires"])
+        try:
+            months = tuple(int(m) for m in row["months"].split("|")) if row["months"] else ()
+        except ValueError:
+            months = (0,)
+        if any(not 1 <= m <= 12 for m in months):
+            raise ScenarioError(path, where, "months like '9|2' (1-12) or empty", row["months"])
+        ident = (row["route"], row["from"], row["kind"])
+        if ident in seen:
+            raise ScenarioError(path, where, "one row per (route, from, kind)", show_got=False)
+        seen.add(ident)
+        rows.append(Transition(row["route"], row["from"], row["kind"], row["to"], rate, row["requires"], months,
+                               row["source"]))
+    return rows
+
+
+def _layers(path: Path, depth: int = 0) -> list[tuple[Path, dict[str, Any]]]:
+    """The chain of files from baseline to ``path`` (each file's flat keys)."""
+    if depth > 10:
+        raise ScenarioError(path, "extends", "a chain of at most 10 files (is there a cycle?)", show_got=False)
+    data = _flatten(_read_toml(path))
+    parent = data.pop("extends", None)
+    if path.resolve() == BASELINE:
+        if parent is not None:
+            raise ScenarioError(path, "extends", "no 'extends' in the baseline", parent)
+        return [(path, data)]
+    if parent is None:
+        base = BASELINE
+    elif not isinstance(parent, str):
+        raise ScenarioError(path, "extends", "a path string", parent)
+    else:
+        base = (path.parent / parent).resolve()
+    return _layers(base, depth + 1) + [(path, data)]
+
+
+def parse_set(item: str) -> tuple[str, Any]:
+    """Parse one ``dotted.key=value`` (the value as a TOML literal, else a bare string)."""
+    if "=" not in item:
+        raise ScenarioError("--set", item, "dotted.key=value", show_got=False)
+    key, raw = item.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def load(path: str | Path | None = None, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
+    """Load a scenario file (default: the baseline) with optional overrides, fully validated."""
+    path = Path(path) if path is not None else BASELINE
+    if not path.is_file():
+        raise ScenarioError(path, "(file)", "an existing scenario file", show_got=False)
+    layers = _layers(path)
+    base_path, schema = layers[0]
+    for key, value in schema.items():  # the baseline must satisfy its own rules
+        _apply({}, {}, key, value, str(base_path), schema) if not key.startswith("propeller.rates.") else None
+    params: dict[str, Any] = dict(schema)
+    table_path = base_path.parent / params["propeller.table"]
+    rate_layers: list[tuple[str, str, Any]] = []
+    for file, data in layers[1:]:
+        for key, value in data.items():
+            if key.startswith("propeller.rates."):
+                rate_layers.append((str(file), key, value))
+                continue
+            _apply(params, {}, key, value, str(file), schema)
+            if key == "propeller.table":
+                table_path = file.parent / value
+    transitions = read_table(table_path)
+    rates = {t.key: t.rate for t in transitions}
+    for file, key, value in rate_layers:
+        _apply(params, rates, key, value, file, schema)
+    set_items = overrides.items() if isinstance(overrides, Mapping) else (parse_set(s) for s in overrides)
+    origin = "overrides" if isinstance(overrides, Mapping) else "--set"
+    for key, value in set_items:
+        _apply(params, rates, key, value, origin, schema)
+    _check_cross(params, str(path))
+    params["propeller.table"] = str(table_path)
+    return Scenario(params, [_with_rate(t, rates[t.key]) for t in transitions], [str(f) for f, _ in layers])
+
+
+def hub_names() -> tuple[str, ...]:
+    return HUBS
