@@ -36,33 +36,18 @@ class Couplings:
         self.internships = {k: np.array(v) for k, v in self.internships.items()}
         self.region_companies = [np.flatnonzero(self.is_company & (m.pop.home == h)) for h in range(len(m.hub_names))]
 
-    def _client_edges(self, eco, min_w: float = 0.0):
-        sel = (eco.kind == CLIENT) & (eco.w >= min_w)
-        return eco.u[sel], eco.v[sel]
-
     def comaker_present(self, m) -> np.ndarray:
         """N x K: a woningcorporatie has a partnered co-maker company on the theme."""
-        u, v = self._client_edges(m.eco, self.min_w)
-        ok = np.zeros(m.stage.shape, dtype=bool)
-        if len(u) == 0:
-            return ok
-        ready = (m.stage >= self.min_step) & self.is_company[:, None]
-        for k in range(m.stage.shape[1]):
-            cnt = np.bincount(u, ready[v, k], m.pop.n) + np.bincount(v, ready[u, k], m.pop.n)
-            ok[:, k] = cnt > 0
-        return ok
+        ready = ((m.stage >= self.min_step) & self.is_company[:, None]).astype(float)
+        return (m.eco.kind_adj(CLIENT, self.min_w) @ ready) > 0
 
     def procurement_multiplier(self, m) -> np.ndarray:
         """N x K forward multiplier for companies contracted by an adopting client."""
-        mult = np.ones(m.stage.shape)
-        u, v = self._client_edges(m.eco)
-        if len(u) == 0 or self.boost == 0:
-            return mult
-        adopting = (m.stage >= FIRST_ADOPTEREN) & self.is_client[:, None]
-        for k in range(m.stage.shape[1]):
-            pulled = (np.bincount(u, adopting[v, k], m.pop.n) + np.bincount(v, adopting[u, k], m.pop.n)) > 0
-            mult[pulled & self.is_company, k] += self.boost
-        return mult
+        if self.boost == 0:
+            return np.ones(m.stage.shape)
+        adopting = ((m.stage >= FIRST_ADOPTEREN) & self.is_client[:, None]).astype(float)
+        pulled = ((m.eco.kind_adj(CLIENT) @ adopting) > 0) & self.is_company[:, None]
+        return 1.0 + self.boost * pulled
 
     def place_students(self, m, schools: np.ndarray, theme: int, students: np.ndarray) -> None:
         """Students of renewed education reach companies; those companies learn and speed up."""
@@ -84,8 +69,9 @@ class Couplings:
             m.stage[fresh, theme] = m.entry_step_on_spill
 
     def school_intake(self, m) -> None:
-        """Each intake month, schools in Adopteren teach a cohort in renewed education."""
-        schools = np.flatnonzero(m.pop.route == SCHOOL)
+        """Each intake month, partner schools in Adopteren teach a cohort in renewed education (only
+        hub partners: Table 3.2 and KPI 5 count the programme's reach [003 L2859-2927])."""
+        schools = np.flatnonzero((m.pop.route == SCHOOL) & m.eco.partners().any(axis=1))
         share = m.p["coupling.curriculum_share"]
         for k in range(m.stage.shape[1]):
             adopted = schools[m.stage[schools, k] >= FIRST_ADOPTEREN]

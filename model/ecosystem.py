@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
 from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
 
@@ -46,7 +47,15 @@ class Ecosystem:
         base = float(p["network.initial_intensity"])
         self.base = np.where(self.kind == COLLAB, 0.0, base)
         self.w = self.base.copy()
-        self._keys = set((self.u * self.n + self.v).tolist())
+        self._keys = np.sort(self.u * self.n + self.v)
+        self._adj = None
+        self._version = 0
+        self._kind_cache: dict = {}
+        self._structures: dict = {}
+        self._n_static = len(self.u)  # structural ties come first; collaboration ties are appended
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        member = self.kind == MEMBER
+        self.member_adj = self._matrix(self.u[member], self.v[member], np.ones(int(member.sum())))
 
     # ------------------------------------------------------------------ construction
     def _build(self, pop, p, rng):
@@ -96,6 +105,52 @@ class Ecosystem:
         first.sort()
         return e[first, 0], e[first, 1], kd[first]
 
+    def _matrix(self, u, v, w):
+        """Symmetric sparse adjacency (CSR) from an edge list."""
+        return sparse.csr_array((np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                                shape=(self.n, self.n))
+
+    def _weighted(self, name: str, sel: np.ndarray | None, values: np.ndarray):
+        """Symmetric CSR over the edges in ``sel`` with per-edge ``values``.
+
+        The sparsity structure is built once per set of edges (it changes only when ties are added);
+        afterwards only the data array is refreshed, through the stored edge permutation.
+        """
+        key = (name, self._n_static if name.startswith(("static", "kind")) else len(self.u))
+        cached = self._structures.get(key)
+        if cached is None:
+            idx = np.arange(len(self.u)) if sel is None else np.flatnonzero(sel)
+            mat = self._matrix(self.u[idx], self.v[idx], idx + 1.0)
+            mat.sort_indices()
+            perm = mat.data.astype(np.int64) - 1
+            self._structures[key] = cached = (mat, perm)
+        mat, perm = cached
+        mat.data = values[perm]
+        return mat
+
+    @property
+    def adj(self):
+        """Intensity-weighted adjacency of all ties: structural ties (fixed structure, refreshed data)
+        plus collaboration ties (rebuilt, they are few)."""
+        if self._adj is None:
+            n_static = self._n_static
+            static = self._weighted("static", np.arange(len(self.u)) < n_static, self.w)
+            adj = static
+            if len(self.u) > n_static:
+                adj = static + self._matrix(self.u[n_static:], self.v[n_static:], self.w[n_static:])
+            self._adj = adj
+            self._deg = adj @ np.ones(self.n)
+        return self._adj
+
+    def kind_adj(self, kind: int, min_w: float = 0.0):
+        """Adjacency (1/0) of the ties of one kind with intensity >= min_w, for this month."""
+        key = (kind, min_w, self._version)
+        if key not in self._kind_cache:
+            self._kind_cache = {k: v for k, v in self._kind_cache.items() if k[2] == self._version}
+            sel = self.kind == kind
+            self._kind_cache[key] = self._weighted(f"kind{kind}", sel, (self.w >= min_w).astype(float)).copy()
+        return self._kind_cache[key]
+
     # ------------------------------------------------------------------ queries
     def partners(self) -> np.ndarray:
         """Boolean N x H: partner (rings 1-3) of each hub."""
@@ -111,49 +166,56 @@ class Ecosystem:
 
     def exposure(self, adopted: np.ndarray) -> np.ndarray:
         """Intensity-weighted share of each organisation's contacts in Adopteren (N x K)."""
-        n, k = adopted.shape
-        out = np.zeros((n, k))
         if len(self.u) == 0:
-            return out
-        w = self.w
-        den = np.bincount(self.u, w, n) + np.bincount(self.v, w, n)
-        a = adopted.astype(float)
-        for j in range(k):
-            out[:, j] = np.bincount(self.u, w * a[self.v, j], n) + np.bincount(self.v, w * a[self.u, j], n)
-        np.divide(out, den[:, None], out=out, where=den[:, None] > 0)
-        return out
+            return np.zeros(adopted.shape)
+        num = self.adj @ adopted.astype(float)
+        deg = self._deg[:, None]
+        return np.divide(num, deg, out=np.zeros_like(num), where=deg > 0)
 
-    def neighbour_sum(self, values: np.ndarray, kinds: tuple[int, ...] | None = None) -> np.ndarray:
-        """Sum over each organisation's contacts of ``values`` (length N) times tie intensity."""
-        sel = slice(None) if kinds is None else np.isin(self.kind, kinds)
-        u, v, w = self.u[sel], self.v[sel], self.w[sel]
-        return np.bincount(u, w * values[v], self.n) + np.bincount(v, w * values[u], self.n)
+    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum over each organisation's contacts of ``values`` (N or N x H) times tie intensity."""
+        return self.adj @ values
 
     # ------------------------------------------------------------------ dynamics
+    def meet(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Queue new collaboration ties; they are added once a month by :meth:`update_ties`."""
+        self.pending.append((a, b))
+
     def add_ties(self, a: np.ndarray, b: np.ndarray, intensity: float) -> int:
         """Add collaboration ties between pairs (a[i], b[i]) that are not yet linked."""
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keys = lo * self.n + hi
-        new = [(k, x, y) for k, x, y in zip(keys.tolist(), lo.tolist(), hi.tolist()) if x != y and k not in self._keys]
-        if not new:
+        keys = np.unique((lo * self.n + hi)[lo != hi])
+        if len(self._keys):
+            pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+            keys = keys[self._keys[pos] != keys]
+        if len(keys) == 0:
             return 0
-        for k, _, _ in new:
-            self._keys.add(k)
-        _, x, y = zip(*new)
-        self.u = np.concatenate([self.u, np.array(x, dtype=np.int64)])
-        self.v = np.concatenate([self.v, np.array(y, dtype=np.int64)])
-        self.kind = np.concatenate([self.kind, np.full(len(x), COLLAB, dtype=np.int8)])
-        self.base = np.concatenate([self.base, np.zeros(len(x))])
-        self.w = np.concatenate([self.w, np.full(len(x), intensity)])
-        return len(x)
+        self._keys = np.sort(np.concatenate([self._keys, keys]))
+        self.u = np.concatenate([self.u, keys // self.n])
+        self.v = np.concatenate([self.v, keys % self.n])
+        self.kind = np.concatenate([self.kind, np.full(len(keys), COLLAB, dtype=np.int8)])
+        self.base = np.concatenate([self.base, np.zeros(len(keys))])
+        self.w = np.concatenate([self.w, np.full(len(keys), intensity)])
+        self._changed()
+        return len(keys)
+
+    def _changed(self) -> None:
+        self._adj = None
+        self._version += 1
 
     def update_ties(self, activity: np.ndarray, intensify: float, decay: float) -> None:
-        """Joint participation (same activity id) intensifies a tie; otherwise it decays to its base."""
+        """New ties from this month's meetings; joint participation (same activity id) intensifies a
+        tie, otherwise it decays towards its base level."""
+        if self.pending:
+            a, b = (np.concatenate(x) for x in zip(*self.pending))
+            self.pending = []
+            self.add_ties(a, b, intensify)
         if len(self.u) == 0:
             return
         au, av = activity[self.u], activity[self.v]
         joint = (au >= 0) & (au == av)
         self.w = np.where(joint, self.w + intensify * (1.0 - self.w), self.w - decay * (self.w - self.base))
+        self._changed()
 
     def decay_relations(self, hub_decay: np.ndarray) -> np.ndarray:
         """Relations to hubs decay without activity; lapsed partners stay in ring 4. Returns leavers (N x H)."""

@@ -19,7 +19,7 @@ from model.constants import (
     ACTIVITY_CATEGORIES, FIRST_ADOPTEREN, HUBS, PARTNERING, PERSON_CATEGORIES, STEP_INDEX, STEP_PHASE, THEMES, TYPES,
 )
 from model.couplings import Couplings
-from model.ecosystem import MEMBER, Ecosystem
+from model.ecosystem import Ecosystem
 from model.instruments import INSTRUMENTS
 from model.outcomes import Recorder
 from model.population import build_population
@@ -79,6 +79,7 @@ class PropellerModel(Model):
         self.class_mult = mult[pop.cls][:, None]
         self.class_weight = np.array(p["ecosystem.class_weight"]) if heter else np.ones(4)
         self.is_small = pop.size < p["ecosystem.small_org_employees"]
+        self.is_ngo = pop.otype == TYPES.index("branch_ngo")
         self.small_factor = np.ones(n)
         self.entry_step_on_spill = STEP_INDEX["awareness"]
         self.traj_boost = p["instruments.trajectories.enrolled_boost"]
@@ -143,9 +144,11 @@ class PropellerModel(Model):
     def _set_connector(self, h: int, value: float) -> None:
         self.connector[h] = value
 
-    def next_run_id(self) -> int:
-        self._run_id += 1
-        return self._run_id
+    def next_run_ids(self, n: int) -> np.ndarray:
+        """Fresh activity ids: co-participants share one (their ties intensify)."""
+        ids = np.arange(self._run_id + 1, self._run_id + 1 + n)
+        self._run_id += n
+        return ids
 
     def funding(self, t: int) -> float:
         """Budget multiplier in month t: the scenario's funding lever, then the programme's end."""
@@ -187,24 +190,26 @@ class PropellerModel(Model):
             self.recruit(int(h))
 
     def recruit(self, h: int) -> None:
-        """Targeted recruitment: the hub brings ring-4 organisations into ring 3, and finds new ones
-        (communication, social media [003 L11547-11559]) for ring 4."""
-        rel = self.eco.rel[:, h]
+        """Targeted recruitment: the hub brings ring-4 organisations of its region into ring 3, and
+        finds new ones (communication, social media [003 L11547-11559]) for ring 4."""
+        region = self.pop.regions[h]
+        rel = self.eco.rel[region, h]
         level = self.activity_level[h]
-        w_cls = self.class_weight[self.pop.cls]
         for rate, lo, hi, new in (
-            (self.recruitment[h], 0.0 + 1e-12, self.eco.partner_thr, self.p["ecosystem.recruit_intensity"]),
+            (self.recruitment[h], 1e-12, self.eco.partner_thr, self.p["ecosystem.recruit_intensity"]),
             (self.discovery[h], -1.0, 1e-12, self.eco.potential),
         ):
             n = self.rng.poisson(rate * level)
             if n == 0:
                 continue
-            cand = np.flatnonzero((rel > lo) & (rel < hi) & (self.pop.home == h))
+            cand = np.flatnonzero((rel > lo) & (rel < hi))
             if len(cand) == 0:
                 continue
-            w = w_cls[cand] * self.small_factor[cand]
-            pick = self.rng.choice(cand, size=min(n, len(cand)), replace=False, p=w / w.sum())
+            w = self.class_weight[self.pop.cls[region][cand]] * self.small_factor[region][cand]
+            keys = np.log(w) + self.rng.gumbel(size=len(cand))
+            pick = cand[np.argsort(-keys)[:n]]
             rel[pick] = new
+        self.eco.rel[region, h] = rel
 
     def move_propeller(self, month: int) -> None:
         p = self.p
@@ -243,24 +248,19 @@ class PropellerModel(Model):
         eco = self.eco
         decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector))
         eco.decay_relations(np.where(self.active, decay, 0.0))
-        if not p["network.enabled"]:
+        if not p["network.enabled"] or not self.active.any():
             return
-        thr = eco.ring_thr
-        ngo = self.pop.otype == TYPES.index("branch_ngo")
-        ring_cut = thr[int(p["ecosystem.constituency_ring"]) - 1]
-        for h in np.flatnonzero(self.active):
-            rel = eco.rel[:, h]
-            partner = (rel >= eco.partner_thr).astype(float)
-            # organic: one ring inward with a hazard proportional to partner contacts
-            hz = p["ecosystem.organic_rate"] * eco.neighbour_sum(partner) * self.connector[h]
-            # constituency: members of an inner-ring network organisation come into view
-            inner_ngo = (ngo & (rel >= ring_cut)).astype(float)
-            hz += p["ecosystem.constituency_rate"] * (eco.neighbour_sum(inner_ngo, (MEMBER,)) > 0)
-            outside = rel < eco.partner_thr
-            move = outside & (self.rng.random(self.pop.n) < -np.expm1(-hz))
-            known = rel > 0
-            rel[move & known] = p["ecosystem.recruit_intensity"]
-            rel[move & ~known] = eco.potential
+        rel = eco.rel
+        ring_cut = eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1]
+        # organic: one ring inward with a hazard proportional to partner contacts
+        hz = p["ecosystem.organic_rate"] * eco.neighbour_sum((rel >= eco.partner_thr).astype(float)) * self.connector
+        # constituency: members of an inner-ring network organisation come into view
+        inner_ngo = (self.is_ngo[:, None] & (rel >= ring_cut)).astype(float)
+        hz += p["ecosystem.constituency_rate"] * ((eco.member_adj @ inner_ngo) > 0)
+        move = (rel < eco.partner_thr) & self.active & (self.rng.random(rel.shape) < -np.expm1(-hz))
+        known = rel > 0
+        rel[move & known] = p["ecosystem.recruit_intensity"]
+        rel[move & ~known] = eco.potential
 
     # ------------------------------------------------------------------ inspection
     def place_students(self, schools, theme, students) -> None:

@@ -70,6 +70,7 @@ class Population:
     size: np.ndarray       # employees (students for schools)
     initial_partner: np.ndarray  # bool: partner of its home hub at the hub's start
     known: np.ndarray      # bool: ring 4 at the hub's start
+    regions: list[slice]   # organisations are stored region by region: index range per hub
 
     @property
     def n(self) -> int:
@@ -155,5 +156,7 @@ def build_population(p, rng: np.random.Generator) -> tuple[Population, np.ndarra
     rel[pidx, home_a[pidx]] = lo + (hi - lo) * rng.random(len(pidx))
     kidx = np.flatnonzero(known_a)
     rel[kidx, home_a[kidx]] = p["ecosystem.potential_intensity"]
-    pop = Population(otype_a, route, home_a, cls, size, partner_a, known_a)
+    bounds = np.searchsorted(home_a, np.arange(h_count + 1))
+    regions = [slice(int(bounds[h]), int(bounds[h + 1])) for h in range(h_count)]
+    pop = Population(otype_a, route, home_a, cls, size, partner_a, known_a, regions)
     return pop, stage, rel

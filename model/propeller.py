@@ -44,6 +44,15 @@ class PropellerTable:
                           p["propeller.scale_uitproberen"], p["propeller.scale_adopteren"]])
         self.phase_scale = scale[_PHASE]  # per step
         self.has_forward = self.rate[:, :, FORWARD] > 0  # where an extra push can act
+        # Flat lookups by (route * n_steps + step): one gather per month instead of 4-D indexing.
+        self.n_steps = n_s
+        self.rate_by_month = [
+            (self.rate * self.months[..., m]).reshape(n_r * n_s, n_k) for m in range(12)
+        ]
+        self.target_flat = self.target.reshape(n_r * n_s, n_k)
+        self.gate_flat = self.gate.reshape(n_r * n_s, n_k)
+        self.has_forward_flat = self.has_forward.reshape(n_r * n_s)
+        self.any_gate = bool(self.gate.any())
 
     def step(
         self,
@@ -60,17 +69,17 @@ class PropellerTable:
         dt: float = 1.0,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Move every (organisation, theme) at most once; return (old stage, kind moved or -1)."""
-        r = route[:, None]
         s = stage.astype(np.intp)
-        h = self.rate[r, s] * self.months[r, s, :, month - 1]  # N x K x kinds
+        rs = route[:, None].astype(np.intp) * self.n_steps + s
+        h = self.rate_by_month[month - 1][rs]  # N x K x kinds
         fm = fwd_mult * self.phase_scale[s]
-        h[..., FORWARD] = (h[..., FORWARD] * fm + np.where(self.has_forward[r, s], extra_fwd, 0.0))
+        h[..., FORWARD] = h[..., FORWARD] * fm + np.where(self.has_forward_flat[rs], extra_fwd, 0.0)
         h[..., SKIP] *= fm
         h[..., BACK] *= back_mult
-        gated = self.gate[r, s]
-        if gated.any():
-            blocked = gated & ~gate_ok[..., None]
-            h[blocked] *= gate_floor
+        if self.any_gate:
+            blocked = self.gate_flat[rs] & ~gate_ok[..., None]
+            if blocked.any():
+                h[blocked] *= gate_floor
         at0 = s == 0
         h[..., self.entry_kind] = np.where(at0, entry_hazard, h[..., self.entry_kind])
         total = h.sum(axis=-1)
@@ -82,6 +91,5 @@ class PropellerTable:
             u = rng.random(len(hm)) * cum[:, -1]
             k = (u[:, None] >= cum).sum(axis=-1)
             kind[move] = k
-            rows, cols = np.nonzero(move)
-            stage[rows, cols] = self.target[route[rows], s[rows, cols], k]
+            stage[move] = self.target_flat[rs[move], k]
         return s, kind

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.constants import CLASSES, HUBS, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
+from model.constants import CLASSES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 BASELINE = SCENARIO_DIR / "baseline.toml"
@@ -403,5 +403,5 @@ def load(path: str | Path | None = None, overrides: Iterable[str] | Mapping[str,
     return Scenario(params, [_with_rate(t, rates[t.key]) for t in transitions], [str(f) for f, _ in layers])
 
 
-def hub_names() -> tuple[str, ...]:
-    return HUBS
+
+

@@ -45,8 +45,8 @@ class Instrument:
         self.teacher_share = float(self.cfg.get("teacher_share", 0.0))
 
     # ------------------------------------------------------------------ selection
-    def group_size(self, rng: np.random.Generator) -> int:
-        return max(1, int(rng.poisson(self.cfg["orgs_per_run"])))
+    def group_sizes(self, rng: np.random.Generator, n_runs: int) -> np.ndarray:
+        return np.maximum(1, rng.poisson(self.cfg["orgs_per_run"], size=n_runs))
 
     def candidates(self, m, h: int, theme: int) -> tuple[np.ndarray, np.ndarray]:
         rel = m.eco.rel[:, h]
@@ -54,28 +54,31 @@ class Instrument:
         if self.routes is not None:
             ok &= np.isin(m.pop.route, self.routes)
         idx = np.flatnonzero(ok)
-        w = self.elig[m.stage[idx, theme]] * m.class_weight[m.pop.cls[idx]] * (0.5 + rel[idx])
-        w *= m.small_factor[idx]
+        w = self.elig[m.stage[idx, theme]] * m.class_weight[m.pop.cls[idx]] * (0.5 + rel[idx]) * m.small_factor[idx]
         keep = w > 0
         return idx[keep], w[keep]
 
-    def choose(self, m, h: int, theme: int) -> np.ndarray:
-        idx, w = self.candidates(m, h, theme)
-        if len(idx) == 0:
-            return idx
-        k = min(self.group_size(m.rng), len(idx))
-        return m.rng.choice(idx, size=k, replace=False, p=w / w.sum())
-
     # ------------------------------------------------------------------ running
     def run(self, m, h: int, n_runs: int) -> None:
-        for _ in range(n_runs):
-            theme = int(m.rng.choice(len(THEMES), p=m.hub_focus[h]))
-            sel = self.choose(m, h, theme)
-            if len(sel) == 0:
+        """Run ``n_runs`` activities at hub ``h`` this month, batched per theme."""
+        themes = m.rng.choice(len(THEMES), size=n_runs, p=m.hub_focus[h])
+        for theme in np.unique(themes).tolist():
+            idx, w = self.candidates(m, h, theme)
+            if len(idx) == 0:
                 continue
-            m.runs[self.name] += 1
-            m.spent[h] += self.cost
-            self.common(m, h, theme, sel)
+            sizes = self.group_sizes(m.rng, int((themes == theme).sum()))
+            total = int(min(sizes.sum(), len(idx)))
+            # Weighted sampling without replacement (Gumbel top-k = successive weighted draws).
+            keys = np.log(w) + m.rng.gumbel(size=len(idx))
+            top = np.argpartition(-keys, total - 1)[:total] if total < len(idx) else np.arange(len(idx))
+            sel = idx[top[np.argsort(-keys[top])]]
+            ends = np.minimum(np.cumsum(sizes), total)
+            sizes = np.diff(np.concatenate([[0], ends]))
+            sizes = sizes[sizes > 0]
+            n = len(sizes)
+            m.runs[self.name] += n
+            m.spent[h] += self.cost * n
+            self.common(m, h, theme, sel, sizes)
             self.effect(m, h, theme, sel)
 
     def persons(self, m, sel: np.ndarray) -> np.ndarray:
@@ -84,7 +87,7 @@ class Instrument:
 
     def count_persons(self, m, sel: np.ndarray, persons: np.ndarray) -> dict[str, int]:
         """Split persons into professionals / students / teachers; students and teachers belong to
-        the education organisations in the run when there are any (else they stay unattributed)."""
+        the education organisations taking part when there are any (else they stay unattributed)."""
         total = int(persons.sum())
         students = int(m.rng.binomial(total, self.student_share)) if self.student_share else 0
         teachers = int(m.rng.binomial(total - students, self.teacher_share)) if self.teacher_share else 0
@@ -101,15 +104,20 @@ class Instrument:
                 m.participants[self.category][PERSON_CATEGORIES.index(c)] += n
         return counts
 
-    def common(self, m, h: int, theme: int, sel: np.ndarray) -> None:
+    def common(self, m, h: int, theme: int, sel: np.ndarray, sizes: np.ndarray) -> None:
+        """Effects shared by all instruments; ``sel`` holds the runs' participants back to back."""
         rel = m.eco.rel
         rel[sel, h] = np.minimum(1.0, np.maximum(rel[sel, h] + self.cfg["intensity_gain"], m.eco.partner_thr))
-        m.activity[sel] = m.next_run_id()
-        if len(sel) > 1 and m.p["network.enabled"]:
-            meet = sel[m.rng.random(len(sel)) < m.p["network.new_tie_p"]]
-            if len(meet):
-                other = m.rng.choice(sel, size=len(meet))
-                m.eco.add_ties(meet, other, m.p["network.intensify"])
+        m.activity[sel] = np.repeat(m.next_run_ids(len(sizes)), sizes)
+        if m.p["network.enabled"]:
+            starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+            k = np.repeat(sizes, sizes)
+            pos = np.arange(len(sel)) - starts
+            meet = (k > 1) & (m.rng.random(len(sel)) < m.p["network.new_tie_p"])
+            if meet.any():
+                shift = 1 + m.rng.integers(0, np.maximum(k[meet] - 1, 1))
+                other = sel[starts[meet] + (pos[meet] + shift) % k[meet]]
+                m.eco.meet(sel[meet], other)
         # Spill-over: ~60 % plan to apply another innovation [003 L3121] -> aware of another theme.
         spill = sel[m.rng.random(len(sel)) < m.p["spillover.p_other_theme"]]
         if len(spill):

@@ -27,19 +27,18 @@ class Education(Instrument):
         super().__init__(p)
         self.h_advance = hazard(self.cfg["p_advance"])
 
-    def group_size(self, rng):
-        return 1
+    def group_sizes(self, rng, n_runs):
+        return np.ones(n_runs, dtype=int)
 
     def effect(self, m, h, theme, sel):
-        students = int(m.rng.poisson(self.cfg["students_per_run"]))
-        teachers = int(m.rng.binomial(students, self.cfg["teacher_share"]))
-        school = sel[0]
-        m.persons["students_reached"][school] += students
-        m.persons["students_skilled"][school] += students
-        m.persons["teachers_reached"][school] += teachers
+        students = m.rng.poisson(self.cfg["students_per_run"], size=len(sel))
+        teachers = m.rng.binomial(students, self.cfg["teacher_share"])
+        np.add.at(m.persons["students_reached"], sel, students)
+        np.add.at(m.persons["students_skilled"], sel, students)
+        np.add.at(m.persons["teachers_reached"], sel, teachers)
         cat = m.participants["education_students"]
-        cat[PERSON_CATEGORIES.index("students")] += students
-        cat[PERSON_CATEGORIES.index("teachers")] += teachers
-        m.kpi5 += students
-        m.extra_fwd[school, theme] += self.h_advance
-        m.place_students(np.array([school]), theme, np.array([students]))
+        cat[PERSON_CATEGORIES.index("students")] += int(students.sum())
+        cat[PERSON_CATEGORIES.index("teachers")] += int(teachers.sum())
+        m.kpi5 += int(students.sum())
+        m.extra_fwd[sel, theme] += self.h_advance
+        m.place_students(sel, theme, students)
