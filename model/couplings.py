@@ -39,14 +39,14 @@ class Couplings:
     def comaker_present(self, m) -> np.ndarray:
         """N x K: a woningcorporatie has a partnered co-maker company on the theme."""
         ready = ((m.stage >= self.min_step) & self.is_company[:, None]).astype(float)
-        return (m.eco.kind_adj(CLIENT, self.min_w) @ ready) > 0
+        return m.eco.spread(ready, CLIENT, self.min_w, weighted=False) > 0
 
     def procurement_multiplier(self, m) -> np.ndarray:
         """N x K forward multiplier for companies contracted by an adopting client."""
         if self.boost == 0:
             return np.ones(m.stage.shape)
         adopting = ((m.stage >= FIRST_ADOPTEREN) & self.is_client[:, None]).astype(float)
-        pulled = ((m.eco.kind_adj(CLIENT) @ adopting) > 0) & self.is_company[:, None]
+        pulled = (m.eco.spread(adopting, CLIENT, weighted=False) > 0) & self.is_company[:, None]
         return 1.0 + self.boost * pulled
 
     def place_students(self, m, schools: np.ndarray, theme: int, students: np.ndarray) -> None:

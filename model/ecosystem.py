@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-from scipy import sparse
 
 from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
 
@@ -48,14 +47,9 @@ class Ecosystem:
         self.base = np.where(self.kind == COLLAB, 0.0, base)
         self.w = self.base.copy()
         self._keys = np.sort(self.u * self.n + self.v)
-        self._adj = None
-        self._version = 0
+        self._deg = None
         self._kind_cache: dict = {}
-        self._structures: dict = {}
-        self._n_static = len(self.u)  # structural ties come first; collaboration ties are appended
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
-        member = self.kind == MEMBER
-        self.member_adj = self._matrix(self.u[member], self.v[member], np.ones(int(member.sum())))
 
     # ------------------------------------------------------------------ construction
     def _build(self, pop, p, rng):
@@ -105,50 +99,35 @@ class Ecosystem:
         first.sort()
         return e[first, 0], e[first, 1], kd[first]
 
-    def _matrix(self, u, v, w):
-        """Symmetric sparse adjacency (CSR) from an edge list."""
-        return sparse.csr_array((np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
-                                shape=(self.n, self.n))
+    def spread(self, values: np.ndarray, kind: int | None = None, min_w: float = 0.0,
+               weighted: bool = True) -> np.ndarray:
+        """Sum over each organisation's contacts of ``values`` (N x C), times tie intensity when
+        ``weighted`` (else 1 per tie), over all ties or the ties of one ``kind`` with intensity >= min_w.
 
-    def _weighted(self, name: str, sel: np.ndarray | None, values: np.ndarray):
-        """Symmetric CSR over the edges in ``sel`` with per-edge ``values``.
-
-        The sparsity structure is built once per set of edges (it changes only when ties are added);
-        afterwards only the data array is refreshed, through the stored edge permutation.
+        One np.bincount per direction over the flattened (organisation, column) index: for the
+        few thousand ties of a region this is faster than a sparse matrix product.
         """
-        key = (name, self._n_static if name.startswith(("static", "kind")) else len(self.u))
-        cached = self._structures.get(key)
-        if cached is None:
-            idx = np.arange(len(self.u)) if sel is None else np.flatnonzero(sel)
-            mat = self._matrix(self.u[idx], self.v[idx], idx + 1.0)
-            mat.sort_indices()
-            perm = mat.data.astype(np.int64) - 1
-            self._structures[key] = cached = (mat, perm)
-        mat, perm = cached
-        mat.data = values[perm]
-        return mat
+        n, c = values.shape
+        if len(self.u) == 0:
+            return np.zeros((n, c))
+        u, v, w = self.u, self.v, self.w
+        if kind is not None:
+            sel = self._kind_sel(kind)
+            u, v, w = u[sel], v[sel], w[sel]
+            if min_w > 0:
+                keep = w >= min_w
+                u, v, w = u[keep], v[keep], w[keep]
+        col = np.arange(c)
+        wv = w[:, None] if weighted else 1.0
+        out = np.bincount((u[:, None] * c + col).ravel(), (wv * values[v]).ravel(), n * c)
+        out += np.bincount((v[:, None] * c + col).ravel(), (wv * values[u]).ravel(), n * c)
+        return out.reshape(n, c)
 
-    @property
-    def adj(self):
-        """Intensity-weighted adjacency of all ties: structural ties (fixed structure, refreshed data)
-        plus collaboration ties (rebuilt, they are few)."""
-        if self._adj is None:
-            n_static = self._n_static
-            static = self._weighted("static", np.arange(len(self.u)) < n_static, self.w)
-            adj = static
-            if len(self.u) > n_static:
-                adj = static + self._matrix(self.u[n_static:], self.v[n_static:], self.w[n_static:])
-            self._adj = adj
-            self._deg = adj @ np.ones(self.n)
-        return self._adj
-
-    def kind_adj(self, kind: int, min_w: float = 0.0):
-        """Adjacency (1/0) of the ties of one kind with intensity >= min_w, for this month."""
-        key = (kind, min_w, self._version)
+    def _kind_sel(self, kind: int) -> np.ndarray:
+        key = (kind, len(self.u))
         if key not in self._kind_cache:
-            self._kind_cache = {k: v for k, v in self._kind_cache.items() if k[2] == self._version}
-            sel = self.kind == kind
-            self._kind_cache[key] = self._weighted(f"kind{kind}", sel, (self.w >= min_w).astype(float)).copy()
+            self._kind_cache = {k: v for k, v in self._kind_cache.items() if k[1] == len(self.u)}
+            self._kind_cache[key] = np.flatnonzero(self.kind == kind)
         return self._kind_cache[key]
 
     # ------------------------------------------------------------------ queries
@@ -166,15 +145,10 @@ class Ecosystem:
 
     def exposure(self, adopted: np.ndarray) -> np.ndarray:
         """Intensity-weighted share of each organisation's contacts in Adopteren (N x K)."""
-        if len(self.u) == 0:
-            return np.zeros(adopted.shape)
-        num = self.adj @ adopted.astype(float)
-        deg = self._deg[:, None]
-        return np.divide(num, deg, out=np.zeros_like(num), where=deg > 0)
-
-    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum over each organisation's contacts of ``values`` (N or N x H) times tie intensity."""
-        return self.adj @ values
+        if self._deg is None:
+            self._deg = self.spread(np.ones((self.n, 1)))
+        num = self.spread(adopted.astype(float))
+        return np.divide(num, self._deg, out=np.zeros_like(num), where=self._deg > 0)
 
     # ------------------------------------------------------------------ dynamics
     def meet(self, a: np.ndarray, b: np.ndarray) -> None:
@@ -200,8 +174,7 @@ class Ecosystem:
         return len(keys)
 
     def _changed(self) -> None:
-        self._adj = None
-        self._version += 1
+        self._deg = None
 
     def update_ties(self, activity: np.ndarray, intensify: float, decay: float) -> None:
         """New ties from this month's meetings; joint participation (same activity id) intensifies a

@@ -19,7 +19,7 @@ from model.constants import (
     ACTIVITY_CATEGORIES, FIRST_ADOPTEREN, HUBS, PARTNERING, PERSON_CATEGORIES, STEP_INDEX, STEP_PHASE, THEMES, TYPES,
 )
 from model.couplings import Couplings
-from model.ecosystem import Ecosystem
+from model.ecosystem import MEMBER, Ecosystem
 from model.instruments import INSTRUMENTS
 from model.outcomes import Recorder
 from model.population import build_population
@@ -112,15 +112,17 @@ class PropellerModel(Model):
         self.active = np.zeros(H, dtype=bool)
         self._pending: dict[int, np.ndarray] = {}
         self._callbacks: list = []
+        in_run = [p["simulation.region"] in ("all", hub) and p["hubs.enabled"] for hub in HUBS]
         for h, hub in enumerate(HUBS):
             start = calendar.offset(self.start, p[f"hubs.{hub}.start"])
+            if not in_run[h]:
+                continue
             if start <= 0:
-                self.active[h] = p["hubs.enabled"]
+                self.active[h] = True
             else:  # the hub and its first partners appear at its start month (Midden, 2024)
                 self._pending[h] = self.eco.rel[:, h].copy()
                 self.eco.rel[:, h] = 0.0
-                if p["hubs.enabled"]:
-                    self._schedule(partial(self._open_hub, h), start)
+                self._schedule(partial(self._open_hub, h), start)
             leaves = p[f"hubs.{hub}.connector_leaves"]
             if leaves:
                 at = calendar.offset(self.start, leaves)
@@ -253,10 +255,10 @@ class PropellerModel(Model):
         rel = eco.rel
         ring_cut = eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1]
         # organic: one ring inward with a hazard proportional to partner contacts
-        hz = p["ecosystem.organic_rate"] * eco.neighbour_sum((rel >= eco.partner_thr).astype(float)) * self.connector
+        hz = p["ecosystem.organic_rate"] * eco.spread((rel >= eco.partner_thr).astype(float)) * self.connector
         # constituency: members of an inner-ring network organisation come into view
         inner_ngo = (self.is_ngo[:, None] & (rel >= ring_cut)).astype(float)
-        hz += p["ecosystem.constituency_rate"] * ((eco.member_adj @ inner_ngo) > 0)
+        hz += p["ecosystem.constituency_rate"] * (eco.spread(inner_ngo, MEMBER, weighted=False) > 0)
         move = (rel < eco.partner_thr) & self.active & (self.rng.random(rel.shape) < -np.expm1(-hz))
         known = rel > 0
         rel[move & known] = p["ecosystem.recruit_intensity"]

@@ -25,12 +25,16 @@ _PHASE = np.array(STEP_PHASE)
 
 
 class Recorder:
+    """Keeps a snapshot of the state each month (stages, hub relations, counters) and derives all
+    outcome columns at the end, vectorised over time: recording costs a copy, not a computation."""
+
     def __init__(self, m, n_months: int):
         self.m = m
-        self.T = n_months + 1
-        self.cols: dict[str, np.ndarray] = {}
-        self.by_hub_type = np.zeros((self.T, len(HUBS), len(TYPES)), dtype=np.int32)
-        self.occupancy = np.zeros((self.T, len(ROUTES), len(THEMES), len(STEPS)), dtype=np.int32)
+        T = n_months + 1
+        n, k = m.stage.shape
+        self.stage = np.zeros((T, n, k), dtype=np.int8)
+        self.rel = np.zeros((T, n, len(HUBS)), dtype=np.float32)
+        self.scalars: dict[str, np.ndarray] = {}
         p = m.p
         self.theme = p["outputs.theme"]
         self.gain = np.array(p["productivity.theme_gain"])
@@ -39,98 +43,101 @@ class Recorder:
         self.use = use
         company = np.isin(m.pop.otype, COMPANY_TYPES)
         self.emp = np.where(company, m.pop.size, 0.0)
-        self.prod0: float | None = None
-        self.prev_partner = m.eco.partners()
-        self.joins = np.zeros(len(HUBS), dtype=np.int64)
-        self.leaves = np.zeros(len(HUBS), dtype=np.int64)
 
-    def _set(self, name: str, t: int, value) -> None:
-        col = self.cols.get(name)
-        if col is None:
-            col = self.cols[name] = np.zeros(self.T)
-        col[t] = value
-
-    def productivity(self) -> float:
-        m = self.m
-        level = (self.emp[:, None] * self.use[m.stage]).sum(axis=0) / max(self.emp.sum(), 1.0)
-        return float(np.prod(1.0 + self.gain * level))
+    def _scalar(self, name: str, t: int, value) -> None:
+        v = np.asarray(value, dtype=float)
+        arr = self.scalars.get(name)
+        if arr is None:
+            arr = self.scalars[name] = np.zeros((self.stage.shape[0],) + v.shape)
+        arr[t] = v
 
     def record(self, t: int) -> None:
         m = self.m
-        s = self._set
-        part = m.eco.partners()
-        self.joins += (part & ~self.prev_partner).sum(axis=0)
-        self.leaves += (~part & self.prev_partner).sum(axis=0)
-        self.prev_partner = part
-        per_hub = part.sum(axis=0)
-        for h, hub in enumerate(HUBS):
-            s(f"partners_{hub}", t, per_hub[h])
-            self.by_hub_type[t, h] = np.bincount(m.pop.otype[part[:, h]], minlength=len(TYPES))
-            s(f"joins_cum_{hub}", t, self.joins[h])
-            s(f"leaves_cum_{hub}", t, self.leaves[h])
-            s(f"activity_level_{hub}", t, m.activity_level[h])
-            s(f"connector_{hub}", t, m.connector[h])
-        s("partners_total", t, per_hub.sum())
-        s("partners_four_hubs", t, per_hub[:4].sum())
-        s("partners_unique", t, part.any(axis=1).sum())
-        type_tot = self.by_hub_type[t].sum(axis=0)
-        for j, name in enumerate(TYPES):
-            s(f"partners_type_{name}", t, type_tot[j])
-        rings = m.eco.rings()
-        for ring in (1, 2, 3, 4):
-            s(f"ring{ring}", t, (rings == ring).sum())
-        s("kpi4_mkb", t, type_tot[TYPES.index("mkb_builders")])
-        s("kpi5_skilled", t, m.kpi5)
+        self.stage[t] = m.stage
+        self.rel[t] = m.eco.rel
+        self._scalar("kpi5", t, m.kpi5)
+        self._scalar("adoptions", t, m.adoptions)
+        self._scalar("participants", t, [m.participants[c] for c in ACTIVITY_CATEGORIES])
+        self._scalar("runs", t, list(m.runs.values()))
+        self._scalar("spent", t, m.spent.sum())
+        self._scalar("activity_level", t, m.activity_level)
+        self._scalar("connector", t, m.connector)
 
-        stage = m.stage
-        adopted = stage >= FIRST_ADOPTEREN
-        share = adopted.mean(axis=0)
-        s("adopted_share", t, share.mean() if self.theme == "all" else share[THEMES.index(self.theme)])
-        for k, theme in enumerate(THEMES):
-            s(f"adopted_share_{theme}", t, share[k])
-            s(f"adoptions_cum_{theme}", t, m.adoptions[k])
-        n, kk = stage.shape
-        flat = (m.pop.route[:, None].astype(np.int64) * kk + np.arange(kk)[None, :]) * len(STEPS) + stage
-        self.occupancy[t] = np.bincount(flat.ravel(), minlength=len(ROUTES) * kk * len(STEPS)).reshape(
-            len(ROUTES), kk, len(STEPS))
-        # Phase shares among partners (any hub), over partner x theme pairs.
-        anyp = part.any(axis=1)
-        ph = _PHASE[stage[anyp]]
-        tot = max(ph.size, 1)
-        for i, phase in enumerate(PHASES):
-            s(f"partner_phase_{phase}", t, (ph == i).sum() / tot)
-        for c, cat in enumerate(ACTIVITY_CATEGORIES):
-            for j, pc in enumerate(PERSON_CATEGORIES):
-                s(f"participants_{cat}_{pc}", t, m.participants[cat][j])
-        for name, count in m.runs.items():
-            s(f"runs_{name}", t, count)
-        s("budget_spent_cum", t, m.spent.sum())
-        prod = self.productivity()
-        if self.prod0 is None:
-            self.prod0 = prod
-        s("productivity_index", t, 100.0 * prod / self.prod0)
-        # innovativeness of partners (who the hubs reach)
-        cls = np.bincount(m.pop.cls[anyp], minlength=len(CLASSES))
-        for j, c in enumerate(CLASSES):
-            s(f"partners_class_{c}", t, cls[j])
-
-    # ------------------------------------------------------------------ frames
+    # ------------------------------------------------------------------ derived columns
     def frames(self, t_last: int) -> dict[str, pd.DataFrame]:
         m = self.m
+        T = t_last + 1
+        stage, rel = self.stage[:T], self.rel[:T]
+        sc = {k: v[:T] for k, v in self.scalars.items()}
+        eco = m.eco
         start = calendar.parse(m.p["simulation.start"])
-        dates = [calendar.fmt(start + t) for t in range(t_last + 1)]
-        ts = pd.DataFrame({"date": dates, "month": np.arange(t_last + 1)})
-        ints = ("partners", "joins", "leaves", "ring", "kpi", "runs", "participants", "adoptions")
-        data = {}
-        for name, col in self.cols.items():
-            v = col[: t_last + 1]
-            data[name] = v.astype(np.int64) if name.startswith(ints) else v
-        ts = pd.concat([ts, pd.DataFrame(data)], axis=1)
-        occ = self.occupancy[: t_last + 1]
+        dates = [calendar.fmt(start + t) for t in range(T)]
+        cols: dict[str, np.ndarray] = {"date": np.array(dates), "month": np.arange(T)}
+
+        part = rel >= np.float32(eco.partner_thr)                      # T x N x H
+        per_hub = part.sum(axis=1)
+        changes = np.diff(part.astype(np.int8), axis=0)
+        joins = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes > 0).sum(axis=1), axis=0)])
+        leaves = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes < 0).sum(axis=1), axis=0)])
+        otype = m.pop.otype
+        by_hub_type = np.stack([part[:, otype == j, :].sum(axis=1) for j in range(len(TYPES))], axis=2)  # T x H x types
+        for h, hub in enumerate(HUBS):
+            cols[f"partners_{hub}"] = per_hub[:, h]
+        cols["partners_total"] = per_hub.sum(axis=1)
+        cols["partners_four_hubs"] = per_hub[:, :4].sum(axis=1)
+        anyp = part.any(axis=2)                                        # T x N
+        cols["partners_unique"] = anyp.sum(axis=1)
+        type_tot = by_hub_type.sum(axis=1)
+        for j, name in enumerate(TYPES):
+            cols[f"partners_type_{name}"] = type_tot[:, j]
+        thr = eco.ring_thr.astype(np.float32)
+        known = (rel > 0).sum(axis=(1, 2))
+        at_least = [(rel >= t).sum(axis=(1, 2)) for t in thr]           # ring 1, ring <=2, ring <=3
+        cols["ring1"] = at_least[0]
+        cols["ring2"] = at_least[1] - at_least[0]
+        cols["ring3"] = at_least[2] - at_least[1]
+        cols["ring4"] = known - at_least[2]
+        cols["kpi4_mkb"] = type_tot[:, TYPES.index("mkb_builders")]
+        cols["kpi5_skilled"] = sc["kpi5"]
+
+        adopted = (stage >= FIRST_ADOPTEREN).mean(axis=1)               # T x K
+        cols["adopted_share"] = adopted.mean(axis=1) if self.theme == "all" else adopted[:, THEMES.index(self.theme)]
+        for k, theme in enumerate(THEMES):
+            cols[f"adopted_share_{theme}"] = adopted[:, k]
+        for k, theme in enumerate(THEMES):
+            cols[f"adoptions_cum_{theme}"] = sc["adoptions"][:, k]
+        phase = _PHASE[stage]                                          # T x N x K
+        n_pairs = np.maximum(anyp.sum(axis=1) * stage.shape[2], 1)
+        for i, name in enumerate(PHASES):
+            cols[f"partner_phase_{name}"] = ((phase == i) & anyp[:, :, None]).sum(axis=(1, 2)) / n_pairs
+        cls = m.pop.cls
+        for j, c in enumerate(CLASSES):
+            cols[f"partners_class_{c}"] = (anyp & (cls == j)).sum(axis=1)
+        for c, cat in enumerate(ACTIVITY_CATEGORIES):
+            for j, pc in enumerate(PERSON_CATEGORIES):
+                cols[f"participants_{cat}_{pc}"] = sc["participants"][:, c, j]
+        for i, name in enumerate(m.runs):
+            cols[f"runs_{name}"] = sc["runs"][:, i]
+        for h, hub in enumerate(HUBS):
+            cols[f"joins_cum_{hub}"] = joins[:, h]
+            cols[f"leaves_cum_{hub}"] = leaves[:, h]
+            cols[f"activity_level_{hub}"] = sc["activity_level"][:, h]
+            cols[f"connector_{hub}"] = sc["connector"][:, h]
+        cols["budget_spent_cum"] = sc["spent"]
+        level = np.einsum("n,tnk->tk", self.emp, self.use[stage]) / max(self.emp.sum(), 1.0)
+        prod = np.prod(1.0 + self.gain * level, axis=1)
+        cols["productivity_index"] = 100.0 * prod / prod[0]
+
+        ints = ("partners", "joins", "leaves", "ring", "kpi", "runs", "participants", "adoptions", "month")
+        ts = pd.DataFrame({k: (np.asarray(v).astype(np.int64) if k.startswith(ints) else v) for k, v in cols.items()})
+
+        route = m.pop.route.astype(np.int64)
+        n_r, n_k, n_s = len(ROUTES), len(THEMES), len(STEPS)
+        flat = ((np.arange(T)[:, None, None] * n_r + route[None, :, None]) * n_k + np.arange(n_k)) * n_s + stage
+        occ = np.bincount(flat.ravel(), minlength=T * n_r * n_k * n_s)
         idx = pd.MultiIndex.from_product([dates, ROUTES, THEMES, STEPS], names=["date", "route", "theme", "step"])
-        occupancy = pd.DataFrame({"organisations": occ.ravel()}, index=idx).reset_index()
+        occupancy = pd.DataFrame({"organisations": occ}, index=idx).reset_index()
         occupancy["phase"] = occupancy["step"].map(dict(zip(STEPS, (PHASES[i] for i in STEP_PHASE))))
-        bht = self.by_hub_type[: t_last + 1]
         idx = pd.MultiIndex.from_product([dates, HUBS, TYPES], names=["date", "hub", "partner_type"])
-        by_hub_type = pd.DataFrame({"partners": bht.ravel()}, index=idx).reset_index()
-        return {"timeseries": ts, "occupancy": occupancy, "partners_by_hub_type": by_hub_type}
+        partners_by_hub_type = pd.DataFrame({"partners": by_hub_type.ravel()}, index=idx).reset_index()
+        return {"timeseries": ts, "occupancy": occupancy, "partners_by_hub_type": partners_by_hub_type}

@@ -25,14 +25,24 @@ def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 200) 
     return m
 
 
-def round_preserving(m: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Round each row to integers that keep the row total (largest remainder)."""
-    out = np.floor(m).astype(int)
-    for i in range(m.shape[0]):
-        short = int(round(rows[i])) - out[i].sum()
-        if short > 0:
-            order = np.argsort(-(m[i] - out[i]), kind="stable")
-            out[i, order[:short]] += 1
+def round_preserving(m: np.ndarray, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+    """Round to integers that keep the row totals (and the column totals, when given).
+
+    Controlled rounding by largest remainder: cells are raised by one, largest fraction first,
+    while both their row and their column are short.
+    """
+    out = np.floor(m + 1e-9).astype(int)
+    row_short = np.round(rows).astype(int) - out.sum(axis=1)
+    col_short = (np.round(cols).astype(int) - out.sum(axis=0)) if cols is not None else np.full(m.shape[1], 10**9)
+    frac = (m - out).ravel()
+    for passes in range(2):  # second pass: any cell whose row and column are still short
+        order = np.argsort(-frac, kind="stable") if passes == 0 else np.arange(frac.size)
+        for cell in order:
+            i, j = divmod(int(cell), m.shape[1])
+            if row_short[i] > 0 and col_short[j] > 0:
+                out[i, j] += 1
+                row_short[i] -= 1
+                col_short[j] -= 1
     return out
 
 
@@ -48,7 +58,7 @@ def march_2024_types(p) -> np.ndarray:
     if not np.isclose(hub_totals.sum(), type_totals.sum()):
         # A scenario that changes hub start totals rescales the type margin to keep IPF solvable.
         type_totals = type_totals * hub_totals.sum() / type_totals.sum()
-    return round_preserving(ipf(sep, hub_totals, type_totals), hub_totals)
+    return round_preserving(ipf(sep, hub_totals, type_totals), hub_totals, type_totals)
 
 
 def pool_type_mix(p) -> np.ndarray:
@@ -95,7 +105,10 @@ def build_population(p, rng: np.random.Generator) -> tuple[Population, np.ndarra
     pool_mix = pool_type_mix(p)
 
     otype, home, partner, known = [], [], [], []
+    region = p["simulation.region"]
     for h, hub in enumerate(HUBS):
+        if region not in ("all", hub):
+            continue  # a regional run models one hub's region only
         counts = start_types[h]
         for t, c in enumerate(counts):
             otype += [t] * int(c)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.constants import CLASSES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
+from model.constants import CLASSES, HUBS, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 BASELINE = SCENARIO_DIR / "baseline.toml"
@@ -104,6 +104,7 @@ RULES: list[tuple[str, Any]] = [
     ("hubs.*.connector_leaves", _date_or_empty),
     ("simulation.substeps", _between(1, 100)),
     ("outputs.theme", _choice(THEMES + ("all",))),
+    ("simulation.region", _choice(HUBS + ("all",))),
     ("diffusion.entry_step", _choice(STEPS[1:])),
     ("diffusion.mixing", _choice(("network", "full"))),
     ("coupling.comaker_min_step", _choice(STEPS[1:])),

@@ -1,0 +1,15 @@
+# The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
+.PHONY: baseline test bench venv
+SEED ?= 0
+
+venv:
+	@bash tools/bootstrap.sh
+
+baseline: venv
+	.venv/bin/propeller run scenarios/baseline.toml --seed $(SEED) --out outputs/baseline
+
+test: venv
+	.venv/bin/python -m pytest -q
+
+bench: venv
+	.venv/bin/python benchmarks/bench_run.py

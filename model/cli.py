@@ -1,0 +1,139 @@
+"""The ``propeller`` command: the user's door to the model.
+
+    propeller run SCENARIO [--seed N] [--until YYYY-MM] [--set dotted.key=value ...] [--out DIR]
+
+Bad input (unknown key, wrong type, out of range, bad date, missing file) prints one line naming the
+file, the key and what was expected, exits with code 2 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+SUMMARY_DATES = ("2025-09", "2027-12", "2030-12")
+# Observed values for September 2025 next to the projection (Table 3.1 [003 L2720-2776];
+# KPI status Q3 2025 [003 L519-563]); targets for 2027 (KPI 4 >= 130, KPI 5 +650) and 500+ partners
+# (seed 000 L993-995).
+OBSERVED_2025_09 = {
+    "partners_noord": 100, "partners_zuid": 184, "partners_oost": 137, "partners_west": 224,
+    "partners_four_hubs": 645, "kpi4_mkb": 170, "kpi5_skilled": 1750,
+}
+ROWS = (
+    ("partners_noord", "Partners Noord", "{:.0f}"),
+    ("partners_zuid", "Partners Zuid", "{:.0f}"),
+    ("partners_oost", "Partners Oost", "{:.0f}"),
+    ("partners_west", "Partners West", "{:.0f}"),
+    ("partners_midden", "Partners Midden", "{:.0f}"),
+    ("partners_four_hubs", "Partners, four evaluated hubs", "{:.0f}"),
+    ("partners_total", "Partners, all hubs (target 500+)", "{:.0f}"),
+    ("kpi4_mkb", "KPI 4: active MKB companies (target >= 130)", "{:.0f}"),
+    ("kpi5_skilled", "KPI 5: people with new skills (target +650)", "{:.0f}"),
+    ("partner_phase_none", "Partners x themes: not engaged", "{:.1%}"),
+    ("partner_phase_agenderen", "Partners x themes: agenderen", "{:.1%}"),
+    ("partner_phase_uitproberen", "Partners x themes: uitproberen", "{:.1%}"),
+    ("partner_phase_adopteren", "Partners x themes: adopteren", "{:.1%}"),
+    ("adopted_share", "Adopted share, all organisations", "{:.1%}"),
+    ("productivity_index", "Labour-productivity index (2024-03 = 100)", "{:.2f}"),
+)
+
+
+def summary_table(ts: pd.DataFrame, dates=SUMMARY_DATES) -> pd.DataFrame:
+    """The steering-group summary: selected outcomes at the summary dates that the run reached."""
+    ts = ts.set_index("date")
+    cols = [d for d in dates if d in ts.index]
+    table = pd.DataFrame(index=[label for _, label, _ in ROWS])
+    for d in cols:
+        table[d] = [fmt.format(ts.at[d, key]) for key, _, fmt in ROWS]
+    if "2025-09" in cols:
+        table.insert(1, "observed 2025-09",
+                     [f"{OBSERVED_2025_09[key]}" if key in OBSERVED_2025_09 else "" for key, _, _ in ROWS])
+    return table
+
+
+def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: list[str]) -> None:
+    """Write timeseries.csv and propeller.db into a temporary folder, then move them into place."""
+    import sqlite_utils
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        result["timeseries"].to_csv(tmp / "timeseries.csv", index=False)
+        db = sqlite_utils.Database(tmp / "propeller.db")
+        db["run"].insert({
+            "scenario": scenario_path,
+            "overrides": json.dumps(set_args),
+            "seed": result["seed"],
+            "until": result["until"],
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        })
+        db["parameters"].insert_all(
+            ({"key": k, "value": json.dumps(v)} for k, v in sorted(result["params"].items())), pk="key")
+        for name in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
+            db[name].insert_all(result[name].to_dict(orient="records"))
+        db.close()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for f in ("timeseries.csv", "propeller.db"):
+            os.replace(tmp / f, out_dir / f)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from model.simulate import simulate
+    from scenarios.loader import ScenarioError, load
+
+    try:
+        scenario = load(args.scenario, overrides=args.set or [])
+        if args.until is not None:
+            scenario = scenario.with_overrides({"simulation.until": args.until}, origin="--until")
+    except ScenarioError as exc:
+        print(f"propeller: {exc}", file=sys.stderr)
+        return 2
+    result = simulate(scenario, seed=args.seed)
+    if args.out is not None:
+        _write_outputs(Path(args.out), result, str(args.scenario), args.set or [])
+    ts = result["timeseries"]
+    print(f"Propeller projection - scenario {args.scenario}, seed {args.seed}, {ts['date'].iloc[0]} to {ts['date'].iloc[-1]}")
+    print(summary_table(ts).to_string())
+    if args.out is not None:
+        print(f"\nWritten: {Path(args.out) / 'timeseries.csv'} and {Path(args.out) / 'propeller.db'}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str):  # noqa: D102
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="propeller", description="Propeller: project innovation adoption through the regional hubs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run one scenario and print the summary")
+    run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--until", default=None, help="last month YYYY-MM (default: the scenario's)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
+    run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

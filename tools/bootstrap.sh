@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Create .venv with Python >= 3.12 and install the project with its pinned dependencies.
+# Idempotent: does nothing when .venv is up to date with pyproject.toml and requirements.lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=.venv/.installed
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt requirements.lock ]; then
+  exit 0
+fi
+find_python() {
+  for c in python3.12 python3.13 python3; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  for c in "$HOME"/.pyenv/versions/3.12*/bin/python3 "$HOME"/.pyenv/versions/3.13*/bin/python3; do
+    if [ -x "$c" ]; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+py=$(find_python) || { echo "bootstrap: Python >= 3.12 is required (Mesa 3.5); none found" >&2; exit 1; }
+echo "bootstrap: creating .venv with $("$py" --version)" >&2
+rm -rf .venv
+"$py" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip >&2
+.venv/bin/python -m pip install --quiet -c requirements.lock -e '.[test]' >&2
+touch "$stamp"
