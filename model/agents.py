@@ -7,12 +7,23 @@ from those arrays, so agents and arrays can never disagree.
 
 from __future__ import annotations
 
+from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from model.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_PHASE, STEPS, THEMES, TYPES
 
 
-class Organisation(FixedAgent):
+class _PlacedOnDemand(FixedAgent):
+    """A FixedAgent whose cell exists only once the model built its space (visualisation)."""
+
+    def remove(self) -> None:
+        if self.cell is None:
+            Agent.remove(self)
+        else:
+            super().remove()
+
+
+class Organisation(_PlacedOnDemand):
     """An organisation of one of the 8 Table 3.1 types, on its stakeholder route."""
 
     def __init__(self, model, index: int):
@@ -64,7 +75,7 @@ class Organisation(FixedAgent):
         return {k: int(v[self.index]) for k, v in self.model.persons.items()}
 
 
-class Hub(FixedAgent):
+class Hub(_PlacedOnDemand):
     """A regional hub with its lead partner (the connector), capacity, budget and instrument mix."""
 
     def __init__(self, model, index: int):

@@ -25,7 +25,7 @@ SUMMARY_DATES = ("2025-09", "2027-12", "2030-12")
 # (seed 000 L993-995).
 OBSERVED_2025_09 = {
     "partners_noord": 100, "partners_zuid": 184, "partners_oost": 137, "partners_west": 224,
-    "partners_four_hubs": 645, "kpi4_mkb": 170, "kpi5_skilled": 1750,
+    "partners_four_hubs": 645, "kpi4_mkb_four_hubs": 170, "kpi5_skilled_four_hubs": 1750,
 }
 ROWS = (
     ("partners_noord", "Partners Noord", "{:.0f}"),
@@ -35,8 +35,10 @@ ROWS = (
     ("partners_midden", "Partners Midden", "{:.0f}"),
     ("partners_four_hubs", "Partners, four evaluated hubs", "{:.0f}"),
     ("partners_total", "Partners, all hubs (target 500+)", "{:.0f}"),
-    ("kpi4_mkb", "KPI 4: active MKB companies (target >= 130)", "{:.0f}"),
-    ("kpi5_skilled", "KPI 5: people with new skills (target +650)", "{:.0f}"),
+    ("kpi4_mkb_four_hubs", "KPI 4, four evaluated hubs", "{:.0f}"),
+    ("kpi4_mkb", "KPI 4: active MKB companies, all hubs (target >= 130)", "{:.0f}"),
+    ("kpi5_skilled_four_hubs", "KPI 5, four evaluated hubs", "{:.0f}"),
+    ("kpi5_skilled", "KPI 5: people with new skills, all hubs (target +650)", "{:.0f}"),
     ("partner_phase_none", "Partners x themes: not engaged", "{:.1%}"),
     ("partner_phase_agenderen", "Partners x themes: agenderen", "{:.1%}"),
     ("partner_phase_uitproberen", "Partners x themes: uitproberen", "{:.1%}"),

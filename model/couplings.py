@@ -82,5 +82,5 @@ class Couplings:
             m.persons["students_reached"][adopted] += students
             total = int(students.sum())
             m.participants["education_students"][1] += total
-            m.kpi5 += total
+            np.add.at(m.kpi5, m.pop.home[adopted], students)
             self.place_students(m, adopted, k, students)

@@ -1,9 +1,9 @@
 """The Propeller model: one month reads top to bottom in :meth:`PropellerModel.step`.
 
-hubs plan and run their instruments -> ties among co-participants intensify or decay ->
+hubs run their instruments and recruit -> ties among co-participants intensify or decay ->
 organisations move through the propeller (transition table, couplings) -> schools send a cohort
-(intake month) -> relations to hubs decay and organisations join (organically, recruited, via
-network organisations) -> outcomes are recorded.
+(intake month) -> relations to hubs decay and organisations come closer through their relations
+and through network organisations -> outcomes are recorded.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class PropellerModel(Model):
         self.participants = {c: np.zeros(len(PERSON_CATEGORIES), dtype=np.int64) for c in ACTIVITY_CATEGORIES}
         self.runs = {cls.name: 0 for cls in INSTRUMENTS}
         self.adoptions = np.zeros(k, dtype=np.int64)
-        self.kpi5 = 0
+        self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
         self._run_id = 0
         heter = p["population.heterogeneity"]
         mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
@@ -81,7 +81,7 @@ class PropellerModel(Model):
         self.is_small = pop.size < p["ecosystem.small_org_employees"]
         self.is_ngo = pop.otype == TYPES.index("branch_ngo")
         self.small_factor = np.ones(n)
-        self.entry_step_on_spill = STEP_INDEX["awareness"]
+        self.entry_step_on_spill = self.table.entry  # spill-over and students: the scenario's entry step
         self.traj_boost = p["instruments.trajectories.enrolled_boost"]
         self.traj_back = p["instruments.trajectories.enrolled_back_factor"]
         self.coach_boost = p["instruments.coaching.enrolled_boost"]
@@ -256,11 +256,11 @@ class PropellerModel(Model):
         ring_cut = eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1]
         # organic: one ring inward with a hazard proportional to partner contacts
         hz = p["ecosystem.organic_rate"] * eco.spread((rel >= eco.partner_thr).astype(float)) * self.connector
-        # constituency: members of an inner-ring network organisation come into view
-        inner_ngo = (self.is_ngo[:, None] & (rel >= ring_cut)).astype(float)
-        hz += p["ecosystem.constituency_rate"] * (eco.spread(inner_ngo, MEMBER, weighted=False) > 0)
-        move = (rel < eco.partner_thr) & self.active & (self.rng.random(rel.shape) < -np.expm1(-hz))
         known = rel > 0
+        # constituency: unknown members of an inner-ring network organisation come into view (ring 4)
+        inner_ngo = (self.is_ngo[:, None] & (rel >= ring_cut)).astype(float)
+        hz += p["ecosystem.constituency_rate"] * ((eco.spread(inner_ngo, MEMBER, weighted=False) > 0) & ~known)
+        move = (rel < eco.partner_thr) & self.active & (self.rng.random(rel.shape) < -np.expm1(-hz))
         rel[move & known] = p["ecosystem.recruit_intensity"]
         rel[move & ~known] = eco.potential
 

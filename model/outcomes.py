@@ -98,7 +98,9 @@ class Recorder:
         cols["ring3"] = at_least[2] - at_least[1]
         cols["ring4"] = known - at_least[2]
         cols["kpi4_mkb"] = type_tot[:, TYPES.index("mkb_builders")]
-        cols["kpi5_skilled"] = sc["kpi5"]
+        cols["kpi4_mkb_four_hubs"] = by_hub_type[:, :4, TYPES.index("mkb_builders")].sum(axis=1)
+        cols["kpi5_skilled"] = sc["kpi5"].sum(axis=1)
+        cols["kpi5_skilled_four_hubs"] = sc["kpi5"][:, :4].sum(axis=1)
 
         adopted = (stage >= FIRST_ADOPTEREN).mean(axis=1)               # T x K
         cols["adopted_share"] = adopted.mean(axis=1) if self.theme == "all" else adopted[:, THEMES.index(self.theme)]
@@ -141,3 +143,27 @@ class Recorder:
         idx = pd.MultiIndex.from_product([dates, HUBS, TYPES], names=["date", "hub", "partner_type"])
         partners_by_hub_type = pd.DataFrame({"partners": by_hub_type.ravel()}, index=idx).reset_index()
         return {"timeseries": ts, "occupancy": occupancy, "partners_by_hub_type": partners_by_hub_type}
+
+
+def spell_lengths(stage_history: np.ndarray, phase: int) -> np.ndarray:
+    """Lengths (months) of completed stays in ``phase``, from monthly stage snapshots (T x N x K).
+
+    A stay is completed when the organisation leaves the phase before the last month; stays still
+    running at the end (or already running at the start) are left out (no censoring bias).
+    """
+    inside = _PHASE[stage_history] == phase                        # T x N x K
+    x = inside.reshape(inside.shape[0], -1).astype(np.int8)
+    d = np.diff(x, axis=0)                                          # +1 entry, -1 exit (between months)
+    t_in, c_in = np.nonzero(d == 1)
+    t_out, c_out = np.nonzero(d == -1)
+    lengths = []
+    order_in = np.lexsort((t_in, c_in))
+    order_out = np.lexsort((t_out, c_out))
+    t_in, c_in, t_out, c_out = t_in[order_in], c_in[order_in], t_out[order_out], c_out[order_out]
+    j = 0
+    for t, c in zip(t_in.tolist(), c_in.tolist()):
+        while j < len(c_out) and (c_out[j] < c or (c_out[j] == c and t_out[j] <= t)):
+            j += 1
+        if j < len(c_out) and c_out[j] == c:
+            lengths.append(t_out[j] - t)
+    return np.array(lengths)

@@ -43,7 +43,6 @@ class PropellerTable:
         scale = np.array([p["propeller.scale_agenderen"], p["propeller.scale_agenderen"],
                           p["propeller.scale_uitproberen"], p["propeller.scale_adopteren"]])
         self.phase_scale = scale[_PHASE]  # per step
-        self.has_forward = self.rate[:, :, FORWARD] > 0  # where an extra push can act
         # Flat lookups by (route * n_steps + step): one gather per month instead of 4-D indexing.
         self.n_steps = n_s
         self.rate_by_month = [
@@ -51,7 +50,6 @@ class PropellerTable:
         ]
         self.target_flat = self.target.reshape(n_r * n_s, n_k)
         self.gate_flat = self.gate.reshape(n_r * n_s, n_k)
-        self.has_forward_flat = self.has_forward.reshape(n_r * n_s)
         self.any_gate = bool(self.gate.any())
 
     def step(
@@ -71,9 +69,10 @@ class PropellerTable:
         """Move every (organisation, theme) at most once; return (old stage, kind moved or -1)."""
         s = stage.astype(np.intp)
         rs = route[:, None].astype(np.intp) * self.n_steps + s
-        h = self.rate_by_month[month - 1][rs]  # N x K x kinds
+        h = self.rate_by_month[month - 1][rs]  # N x K x kinds (zero where a row's month does not apply)
         fm = fwd_mult * self.phase_scale[s]
-        h[..., FORWARD] = h[..., FORWARD] * fm + np.where(self.has_forward_flat[rs], extra_fwd, 0.0)
+        rates = self.rate_by_month[month - 1]
+        h[..., FORWARD] = h[..., FORWARD] * fm + np.where(rates[rs, FORWARD] > 0, extra_fwd, 0.0)
         h[..., SKIP] *= fm
         h[..., BACK] *= back_mult
         if self.any_gate:

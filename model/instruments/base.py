@@ -1,6 +1,7 @@
 """What every instrument shares: who takes part, and the effects common to all activities.
 
-A hub runs an instrument a number of times a month (``Hub.plan``). Each run has a theme drawn from
+A hub runs an instrument a number of times a month (``PropellerModel.run_hubs``: Poisson around
+its rate, scaled by the hub's activity level). Each run has a theme drawn from
 the hub's focus and a group of organisations drawn from the hub's network, weighted by how well
 their propeller step on that theme fits the instrument (``ELIGIBILITY``), their innovativeness
 class (the hubs reach mostly frontrunners and early adopters [003 L1313-1336]), their closeness to

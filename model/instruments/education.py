@@ -39,6 +39,6 @@ class Education(Instrument):
         cat = m.participants["education_students"]
         cat[PERSON_CATEGORIES.index("students")] += int(students.sum())
         cat[PERSON_CATEGORIES.index("teachers")] += int(teachers.sum())
-        m.kpi5 += int(students.sum())
+        m.kpi5[h] += int(students.sum())
         m.extra_fwd[sel, theme] += self.h_advance
         m.place_students(sel, theme, students)

@@ -27,6 +27,6 @@ class Llo(Instrument):
     def effect(self, m, h, theme, sel):
         persons = self.persons(m, sel)
         counts = self.count_persons(m, sel, persons)
-        m.kpi5 += sum(counts.values())
+        m.kpi5[h] += sum(counts.values())
         np.add.at(m.persons["professionals_skilled"], sel, persons)
         m.extra_fwd[sel, theme] += self.h_advance

@@ -31,7 +31,7 @@ class Trajectories(Instrument):
         persons = self.persons(m, sel)
         counts = self.count_persons(m, sel, persons)
         n = sum(counts.values())
-        m.kpi5 += n
+        m.kpi5[h] += n
         skilled = m.rng.binomial(persons, self.cfg["p_skills"])
         np.add.at(m.persons["professionals_skilled"], sel, skilled)
         m.enrolled_until[sel, theme] = np.maximum(m.enrolled_until[sel, theme], m.t + self.duration)

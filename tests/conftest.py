@@ -1,0 +1,27 @@
+"""Shared fixtures: scenarios and cached runs (a model run costs ~0.3-1 s here; reuse them)."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from model import simulate
+from scenarios.loader import load
+
+
+@functools.lru_cache(maxsize=None)
+def _run(overrides: tuple, seed: int, until: str):
+    over = {k: list(v) if isinstance(v, tuple) else v for k, v in overrides}
+    return simulate(load(overrides=over), seed=seed, until=until)
+
+
+def run(overrides: dict | None = None, seed: int = 0, until: str = "2027-12") -> dict:
+    """Cached simulate() on the baseline with dotted overrides (treat the result as read-only)."""
+    items = ((k, tuple(v) if isinstance(v, list) else v) for k, v in (overrides or {}).items())
+    return _run(tuple(sorted(items)), seed, until)
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    return load()

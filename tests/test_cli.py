@@ -1,0 +1,88 @@
+"""The propeller command: output files, the summary, and bad input -> one line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlite_utils
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTED = ["date", "partners_total", "partners_noord", "partners_zuid", "partners_oost", "partners_west",
+              "partners_midden", "kpi4_mkb", "kpi5_skilled", "adopted_share", "productivity_index"]
+
+
+def propeller(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "propeller"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "model.cli"]
+    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_run_writes_csv_and_sqlite(tmp_path):
+    out = tmp_path / "res"
+    r = propeller("run", "scenarios/baseline.toml", "--seed", "3", "--until", "2025-09", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert set(DOCUMENTED) <= set(ts.columns)
+    assert ts["date"].iloc[0] == "2024-03" and ts["date"].iloc[-1] == "2025-09" and len(ts) == 19
+    db = sqlite_utils.Database(out / "propeller.db")
+    assert {"run", "parameters", "timeseries", "occupancy", "partners_by_hub_type", "participants"} <= set(db.table_names())
+    assert db["timeseries"].count == 19
+    assert next(db["run"].rows)["seed"] == 3
+    assert "Partners, four evaluated hubs" in r.stdout and "observed 2025-09" in r.stdout
+    assert list(tmp_path.iterdir()) == [out]  # no temporary folder left behind
+
+
+def test_summary_has_the_three_dates(tmp_path):
+    r = propeller("run", "scenarios/baseline.toml", "--set", "simulation.region=oost")
+    assert r.returncode == 0, r.stderr
+    for d in ("2025-09", "2027-12", "2030-12"):
+        assert d in r.stdout
+    for label in ("KPI 4", "KPI 5", "agenderen", "uitproberen", "adopteren", "productivity"):
+        assert label in r.stdout
+
+
+def test_set_overrides_a_parameter(tmp_path):
+    a = propeller("run", "scenarios/baseline.toml", "--until", "2025-03", "--out", str(tmp_path / "a"))
+    b = propeller("run", "scenarios/baseline.toml", "--until", "2025-03", "--out", str(tmp_path / "b"),
+                  "--set", "hubs.west.instruments.events=0.0")
+    assert a.returncode == b.returncode == 0
+    ea = pd.read_csv(tmp_path / "a" / "timeseries.csv")["runs_events"].iloc[-1]
+    eb = pd.read_csv(tmp_path / "b" / "timeseries.csv")["runs_events"].iloc[-1]
+    assert eb < ea
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["scenarios/nope.toml"], "nope.toml: (file): expected an existing scenario file"),
+        (["scenarios/baseline.toml", "--set", "hubs.west.budgett=1"], "--set: hubs.west.budgett: expected a parameter"),
+        (["scenarios/baseline.toml", "--set", "hubs.west.budget=abc"], "--set: hubs.west.budget: expected a number"),
+        (["scenarios/baseline.toml", "--set", "network.decay=2.0"], "--set: network.decay: expected a number in [0, 1]"),
+        (["scenarios/baseline.toml", "--until", "2030-13"], "--until: simulation.until: expected a date"),
+        (["scenarios/baseline.toml", "--until", "2020-01"], "expected a date at or after simulation.start"),
+        (["scenarios/baseline.toml", "--seed", "x"], "invalid int value"),
+        (["scenarios/baseline.toml", "--set", "nonsense"], "expected dotted.key=value"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, fragment):
+    out = tmp_path / "out"
+    r = propeller("run", *args, "--out", str(out))
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert r.stdout == ""
+
+
+def test_bad_scenario_file_names_the_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[hubs.zuid]\nfocus = [0.2, 0.2]\n')
+    r = propeller("run", str(bad), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2
+    assert "bad.toml: hubs.zuid.focus: expected a list of 4 values" in r.stderr
+    assert not (tmp_path / "o").exists()
