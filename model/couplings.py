@@ -62,7 +62,7 @@ class Couplings:
                 if len(pool) == 0:
                     continue
             comp = m.rng.choice(pool, size=reach)
-            np.add.at(m.persons["students_received"], comp, 1)
+            m.persons["students_received"] += np.bincount(comp, minlength=m.pop.n)
             uniq = np.unique(comp)
             m.student_until[uniq, theme] = m.t + int(p["coupling.student_boost_months"])
             fresh = uniq[m.stage[uniq, theme] == 0]
@@ -82,5 +82,5 @@ class Couplings:
             m.persons["students_reached"][adopted] += students
             total = int(students.sum())
             m.participants["education_students"][1] += total
-            np.add.at(m.kpi5, m.pop.home[adopted], students)
+            m.kpi5 += np.bincount(m.pop.home[adopted], students, len(m.kpi5)).astype(np.int64)
             self.place_students(m, adopted, k, students)

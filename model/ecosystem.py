@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
 from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
 
@@ -48,7 +49,9 @@ class Ecosystem:
         self.w = self.base.copy()
         self._keys = np.sort(self.u * self.n + self.v)
         self._deg = None
-        self._kind_cache: dict = {}
+        self._version = 0
+        self._static_cache: dict = {}
+        self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
 
     # ------------------------------------------------------------------ construction
@@ -104,31 +107,40 @@ class Ecosystem:
         """Sum over each organisation's contacts of ``values`` (N x C), times tie intensity when
         ``weighted`` (else 1 per tie), over all ties or the ties of one ``kind`` with intensity >= min_w.
 
-        One np.bincount per direction over the flattened (organisation, column) index: for the
-        few thousand ties of a region this is faster than a sparse matrix product.
+        Structural ties never change, so they sit in a sparse matrix whose structure is built once
+        (only its data follow the intensities); the few collaboration ties are summed with bincount.
         """
-        n, c = values.shape
-        if len(self.u) == 0:
-            return np.zeros((n, c))
-        u, v, w = self.u, self.v, self.w
-        if kind is not None:
-            sel = self._kind_sel(kind)
-            u, v, w = u[sel], v[sel], w[sel]
+        out = self._static(kind, min_w, weighted) @ values
+        if kind in (None, COLLAB) and len(self.u) > self.n_static:
+            u, v, w = self.u[self.n_static:], self.v[self.n_static:], self.w[self.n_static:]
             if min_w > 0:
                 keep = w >= min_w
                 u, v, w = u[keep], v[keep], w[keep]
-        col = np.arange(c)
-        wv = w[:, None] if weighted else 1.0
-        out = np.bincount((u[:, None] * c + col).ravel(), (wv * values[v]).ravel(), n * c)
-        out += np.bincount((v[:, None] * c + col).ravel(), (wv * values[u]).ravel(), n * c)
-        return out.reshape(n, c)
+            n, c = values.shape
+            wv = w[:, None] if weighted else 1.0
+            col = np.arange(c)
+            for a, b in ((u, v), (v, u)):
+                out += np.bincount((a[:, None] * c + col).ravel(), (wv * values[b]).ravel(), n * c).reshape(n, c)
+        return out
 
-    def _kind_sel(self, kind: int) -> np.ndarray:
-        key = (kind, len(self.u))
-        if key not in self._kind_cache:
-            self._kind_cache = {k: v for k, v in self._kind_cache.items() if k[1] == len(self.u)}
-            self._kind_cache[key] = np.flatnonzero(self.kind == kind)
-        return self._kind_cache[key]
+    def _static(self, kind: int | None, min_w: float, weighted: bool):
+        key = (kind, min_w, weighted)
+        entry = self._static_cache.get(key)
+        if entry is None:
+            n_s = self.n_static
+            sel = np.arange(n_s) if kind is None else np.flatnonzero(self.kind[:n_s] == kind)
+            u, v = self.u[sel], self.v[sel]
+            mat = sparse.csr_array((np.concatenate([sel, sel]) + 1.0, (np.concatenate([u, v]), np.concatenate([v, u]))),
+                                   shape=(self.n, self.n))
+            mat.sort_indices()
+            perm = mat.data.astype(np.int64) - 1
+            entry = self._static_cache[key] = [mat, perm, -1]
+        mat, perm, version = entry
+        if version != self._version:
+            w = self.w[perm]
+            mat.data = (w if weighted else np.ones_like(w)) * (w >= min_w)
+            entry[2] = self._version
+        return mat
 
     # ------------------------------------------------------------------ queries
     def partners(self) -> np.ndarray:
@@ -175,6 +187,7 @@ class Ecosystem:
 
     def _changed(self) -> None:
         self._deg = None
+        self._version += 1
 
     def update_ties(self, activity: np.ndarray, intensify: float, decay: float) -> None:
         """New ties from this month's meetings; joint participation (same activity id) intensifies a

@@ -237,7 +237,7 @@ class PropellerModel(Model):
                 exposure = self.eco.exposure(adopted)
             entry = (p["diffusion.p"] + p["diffusion.q"] * exposure) * self.class_mult + self.extra_entry
             gate_ok = self.couplings.comaker_present(self) if self.table.gate.any() else np.ones(s.shape, bool)
-            old, kind = self.table.step(
+            old = self.table.step(
                 s, self.pop.route, month, entry, fwd, back, extra, gate_ok, p["coupling.comaker_gate_floor"],
                 self.rng, dt=1.0 / sub,
             )

@@ -34,11 +34,9 @@ class PropellerTable:
             if t.months:
                 self.months[idx] = False
                 self.months[idx][[m - 1 for m in t.months]] = True
-        # Entry: not_engaged -> entry step, as the 'forward' (or 'skip') slot of step 0.
+        # Entry: not_engaged -> entry step (hazard from [diffusion], see PropellerModel.move_propeller).
         entry = STEP_INDEX[p["diffusion.entry_step"]]
         self.entry = entry
-        self.entry_kind = FORWARD if entry == 1 else SKIP
-        self.target[:, 0, self.entry_kind] = entry
         # Phase multipliers on forward/skip out of each phase (step 0 counts as agenderen).
         scale = np.array([p["propeller.scale_agenderen"], p["propeller.scale_agenderen"],
                           p["propeller.scale_uitproberen"], p["propeller.scale_adopteren"]])
@@ -65,30 +63,40 @@ class PropellerTable:
         gate_floor: float,
         rng: np.random.Generator,
         dt: float = 1.0,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Move every (organisation, theme) at most once; return (old stage, kind moved or -1)."""
-        s = stage.astype(np.intp)
-        rs = route[:, None].astype(np.intp) * self.n_steps + s
-        h = self.rate_by_month[month - 1][rs]  # N x K x kinds (zero where a row's month does not apply)
-        fm = fwd_mult * self.phase_scale[s]
-        rates = self.rate_by_month[month - 1]
-        h[..., FORWARD] = h[..., FORWARD] * fm + np.where(rates[rs, FORWARD] > 0, extra_fwd, 0.0)
-        h[..., SKIP] *= fm
-        h[..., BACK] *= back_mult
+    ) -> np.ndarray:
+        """Move every (organisation, theme) at most once; return the stages before the move.
+
+        Organisations not yet engaged only face the entry hazard; the table is looked up for the
+        engaged ones only (most of the population is not engaged, so this halves the work).
+        """
+        old = stage.copy()
+        flat = stage.reshape(-1)
+        k_count = stage.shape[1]
+        u = rng.random(flat.size)
+        # entry: not_engaged -> entry step
+        idle = flat == 0
+        enter = idle & (u < -np.expm1(-entry_hazard.reshape(-1) * dt))
+        # engaged: competing hazards from the table
+        eng = np.flatnonzero(~idle)
+        s = flat[eng].astype(np.intp)
+        rs = np.repeat(route.astype(np.intp), k_count)[eng] * self.n_steps + s
+        h = self.rate_by_month[month - 1][rs]                     # n_eng x kinds (0 where the month does not apply)
+        fm = fwd_mult.reshape(-1)[eng] * self.phase_scale[s]
+        push = extra_fwd.reshape(-1)[eng]
+        h[:, FORWARD] = h[:, FORWARD] * fm + np.where(h[:, FORWARD] > 0, push, 0.0)
+        h[:, SKIP] *= fm
+        h[:, BACK] *= back_mult.reshape(-1)[eng]
         if self.any_gate:
-            blocked = self.gate_flat[rs] & ~gate_ok[..., None]
+            blocked = self.gate_flat[rs] & ~gate_ok.reshape(-1)[eng][:, None]
             if blocked.any():
                 h[blocked] *= gate_floor
-        at0 = s == 0
-        h[..., self.entry_kind] = np.where(at0, entry_hazard, h[..., self.entry_kind])
-        total = h.sum(axis=-1)
-        move = rng.random(total.shape) < -np.expm1(-total * dt)
-        kind = np.full(total.shape, -1, dtype=np.int8)
+        total = h.sum(axis=1)
+        move = u[eng] < -np.expm1(-total * dt)
         if move.any():
             hm = h[move]
-            cum = np.cumsum(hm, axis=-1)
-            u = rng.random(len(hm)) * cum[:, -1]
-            k = (u[:, None] >= cum).sum(axis=-1)
-            kind[move] = k
-            stage[move] = self.target_flat[rs[move], k]
-        return s, kind
+            cum = np.cumsum(hm, axis=1)
+            pick = rng.random(len(hm)) * cum[:, -1]
+            kind = (pick[:, None] >= cum).sum(axis=1)
+            flat[eng[move]] = self.target_flat[rs[move], kind]
+        flat[enter] = self.entry
+        return old

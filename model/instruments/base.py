@@ -22,6 +22,11 @@ from model.constants import PERSON_CATEGORIES, STEPS, THEMES, TYPES
 EDU = TYPES.index("education")
 
 
+def _add(counter: np.ndarray, idx: np.ndarray, values) -> None:
+    """counter[idx] += values, for indices that are unique (participants of one batch are)."""
+    counter[idx] += values
+
+
 def hazard(p: float) -> float:
     """Monthly hazard that gives probability ``p`` of a move within one month."""
     return float(-np.log1p(-min(p, 0.999999)))
@@ -94,11 +99,11 @@ class Instrument:
         teachers = int(m.rng.binomial(total - students, self.teacher_share)) if self.teacher_share else 0
         prof = total - students - teachers
         edu = sel[m.pop.otype[sel] == EDU]
-        np.add.at(m.persons["professionals_reached"], sel, m.rng.multinomial(prof, persons / max(total, 1)))
+        _add(m.persons["professionals_reached"], sel, m.rng.multinomial(prof, persons / max(total, 1)))
         if len(edu):
             even = np.full(len(edu), 1.0 / len(edu))
-            np.add.at(m.persons["students_reached"], edu, m.rng.multinomial(students, even))
-            np.add.at(m.persons["teachers_reached"], edu, m.rng.multinomial(teachers, even))
+            _add(m.persons["students_reached"], edu, m.rng.multinomial(students, even))
+            _add(m.persons["teachers_reached"], edu, m.rng.multinomial(teachers, even))
         counts = {"professionals": prof, "students": students, "teachers": teachers}
         if self.category is not None:
             for c, n in counts.items():

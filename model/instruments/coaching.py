@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.instruments.base import Instrument, hazard
+from model.instruments.base import Instrument, _add, hazard
 
 
 class Coaching(Instrument):
@@ -25,6 +25,6 @@ class Coaching(Instrument):
 
     def effect(self, m, h, theme, sel):
         persons = self.persons(m, sel)
-        np.add.at(m.persons["professionals_reached"], sel, persons)
+        _add(m.persons["professionals_reached"], sel, persons)
         m.coached_until[sel, theme] = np.maximum(m.coached_until[sel, theme], m.t + self.duration)
         m.coached_hazard[sel, theme] = self.h_month

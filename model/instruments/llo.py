@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.instruments.base import Instrument, hazard
+from model.instruments.base import Instrument, _add, hazard
 
 
 class Llo(Instrument):
@@ -28,5 +28,5 @@ class Llo(Instrument):
         persons = self.persons(m, sel)
         counts = self.count_persons(m, sel, persons)
         m.kpi5[h] += sum(counts.values())
-        np.add.at(m.persons["professionals_skilled"], sel, persons)
+        _add(m.persons["professionals_skilled"], sel, persons)
         m.extra_fwd[sel, theme] += self.h_advance

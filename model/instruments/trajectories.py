@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.instruments.base import Instrument, hazard
+from model.instruments.base import Instrument, _add, hazard
 
 
 class Trajectories(Instrument):
@@ -33,6 +33,6 @@ class Trajectories(Instrument):
         n = sum(counts.values())
         m.kpi5[h] += n
         skilled = m.rng.binomial(persons, self.cfg["p_skills"])
-        np.add.at(m.persons["professionals_skilled"], sel, skilled)
+        _add(m.persons["professionals_skilled"], sel, skilled)
         m.enrolled_until[sel, theme] = np.maximum(m.enrolled_until[sel, theme], m.t + self.duration)
         m.enrolled_hazard[sel, theme] = self.h_month
