@@ -203,12 +203,9 @@ class Ecosystem:
         self.w = np.where(joint, self.w + intensify * (1.0 - self.w), self.w - decay * (self.w - self.base))
         self._changed()
 
-    def decay_relations(self, hub_decay: np.ndarray) -> np.ndarray:
-        """Relations to hubs decay without activity; lapsed partners stay in ring 4. Returns leavers (N x H)."""
-        was = self.partners()
-        known = self.rel > 0
-        self.rel = np.where(known, np.maximum(self.rel * (1.0 - hub_decay[None, :]), self.potential), 0.0)
-        return was & ~self.partners()
+    def decay_relations(self, rel: np.ndarray, hub_decay: np.ndarray) -> np.ndarray:
+        """Relations to hubs (columns of ``rel``) decay without activity; lapsed partners stay in ring 4."""
+        return np.where(rel > 0, np.maximum(rel * (1.0 - hub_decay), self.potential), 0.0)
 
     # ------------------------------------------------------------------ export
     def to_networkx(self, pop=None) -> nx.Graph:

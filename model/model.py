@@ -97,6 +97,7 @@ class PropellerModel(Model):
     def _init_hubs(self, p) -> None:
         H = len(HUBS)
         self.hub_focus = np.array([p[f"hubs.{h}.focus"] for h in HUBS])
+        self.focus_cum = np.cumsum(self.hub_focus, axis=1)[:, :-1]  # theme draw by searchsorted
         self.rates = np.array([[p.get(f"hubs.{h}.instruments.{i.name}", 0.0) for i in self.instruments] for h in HUBS])
         cost = np.array([i.cost for i in self.instruments])
         days = np.array([i.staff_days for i in self.instruments])
@@ -248,21 +249,25 @@ class PropellerModel(Model):
         known and join through their relations and through network organisations' constituencies."""
         p = self.p
         eco = self.eco
-        decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector))
-        eco.decay_relations(np.where(self.active, decay, 0.0))
-        if not p["network.enabled"] or not self.active.any():
+        act = np.flatnonzero(self.active)
+        if len(act) == 0:
             return
-        rel = eco.rel
-        ring_cut = eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1]
-        # organic: one ring inward with a hazard proportional to partner contacts
-        hz = p["ecosystem.organic_rate"] * eco.spread((rel >= eco.partner_thr).astype(float)) * self.connector
-        known = rel > 0
-        # constituency: unknown members of an inner-ring network organisation come into view (ring 4)
-        inner_ngo = (self.is_ngo[:, None] & (rel >= ring_cut)).astype(float)
-        hz += p["ecosystem.constituency_rate"] * ((eco.spread(inner_ngo, MEMBER, weighted=False) > 0) & ~known)
-        move = (rel < eco.partner_thr) & self.active & (self.rng.random(rel.shape) < -np.expm1(-hz))
-        rel[move & known] = p["ecosystem.recruit_intensity"]
-        rel[move & ~known] = eco.potential
+        # only the active hubs' columns change: work on them alone
+        decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
+        rel = eco.decay_relations(eco.rel[:, act], decay)
+        if p["network.enabled"]:
+            known = rel > 0
+            # organic: one ring inward with a hazard proportional to partner contacts
+            hz = p["ecosystem.organic_rate"] * eco.spread((rel >= eco.partner_thr).astype(float)) * self.connector[act]
+            # constituency: unknown members of an inner-ring network organisation come into view (ring 4)
+            inner_ngo = self.is_ngo[:, None] & (rel >= eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1])
+            if inner_ngo.any():
+                reached = eco.spread(inner_ngo.astype(float), MEMBER, weighted=False) > 0
+                hz += p["ecosystem.constituency_rate"] * (reached & ~known)
+            move = (rel < eco.partner_thr) & (self.rng.random(rel.shape) < -np.expm1(-hz))
+            rel[move & known] = p["ecosystem.recruit_intensity"]
+            rel[move & ~known] = eco.potential
+        eco.rel[:, act] = rel
 
     # ------------------------------------------------------------------ inspection
     def place_students(self, schools, theme, students) -> None:

@@ -67,20 +67,28 @@ class Instrument:
     # ------------------------------------------------------------------ running
     def run(self, m, h: int, n_runs: int) -> None:
         """Run ``n_runs`` activities at hub ``h`` this month, batched per theme."""
-        themes = m.rng.choice(len(THEMES), size=n_runs, p=m.hub_focus[h])
-        for theme in np.unique(themes).tolist():
+        themes = np.searchsorted(m.focus_cum[h], m.rng.random(n_runs), side="right").tolist()
+        for theme in sorted(set(themes)):
             idx, w = self.candidates(m, h, theme)
             if len(idx) == 0:
                 continue
-            sizes = self.group_sizes(m.rng, int((themes == theme).sum()))
-            total = int(min(sizes.sum(), len(idx)))
+            wanted = self.group_sizes(m.rng, themes.count(theme)).tolist()
+            total = min(sum(wanted), len(idx))
             # Weighted sampling without replacement (Gumbel top-k = successive weighted draws).
             keys = np.log(w) + m.rng.gumbel(size=len(idx))
-            top = np.argpartition(-keys, total - 1)[:total] if total < len(idx) else np.arange(len(idx))
-            sel = idx[top[np.argsort(-keys[top])]]
-            ends = np.minimum(np.cumsum(sizes), total)
-            sizes = np.diff(np.concatenate([[0], ends]))
-            sizes = sizes[sizes > 0]
+            if total < len(idx):
+                top = np.argpartition(-keys, total - 1)[:total]
+            else:
+                top = np.arange(len(idx))
+            if len(wanted) > 1:  # order matters only when the draws are split into several runs
+                top = top[np.argsort(-keys[top])]
+            sel = idx[top]
+            sizes, left = [], total
+            for want in wanted:
+                if left <= 0:
+                    break
+                sizes.append(min(want, left))
+                left -= sizes[-1]
             n = len(sizes)
             m.runs[self.name] += n
             m.spent[h] += self.cost * n
@@ -114,16 +122,18 @@ class Instrument:
         """Effects shared by all instruments; ``sel`` holds the runs' participants back to back."""
         rel = m.eco.rel
         rel[sel, h] = np.minimum(1.0, np.maximum(rel[sel, h] + self.cfg["intensity_gain"], m.eco.partner_thr))
-        m.activity[sel] = np.repeat(m.next_run_ids(len(sizes)), sizes)
-        if m.p["network.enabled"]:
+        ids = m.next_run_ids(len(sizes))
+        m.activity[sel] = ids[0] if len(sizes) == 1 else np.repeat(ids, sizes)
+        u = m.rng.random((2, len(sel)))
+        if m.p["network.enabled"] and max(sizes) > 1:
+            # each participant meets another participant of its run with probability new_tie_p
             starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
             k = np.repeat(sizes, sizes)
-            pos = np.arange(len(sel)) - starts
-            meet = (k > 1) & (m.rng.random(len(sel)) < m.p["network.new_tie_p"])
+            meet = (k > 1) & (u[0] < m.p["network.new_tie_p"])
             if meet.any():
-                shift = 1 + m.rng.integers(0, np.maximum(k[meet] - 1, 1))
-                other = sel[starts[meet] + (pos[meet] + shift) % k[meet]]
-                m.eco.meet(sel[meet], other)
+                pos = np.arange(len(sel))[meet] - starts[meet]
+                shift = 1 + (u[1, meet] * (k[meet] - 1)).astype(np.int64)
+                m.eco.meet(sel[meet], sel[starts[meet] + (pos + shift) % k[meet]])
         # Spill-over: ~60 % plan to apply another innovation [003 L3121] -> aware of another theme.
         spill = sel[m.rng.random(len(sel)) < m.p["spillover.p_other_theme"]]
         if len(spill):
