@@ -123,6 +123,18 @@ class Ecosystem:
                 out += np.bincount((a[:, None] * c + col).ravel(), (wv * values[b]).ravel(), n * c).reshape(n, c)
         return out
 
+    def random_neighbours(self, orgs: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """For each organisation in ``orgs``, ``counts`` random contacts over its structural ties (with
+        replacement, at most its degree). Returns (source organisation, contact) pairs."""
+        mat = self._static(None, 0.0, False)
+        start, deg = mat.indptr[orgs], np.diff(mat.indptr)[orgs]
+        n = np.minimum(counts, deg)
+        if n.sum() == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        src = np.repeat(orgs, n)
+        pos = np.repeat(start, n) + (rng.random(int(n.sum())) * np.repeat(deg, n)).astype(np.int64)
+        return src, mat.indices[pos].astype(np.int64)
+
     def _static(self, kind: int | None, min_w: float, weighted: bool):
         key = (kind, min_w, weighted)
         entry = self._static_cache.get(key)

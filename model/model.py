@@ -27,7 +27,7 @@ from model.propeller import PropellerTable
 
 _PHASE = np.array(STEP_PHASE)
 PERSON_COUNTERS = ("professionals_reached", "professionals_skilled", "students_reached", "students_skilled",
-                   "teachers_reached", "students_received")
+                   "teachers_reached", "students_received", "colleagues_told")
 
 
 class PropellerModel(Model):

@@ -97,6 +97,12 @@ class Recorder:
         cols["ring2"] = at_least[1] - at_least[0]
         cols["ring3"] = at_least[2] - at_least[1]
         cols["ring4"] = known - at_least[2]
+        known_h = (rel > 0).sum(axis=1)
+        at_least_h = [(rel >= t).sum(axis=1) for t in thr]
+        for h, hub in enumerate(HUBS):
+            for ring, count in ((1, at_least_h[0]), (2, at_least_h[1] - at_least_h[0]),
+                                (3, at_least_h[2] - at_least_h[1]), (4, known_h - at_least_h[2])):
+                cols[f"ring{ring}_{hub}"] = count[:, h]
         cols["kpi4_mkb"] = type_tot[:, TYPES.index("mkb_builders")]
         cols["kpi4_mkb_four_hubs"] = by_hub_type[:, :4, TYPES.index("mkb_builders")].sum(axis=1)
         cols["kpi5_skilled"] = sc["kpi5"].sum(axis=1)

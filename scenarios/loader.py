@@ -114,6 +114,8 @@ RULES: list[tuple[str, Any]] = [
     ("population.ring_shares_partners", _distribution),
     ("initial_state.*", _distribution),
     ("hubs.*.focus", _distribution),
+    ("hubs.*.trajectory_mix", _distribution),
+    ("reach.p_involved_advance", _PROB),
     ("ecosystem.ring_thresholds", _decreasing_unit),
     ("ecosystem.constituency_ring", _between(1, 3)),
     ("ecosystem.class_weight", _between(0.0, 100.0)),

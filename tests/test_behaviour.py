@@ -127,3 +127,29 @@ def test_events_bring_in_partners():
     base = metric({}, last("partners_west"))
     no_events = metric({"hubs.west.instruments.events": 0.0}, last("partners_west"))
     assert base.mean() > no_events.mean()
+
+
+def test_trajectory_formats_set_group_sizes():
+    """Formats are data: a hub running only 1-on-1 trajectories has ~1 organisation per run, only
+    CoPs ~16 [003 L8577-8605, L8084-8088]."""
+    def persons_per_run(out):
+        ts = out["timeseries"].iloc[-1]
+        persons = sum(ts[f"participants_trajectories_{c}"] for c in ("professionals", "students", "teachers"))
+        return persons / max(ts["runs_trajectories"], 1)
+
+    one = metric({"hubs.west.trajectory_mix": [0.0, 0.0, 0.0, 0.0, 1.0]}, persons_per_run)
+    cop = metric({"hubs.west.trajectory_mix": [0.0, 0.0, 0.0, 1.0, 0.0]}, persons_per_run)
+    assert 1.5 < one.mean() < 2.5          # one organisation x 2 persons
+    assert cop.mean() > 8 * one.mean()
+
+
+def test_reach_beyond_participants():
+    """Participants tell colleagues and chain partners [003 L2966-2989]: without it, fewer
+    organisations engage and no colleague is told."""
+    told = metric({}, lambda out: out["final_persons"]["colleagues_told"])
+    assert (told > 0).all()
+    off = {f"instruments.{i}.{k}": 0.0 for i in ("trajectories", "llo")
+           for k in ("reach_colleagues", "reach_chain_told", "reach_chain_involved")}
+    assert (metric(off, lambda out: out["final_persons"]["colleagues_told"]) == 0).all()
+    engaged = occupancy("mkb", ("awareness", "vision", "partnering", "design", "test", "validate") + ADOPTEREN)
+    assert metric({}, engaged).mean() > metric(off, engaged).mean()

@@ -48,6 +48,9 @@ def test_partner_counts_consistent(out):
     assert (ts["partners_total"] == ts[[f"partners_{h}" for h in HUBS]].sum(axis=1)).all()
     assert (ts["partners_total"] == ts[["ring1", "ring2", "ring3"]].sum(axis=1)).all()
     assert (ts["partners_unique"] <= ts["partners_total"]).all()
+    for hub in HUBS:
+        assert (ts[f"partners_{hub}"] == ts[[f"ring{r}_{hub}" for r in (1, 2, 3)]].sum(axis=1)).all()
+    assert (ts["ring4"] == ts[[f"ring4_{h}" for h in HUBS]].sum(axis=1)).all()
     types = [c for c in ts.columns if c.startswith("partners_type_")]
     assert (ts[types].sum(axis=1) == ts["partners_total"]).all()
     bht = out["partners_by_hub_type"].groupby("date")["partners"].sum()

@@ -49,10 +49,15 @@ class Instrument:
         self.staff_days = float(self.cfg["staff_days"])
         self.student_share = float(self.cfg.get("student_share", 0.0))
         self.teacher_share = float(self.cfg.get("teacher_share", 0.0))
+        self.reach_colleagues = p.get(f"instruments.{self.name}.reach_colleagues", 0.0)
+        self.reach_chain_told = p.get(f"instruments.{self.name}.reach_chain_told", 0.0)
+        self.reach_chain_involved = p.get(f"instruments.{self.name}.reach_chain_involved", 0.0)
+        self.h_involved = hazard(p["reach.p_involved_advance"])
 
     # ------------------------------------------------------------------ selection
-    def group_sizes(self, rng: np.random.Generator, n_runs: int) -> np.ndarray:
-        return np.maximum(1, rng.poisson(self.cfg["orgs_per_run"], size=n_runs))
+    def group_sizes(self, m, h: int, n_runs: int) -> np.ndarray:
+        """Organisations wanted per run (at least one)."""
+        return np.maximum(1, m.rng.poisson(self.cfg["orgs_per_run"], size=n_runs))
 
     def candidates(self, m, h: int, theme: int) -> tuple[np.ndarray, np.ndarray]:
         rel = m.eco.rel[:, h]
@@ -72,7 +77,7 @@ class Instrument:
             idx, w = self.candidates(m, h, theme)
             if len(idx) == 0:
                 continue
-            wanted = self.group_sizes(m.rng, themes.count(theme)).tolist()
+            wanted = self.group_sizes(m, h, themes.count(theme)).tolist()
             total = min(sum(wanted), len(idx))
             # Weighted sampling without replacement (Gumbel top-k = successive weighted draws).
             keys = np.log(w) + m.rng.gumbel(size=len(idx))
@@ -93,7 +98,7 @@ class Instrument:
             m.runs[self.name] += n
             m.spent[h] += self.cost * n
             self.common(m, h, theme, sel, sizes)
-            self.effect(m, h, theme, sel)
+            self.effect(m, h, theme, sel, sizes)
 
     def persons(self, m, sel: np.ndarray) -> np.ndarray:
         """Persons per participating organisation (at least one)."""
@@ -141,5 +146,20 @@ class Instrument:
             fresh = m.stage[spill, other] == 0
             m.stage[spill[fresh], other[fresh]] = m.entry_step_on_spill
 
-    def effect(self, m, h: int, theme: int, sel: np.ndarray) -> None:  # pragma: no cover - abstract
+    def reach(self, m, theme: int, sel: np.ndarray, persons: np.ndarray) -> None:
+        """Reach beyond the participants [003 L2966-2989]: participants tell colleagues (persons reached
+        indirectly) and chain partners (contacts over structural ties become aware of the theme); some
+        chain partners get actively involved (a push one step further)."""
+        told = m.rng.poisson(self.reach_colleagues * persons)
+        _add(m.persons["colleagues_told"], sel, told)
+        if not m.p["network.enabled"] or self.reach_chain_told == 0:
+            return
+        _, chain = m.eco.random_neighbours(sel, m.rng.poisson(self.reach_chain_told, size=len(sel)), m.rng)
+        fresh = chain[m.stage[chain, theme] == 0]
+        m.stage[fresh, theme] = m.entry_step_on_spill
+        _, involved = m.eco.random_neighbours(sel, m.rng.poisson(self.reach_chain_involved, size=len(sel)), m.rng)
+        involved = involved[m.stage[involved, theme] > 0]
+        m.extra_fwd[involved, theme] += self.h_involved
+
+    def effect(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int]) -> None:  # pragma: no cover
         raise NotImplementedError

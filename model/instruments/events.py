@@ -24,7 +24,7 @@ class Events(Instrument):
         self.h_aware = hazard(self.cfg["p_aware"])
         self.h_advance = hazard(self.cfg["p_advance"])
 
-    def effect(self, m, h, theme, sel):
+    def effect(self, m, h, theme, sel, sizes):
         self.count_persons(m, sel, self.persons(m, sel))
         at0 = m.stage[sel, theme] == 0
         m.extra_entry[sel[at0], theme] += self.h_aware

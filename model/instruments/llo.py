@@ -18,15 +18,16 @@ class Llo(Instrument):
     category = "llo"
     ELIGIBILITY = {"awareness": 0.3, "vision": 1.0, "partnering": 0.8, "design": 0.6, "test": 0.6,
                    "validate": 0.8, "secure": 1.0, "scale": 0.5}
-    PARAMS = Instrument.PARAMS + ("p_advance",)
+    PARAMS = Instrument.PARAMS + ("p_advance", "reach_colleagues", "reach_chain_told", "reach_chain_involved")
 
     def __init__(self, p):
         super().__init__(p)
         self.h_advance = hazard(self.cfg["p_advance"])
 
-    def effect(self, m, h, theme, sel):
+    def effect(self, m, h, theme, sel, sizes):
         persons = self.persons(m, sel)
         counts = self.count_persons(m, sel, persons)
         m.kpi5[h] += sum(counts.values())
         _add(m.persons["professionals_skilled"], sel, persons)
         m.extra_fwd[sel, theme] += self.h_advance
+        self.reach(m, theme, sel, persons)

@@ -1,5 +1,6 @@
-"""Innovation trajectories: micro learning communities, sprints, showcases, Communities of Practice
-and tailor-made 1-on-1 trajectories - the uitproberen instrument [003 L1990-2030, L13864-13928].
+"""Innovation trajectories: micro learning communities (Oost), sprints (Zuid), showcases (Noord),
+Communities of Practice and tailor-made 1-on-1 trajectories (West) - the uitproberen instrument
+[003 L1990-2030, L13864-13928]; formats and their mix per hub are data in the scenario.
 
 Participants are partners at or near Uitproberen on the run's theme. While enrolled (duration) an
 organisation's forward rates in partnering and Uitproberen are multiplied (facilitation) and it falls
@@ -12,27 +13,45 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.constants import HUBS
 from model.instruments.base import Instrument, _add, hazard
 
 
+FORMATS = ("mlc", "sprint", "showcase", "cop", "tailor_made")
+
+
 class Trajectories(Instrument):
+    """Each run has a format drawn from the hub's trajectory mix; the format sets the group size and
+    how long participants stay enrolled (``[instruments.trajectories.formats]``)."""
+
     name = "trajectories"
     category = "trajectories"
     ELIGIBILITY = {"vision": 0.4, "partnering": 1.0, "design": 1.0, "test": 1.0, "validate": 0.7, "secure": 0.2}
-    PARAMS = Instrument.PARAMS + ("student_share", "teacher_share", "duration_months", "enrolled_boost",
-                                  "enrolled_back_factor", "p_advance", "p_skills")
+    PARAMS = ("persons_per_org", "intensity_gain", "cost", "staff_days", "student_share", "teacher_share",
+              "enrolled_boost", "enrolled_back_factor", "p_advance", "p_skills",
+              "reach_colleagues", "reach_chain_told", "reach_chain_involved")
 
     def __init__(self, p):
         super().__init__(p)
-        self.duration = int(self.cfg["duration_months"])
-        self.h_month = hazard(self.cfg["p_advance"]) / max(self.duration, 1)
+        f = "instruments.trajectories.formats"
+        self.format_orgs = np.array([p[f"{f}.{name}.orgs_per_run"] for name in FORMATS])
+        self.format_months = np.array([p[f"{f}.{name}.duration_months"] for name in FORMATS])
+        self.mix_cum = np.cumsum([p[f"hubs.{hub}.trajectory_mix"] for hub in HUBS], axis=1)[:, :-1]
+        self.h_total = hazard(self.cfg["p_advance"])
+        self._formats = np.empty(0, dtype=int)
 
-    def effect(self, m, h, theme, sel):
+    def group_sizes(self, m, h, n_runs):
+        self._formats = np.searchsorted(self.mix_cum[h], m.rng.random(n_runs), side="right")
+        return np.maximum(1, m.rng.poisson(self.format_orgs[self._formats]))
+
+    def effect(self, m, h, theme, sel, sizes):
         persons = self.persons(m, sel)
         counts = self.count_persons(m, sel, persons)
-        n = sum(counts.values())
-        m.kpi5[h] += n
+        m.kpi5[h] += sum(counts.values())
         skilled = m.rng.binomial(persons, self.cfg["p_skills"])
         _add(m.persons["professionals_skilled"], sel, skilled)
-        m.enrolled_until[sel, theme] = np.maximum(m.enrolled_until[sel, theme], m.t + self.duration)
-        m.enrolled_hazard[sel, theme] = self.h_month
+        months = np.repeat(self.format_months[self._formats[: len(sizes)]], sizes)
+        m.enrolled_until[sel, theme] = np.maximum(m.enrolled_until[sel, theme], m.t + months)
+        # the 4-of-6 "next step" spread over the enrolment [003 L3566-3585]
+        m.enrolled_hazard[sel, theme] = self.h_total / np.maximum(months, 1)
+        self.reach(m, theme, sel, persons)
