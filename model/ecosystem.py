@@ -87,8 +87,12 @@ class Ecosystem:
                 if len(members) == 0:
                     continue
                 k = np.minimum(np.maximum(rng.poisson(mean, size=len(members)), 1), len(comp))
+                # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
+                keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
+                order = np.argsort(-keys, axis=1)
+                take = np.arange(len(comp))[None, :] < k[:, None]
                 src = np.repeat(members, k)
-                dst = np.concatenate([rng.choice(comp, size=kk, replace=False, p=comp_w) for kk in k])
+                dst = comp[order[take]]
                 edges.append(np.column_stack([src, dst]))
                 kinds.append(np.full(len(src), kind))
         if not edges:

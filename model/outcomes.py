@@ -80,7 +80,8 @@ class Recorder:
         joins = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes > 0).sum(axis=1), axis=0)])
         leaves = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes < 0).sum(axis=1), axis=0)])
         otype = m.pop.otype
-        by_hub_type = np.stack([part[:, otype == j, :].sum(axis=1) for j in range(len(TYPES))], axis=2)  # T x H x types
+        onehot = (otype[:, None] == np.arange(len(TYPES))[None, :]).astype(np.float32)
+        by_hub_type = np.matmul(part.transpose(0, 2, 1).astype(np.float32), onehot).round().astype(np.int64)  # T x H x types
         for h, hub in enumerate(HUBS):
             cols[f"partners_{hub}"] = per_hub[:, h]
         cols["partners_total"] = per_hub.sum(axis=1)
@@ -143,12 +144,23 @@ class Recorder:
         n_r, n_k, n_s = len(ROUTES), len(THEMES), len(STEPS)
         flat = ((np.arange(T)[:, None, None] * n_r + route[None, :, None]) * n_k + np.arange(n_k)) * n_s + stage
         occ = np.bincount(flat.ravel(), minlength=T * n_r * n_k * n_s)
-        idx = pd.MultiIndex.from_product([dates, ROUTES, THEMES, STEPS], names=["date", "route", "theme", "step"])
-        occupancy = pd.DataFrame({"organisations": occ}, index=idx).reset_index()
-        occupancy["phase"] = occupancy["step"].map(dict(zip(STEPS, (PHASES[i] for i in STEP_PHASE))))
-        idx = pd.MultiIndex.from_product([dates, HUBS, TYPES], names=["date", "hub", "partner_type"])
-        partners_by_hub_type = pd.DataFrame({"partners": by_hub_type.ravel()}, index=idx).reset_index()
+        occupancy = _long(dates, [("route", ROUTES), ("theme", THEMES), ("step", STEPS)], "organisations", occ)
+        occupancy["phase"] = pd.Categorical.from_codes(np.tile(np.array(STEP_PHASE), T * n_r * n_k), list(PHASES))
+        partners_by_hub_type = _long(dates, [("hub", HUBS), ("partner_type", TYPES)], "partners", by_hub_type.ravel())
         return {"timeseries": ts, "occupancy": occupancy, "partners_by_hub_type": partners_by_hub_type}
+
+
+def _long(dates: list[str], dims: list[tuple[str, tuple[str, ...]]], name: str, values: np.ndarray) -> pd.DataFrame:
+    """A long table: one row per date x the given dimensions (row-major, as ``values`` is laid out)."""
+    inner = int(np.prod([len(v) for _, v in dims]))
+    cols = {"date": pd.Categorical.from_codes(np.repeat(np.arange(len(dates)), inner), dates)}
+    rep = inner
+    for col, labels in dims:
+        rep //= len(labels)
+        codes = np.tile(np.repeat(np.arange(len(labels)), rep), len(dates) * inner // (len(labels) * rep))
+        cols[col] = pd.Categorical.from_codes(codes, list(labels))
+    cols[name] = values
+    return pd.DataFrame(cols)
 
 
 def spell_lengths(stage_history: np.ndarray, phase: int) -> np.ndarray:

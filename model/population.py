@@ -22,6 +22,8 @@ def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 200) 
     for _ in range(iters):
         m *= (rows / m.sum(axis=1))[:, None]
         m *= (cols / m.sum(axis=0))[None, :]
+        if np.allclose(m.sum(axis=1), rows, rtol=0, atol=1e-9):
+            break
     return m
 
 
@@ -61,10 +63,11 @@ def march_2024_types(p) -> np.ndarray:
     return round_preserving(ipf(sep, hub_totals, type_totals), hub_totals, type_totals)
 
 
-def pool_type_mix(p) -> np.ndarray:
+def pool_type_mix(p, start: np.ndarray | None = None) -> np.ndarray:
     """Type composition of each hub's potential pool (5 x 8), from who joined since March 2024."""
     sep = np.array([p[f"hubs.types_sep2025_{h}"] for h in HUBS[:4]], dtype=float)
-    delta = np.clip(sep - march_2024_types(p), 0.5, None)  # floor: every type can still be found
+    start = march_2024_types(p) if start is None else start
+    delta = np.clip(sep - start, 0.5, None)  # floor: every type can still be found
     mix = np.vstack([delta, delta.sum(axis=0, keepdims=True)])  # Midden: the four-hub mix
     return mix / mix.sum(axis=1, keepdims=True)
 
@@ -97,12 +100,13 @@ def _draw_stage(rng: np.random.Generator, n: int, phase_shares: list[float]) -> 
 def build_population(p, rng: np.random.Generator) -> tuple[Population, np.ndarray, np.ndarray]:
     """Create all organisations; return (population, initial stages N x K, hub relations N x H)."""
     h_count = len(HUBS)
-    start_types = np.vstack([march_2024_types(p), np.array(p["hubs.midden.types_start"], dtype=float)[None, :]])
+    march = march_2024_types(p)
+    start_types = np.vstack([march, np.array(p["hubs.midden.types_start"], dtype=float)[None, :]])
     # Midden's start mix is scaled to its partners_start
     mid = start_types[4] / start_types[4].sum() * p["hubs.midden.partners_start"]
     start_types[4] = round_preserving(mid[None, :], np.array([p["hubs.midden.partners_start"]]))[0]
     start_types = start_types.astype(int)
-    pool_mix = pool_type_mix(p)
+    pool_mix = pool_type_mix(p, march)
 
     otype, home, partner, known = [], [], [], []
     region = p["simulation.region"]

@@ -56,8 +56,8 @@ class Instrument:
 
     # ------------------------------------------------------------------ selection
     def group_sizes(self, m, h: int, n_runs: int) -> np.ndarray:
-        """Organisations wanted per run (at least one)."""
-        return np.maximum(1, m.rng.poisson(self.cfg["orgs_per_run"], size=n_runs))
+        """Organisations wanted per run: 1 + Poisson(mean - 1), so at least one and on average the mean."""
+        return 1 + m.rng.poisson(max(self.cfg["orgs_per_run"] - 1.0, 0.0), size=n_runs)
 
     def candidates(self, m, h: int, theme: int) -> tuple[np.ndarray, np.ndarray]:
         rel = m.eco.rel[:, h]

@@ -42,7 +42,7 @@ class Trajectories(Instrument):
 
     def group_sizes(self, m, h, n_runs):
         self._formats = np.searchsorted(self.mix_cum[h], m.rng.random(n_runs), side="right")
-        return np.maximum(1, m.rng.poisson(self.format_orgs[self._formats]))
+        return 1 + m.rng.poisson(np.maximum(self.format_orgs[self._formats] - 1.0, 0.0))
 
     def effect(self, m, h, theme, sel, sizes):
         persons = self.persons(m, sel)
