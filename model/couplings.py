@@ -4,6 +4,8 @@
   partnered with it [003 L7886-7892, L9036-9044] (the ``requires=comaker`` rows of the table).
 * Procurement pull: a client (gemeente, woningcorporatie) in Adopteren raises the rates of the
   companies it contracts [003 L14028-14034, L7303-7322, L7869-7873].
+Both are evaluated over the client ties in ``kernels.neighbour_state`` and applied in
+``kernels.propeller_move``; this module holds their settings and the student flows.
 * Students: schools send students with new skills to companies (internships, first jobs)
   [003 L5437-5441, L7019-7021].
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.constants import COMPANY_TYPES, FIRST_ADOPTEREN, ROUTES, STEP_INDEX
-from model.ecosystem import CLIENT, INTERNSHIP
+from model.ecosystem import INTERNSHIP
 
 WOCO, GEMEENTE, SCHOOL = ROUTES.index("woco"), ROUTES.index("gemeente"), ROUTES.index("school")
 
@@ -35,19 +37,6 @@ class Couplings:
             self.internships.setdefault(int(school), []).append(int(comp))
         self.internships = {k: np.array(v) for k, v in self.internships.items()}
         self.region_companies = [np.flatnonzero(self.is_company & (m.pop.home == h)) for h in range(len(m.hub_names))]
-
-    def comaker_present(self, m) -> np.ndarray:
-        """N x K: a woningcorporatie has a partnered co-maker company on the theme."""
-        ready = ((m.stage >= self.min_step) & self.is_company[:, None]).astype(float)
-        return m.eco.spread(ready, CLIENT, self.min_w, weighted=False) > 0
-
-    def procurement_multiplier(self, m) -> np.ndarray:
-        """N x K forward multiplier for companies contracted by an adopting client."""
-        if self.boost == 0:
-            return np.ones(m.stage.shape)
-        adopting = ((m.stage >= FIRST_ADOPTEREN) & self.is_client[:, None]).astype(float)
-        pulled = (m.eco.spread(adopting, CLIENT, weighted=False) > 0) & self.is_company[:, None]
-        return 1.0 + self.boost * pulled
 
     def place_students(self, m, schools: np.ndarray, theme: int, students: np.ndarray) -> None:
         """Students of renewed education reach companies; those companies learn and speed up."""

@@ -19,7 +19,8 @@ from model.constants import (
     ACTIVITY_CATEGORIES, FIRST_ADOPTEREN, HUBS, PARTNERING, PERSON_CATEGORIES, STEP_INDEX, STEP_PHASE, THEMES, TYPES,
 )
 from model.couplings import Couplings
-from model.ecosystem import MEMBER, Ecosystem
+from model.ecosystem import CLIENT, MEMBER, Ecosystem
+from model.kernels import neighbour_state, propeller_move
 from model.instruments import INSTRUMENTS
 from model.outcomes import Recorder
 from model.population import build_population
@@ -77,6 +78,8 @@ class PropellerModel(Model):
         heter = p["population.heterogeneity"]
         mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
         self.class_mult = mult[pop.cls][:, None]
+        self.class_mult_flat = np.ascontiguousarray(self.class_mult[:, 0])
+        self.fwd_scale = np.ones(n)  # scenario hook: per-organisation forward multiplier (1 = none)
         self.class_weight = np.array(p["ecosystem.class_weight"]) if heter else np.ones(4)
         self.is_small = pop.size < p["ecosystem.small_org_employees"]
         self.is_ngo = pop.otype == TYPES.index("branch_ngo")
@@ -215,34 +218,43 @@ class PropellerModel(Model):
         self.eco.rel[region, h] = rel
 
     def move_propeller(self, month: int) -> None:
-        p = self.p
-        t = self.t
-        enrolled = self.enrolled_until > t
-        coached = self.coached_until > t
+        """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
+        the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
+        received, procurement pull, the co-maker gate, and faster fall-back under a weak connector."""
+        p, eco, pop = self.p, self.eco, self.pop
+        tab = self.table
+        rates = tab.rate_by_month[month - 1]
+        partner_home = eco.rel[np.arange(pop.n), pop.home] >= eco.partner_thr
+        back_scale = np.where(partner_home, 1.0 + p["ecosystem.connector_decay_factor"]
+                              * (1.0 - self.connector[pop.home]), 1.0)
         sub = int(p["simulation.substeps"])
+        n, k = self.stage.shape
         for _ in range(sub):
-            s = self.stage
-            fwd = self.class_mult * self.couplings.procurement_multiplier(self)
-            fwd = fwd * np.where(enrolled & (s >= PARTNERING) & (s < FIRST_ADOPTEREN), self.traj_boost, 1.0)
-            fwd = fwd * np.where(coached & (s >= FIRST_ADOPTEREN - 1), self.coach_boost, 1.0)
-            fwd = fwd * np.where(self.student_until > t, 1.0 + p["coupling.student_boost"], 1.0)
-            home_c = self.connector[self.pop.home]
-            partner_home = self.eco.rel[np.arange(self.pop.n), self.pop.home] >= self.eco.partner_thr
-            back = np.where(partner_home, 1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - home_c), 1.0)[:, None]
-            back = back * np.where(enrolled, self.traj_back, 1.0)
-            extra = self.extra_fwd + np.where(enrolled, self.enrolled_hazard, 0.0) + np.where(coached, self.coached_hazard, 0.0)
-            adopted = s >= FIRST_ADOPTEREN
-            if p["diffusion.mixing"] == "full":
-                exposure = np.broadcast_to(adopted.mean(axis=0), s.shape)
+            if p["network.enabled"]:
+                a = eco._static(None, 0.0, True)
+                c = eco._static(CLIENT, 0.0, True)
+                ns = eco.n_static
+                exposure, comaker, pulled = neighbour_state(
+                    self.stage, a.indptr, a.indices, a.data, eco.u[ns:], eco.v[ns:], eco.w[ns:],
+                    c.indptr, c.indices, c.data, self.couplings.is_company, self.couplings.is_client,
+                    self.couplings.min_step, float(self.couplings.min_w))
             else:
-                exposure = self.eco.exposure(adopted)
-            entry = (p["diffusion.p"] + p["diffusion.q"] * exposure) * self.class_mult + self.extra_entry
-            gate_ok = self.couplings.comaker_present(self) if self.table.gate.any() else np.ones(s.shape, bool)
-            old = self.table.step(
-                s, self.pop.route, month, entry, fwd, back, extra, gate_ok, p["coupling.comaker_gate_floor"],
-                self.rng, dt=1.0 / sub,
+                exposure = np.zeros((n, k))
+                comaker = np.zeros((n, k), dtype=bool)
+                pulled = comaker
+            if p["diffusion.mixing"] == "full":
+                exposure = np.tile((self.stage >= FIRST_ADOPTEREN).mean(axis=0), (n, 1))
+            u = self.rng.random((2, n * k))
+            propeller_move(
+                self.stage, pop.route, tab.n_steps, rates, tab.target_flat, tab.gate_flat, tab.phase_scale,
+                tab.entry, p["diffusion.p"], p["diffusion.q"], exposure, self.class_mult_flat, self.extra_entry,
+                self.fwd_scale, back_scale, self.extra_fwd,
+                self.enrolled_until, self.enrolled_hazard, self.traj_boost, self.traj_back,
+                self.coached_until, self.coached_hazard, self.coach_boost,
+                self.student_until, p["coupling.student_boost"], pulled, self.couplings.boost,
+                self.couplings.is_company, comaker, p["coupling.comaker_gate_floor"], self.t, 1.0 / sub,
+                u[0], u[1], self.adoptions,
             )
-            self.adoptions += ((old < FIRST_ADOPTEREN) & (self.stage >= FIRST_ADOPTEREN)).sum(axis=0)
 
     def grow_ecosystem(self) -> None:
         """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
