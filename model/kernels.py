@@ -129,3 +129,59 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
             if s < FIRST_ADOPTEREN <= new:
                 adoptions[th] += 1
             stage[i, th] = new
+
+
+@njit(cache=True)
+def batch_common(sel, sizes, h, theme, rel, gain, thr, activity, first_id,
+                 meet_on, new_tie_p, u_meet, u_shift, pair_a, pair_b,
+                 p_spill, u_spill, other_off, stage, entry_step,
+                 told_chain, involved_chain, indptr, indices, u_pick, extra_fwd, h_involved):
+    """Effects every instrument run has (``sel`` = the runs' participants back to back):
+    the relation to hub h intensifies (at least ring 3: taking part makes a partner); co-participants
+    share an activity id and meet (a new tie with probability new_tie_p); spill-over to another theme;
+    reach beyond the participants (chain partners told become aware, chain partners involved get a push).
+    Returns the number of new-tie pairs written into pair_a/pair_b."""
+    n_pairs = 0
+    pos = 0
+    for r in range(sizes.shape[0]):
+        k = sizes[r]
+        for q in range(k):
+            i = sel[pos + q]
+            v = rel[i, h] + gain
+            if v < thr:
+                v = thr
+            if v > 1.0:
+                v = 1.0
+            rel[i, h] = v
+            activity[i] = first_id + r
+            if meet_on and k > 1 and u_meet[pos + q] < new_tie_p:
+                shift = 1 + int(u_shift[pos + q] * (k - 1))
+                pair_a[n_pairs] = i
+                pair_b[n_pairs] = sel[pos + (q + shift) % k]
+                n_pairs += 1
+        pos += k
+    n_themes = stage.shape[1]
+    for x in range(sel.shape[0]):
+        if u_spill[x] < p_spill:
+            i = sel[x]
+            o = (theme + other_off[x]) % n_themes
+            if stage[i, o] == 0:
+                stage[i, o] = entry_step
+    c = 0
+    for x in range(sel.shape[0]):
+        i = sel[x]
+        start = indptr[i]
+        deg = indptr[i + 1] - start
+        for _ in range(told_chain[x]):
+            if deg > 0:
+                j = indices[start + int(u_pick[c] * deg)]
+                if stage[j, theme] == 0:
+                    stage[j, theme] = entry_step
+            c += 1
+        for _ in range(involved_chain[x]):
+            if deg > 0:
+                j = indices[start + int(u_pick[c] * deg)]
+                if stage[j, theme] > 0:
+                    extra_fwd[j, theme] += h_involved
+            c += 1
+    return n_pairs

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.constants import PERSON_CATEGORIES, STEPS, THEMES, TYPES
+from model.kernels import batch_common
 
 EDU = TYPES.index("education")
 
@@ -97,8 +98,9 @@ class Instrument:
             n = len(sizes)
             m.runs[self.name] += n
             m.spent[h] += self.cost * n
-            self.common(m, h, theme, sel, sizes)
-            self.effect(m, h, theme, sel, sizes)
+            persons = self.persons(m, sel)
+            self.common(m, h, theme, sel, sizes, persons)
+            self.effect(m, h, theme, sel, sizes, persons)
 
     def persons(self, m, sel: np.ndarray) -> np.ndarray:
         """Persons per participating organisation (at least one)."""
@@ -123,43 +125,36 @@ class Instrument:
                 m.participants[self.category][PERSON_CATEGORIES.index(c)] += n
         return counts
 
-    def common(self, m, h: int, theme: int, sel: np.ndarray, sizes: np.ndarray) -> None:
-        """Effects shared by all instruments; ``sel`` holds the runs' participants back to back."""
-        rel = m.eco.rel
-        rel[sel, h] = np.minimum(1.0, np.maximum(rel[sel, h] + self.cfg["intensity_gain"], m.eco.partner_thr))
-        ids = m.next_run_ids(len(sizes))
-        m.activity[sel] = ids[0] if len(sizes) == 1 else np.repeat(ids, sizes)
-        u = m.rng.random((2, len(sel)))
-        if m.p["network.enabled"] and max(sizes) > 1:
-            # each participant meets another participant of its run with probability new_tie_p
-            starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
-            k = np.repeat(sizes, sizes)
-            meet = (k > 1) & (u[0] < m.p["network.new_tie_p"])
-            if meet.any():
-                pos = np.arange(len(sel))[meet] - starts[meet]
-                shift = 1 + (u[1, meet] * (k[meet] - 1)).astype(np.int64)
-                m.eco.meet(sel[meet], sel[starts[meet] + (pos + shift) % k[meet]])
-        # Spill-over: ~60 % plan to apply another innovation [003 L3121] -> aware of another theme.
-        spill = sel[m.rng.random(len(sel)) < m.p["spillover.p_other_theme"]]
-        if len(spill):
-            other = (theme + m.rng.integers(1, len(THEMES), size=len(spill))) % len(THEMES)
-            fresh = m.stage[spill, other] == 0
-            m.stage[spill[fresh], other[fresh]] = m.entry_step_on_spill
+    def common(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int], persons: np.ndarray) -> None:
+        """Effects shared by all instruments (``kernels.batch_common``); ``sel`` holds the runs'
+        participants back to back. Reach beyond the participants [003 L2966-2989]: participants tell
+        colleagues (persons reached indirectly) and chain partners (contacts over structural ties become
+        aware of the theme); some chain partners get actively involved (a push one step further)."""
+        n = len(sel)
+        u = m.rng.random((4, n))
+        other_off = 1 + (u[3] * (len(THEMES) - 1)).astype(np.int64)
+        network = bool(m.p["network.enabled"])
+        if self.reach_colleagues:
+            _add(m.persons["colleagues_told"], sel, m.rng.poisson(self.reach_colleagues * persons))
+        if network and (self.reach_chain_told or self.reach_chain_involved):
+            told = m.rng.poisson(self.reach_chain_told * persons)
+            involved = m.rng.poisson(self.reach_chain_involved * persons)
+            u_pick = m.rng.random(int(told.sum() + involved.sum()))
+        else:
+            told = involved = np.zeros(n, dtype=np.int64)
+            u_pick = np.zeros(0)
+        adj = m.eco._static(None, 0.0, False)
+        pair_a = np.empty(n, dtype=np.int64)
+        pair_b = np.empty(n, dtype=np.int64)
+        n_pairs = batch_common(
+            sel, np.asarray(sizes, dtype=np.int64), h, theme, m.eco.rel, float(self.cfg["intensity_gain"]),
+            m.eco.partner_thr, m.activity, int(m.next_run_ids(len(sizes))[0]),
+            network, float(m.p["network.new_tie_p"]), u[0], u[1], pair_a, pair_b,
+            float(m.p["spillover.p_other_theme"]), u[2], other_off, m.stage, m.entry_step_on_spill,
+            told, involved, adj.indptr, adj.indices, u_pick, m.extra_fwd, self.h_involved,
+        )
+        if n_pairs:
+            m.eco.meet(pair_a[:n_pairs], pair_b[:n_pairs])
 
-    def reach(self, m, theme: int, sel: np.ndarray, persons: np.ndarray) -> None:
-        """Reach beyond the participants [003 L2966-2989]: participants tell colleagues (persons reached
-        indirectly) and chain partners (contacts over structural ties become aware of the theme); some
-        chain partners get actively involved (a push one step further)."""
-        told = m.rng.poisson(self.reach_colleagues * persons)
-        _add(m.persons["colleagues_told"], sel, told)
-        if not m.p["network.enabled"] or self.reach_chain_told == 0:
-            return
-        _, chain = m.eco.random_neighbours(sel, m.rng.poisson(self.reach_chain_told, size=len(sel)), m.rng)
-        fresh = chain[m.stage[chain, theme] == 0]
-        m.stage[fresh, theme] = m.entry_step_on_spill
-        _, involved = m.eco.random_neighbours(sel, m.rng.poisson(self.reach_chain_involved, size=len(sel)), m.rng)
-        involved = involved[m.stage[involved, theme] > 0]
-        m.extra_fwd[involved, theme] += self.h_involved
-
-    def effect(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int]) -> None:  # pragma: no cover
+    def effect(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int], persons: np.ndarray) -> None:  # pragma: no cover
         raise NotImplementedError

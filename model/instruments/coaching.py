@@ -23,8 +23,7 @@ class Coaching(Instrument):
         self.duration = int(self.cfg["duration_months"])
         self.h_month = hazard(self.cfg["p_advance"]) / max(self.duration, 1)
 
-    def effect(self, m, h, theme, sel, sizes):
-        persons = self.persons(m, sel)
+    def effect(self, m, h, theme, sel, sizes, persons):
         _add(m.persons["professionals_reached"], sel, persons)
         m.coached_until[sel, theme] = np.maximum(m.coached_until[sel, theme], m.t + self.duration)
         m.coached_hazard[sel, theme] = self.h_month

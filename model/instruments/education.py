@@ -27,10 +27,13 @@ class Education(Instrument):
         super().__init__(p)
         self.h_advance = hazard(self.cfg["p_advance"])
 
+    def persons(self, m, sel):
+        return np.ones(len(sel), dtype=np.int64)  # the school itself; its students are counted in effect()
+
     def group_sizes(self, m, h, n_runs):
         return np.ones(n_runs, dtype=int)  # one school per run
 
-    def effect(self, m, h, theme, sel, sizes):
+    def effect(self, m, h, theme, sel, sizes, persons):
         students = m.rng.poisson(self.cfg["students_per_run"], size=len(sel))
         teachers = m.rng.binomial(students, self.cfg["teacher_share"])
         _add(m.persons["students_reached"], sel, students)

@@ -24,10 +24,8 @@ class Llo(Instrument):
         super().__init__(p)
         self.h_advance = hazard(self.cfg["p_advance"])
 
-    def effect(self, m, h, theme, sel, sizes):
-        persons = self.persons(m, sel)
+    def effect(self, m, h, theme, sel, sizes, persons):
         counts = self.count_persons(m, sel, persons)
         m.kpi5[h] += sum(counts.values())
         _add(m.persons["professionals_skilled"], sel, persons)
         m.extra_fwd[sel, theme] += self.h_advance
-        self.reach(m, theme, sel, persons)

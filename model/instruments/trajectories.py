@@ -44,8 +44,7 @@ class Trajectories(Instrument):
         self._formats = np.searchsorted(self.mix_cum[h], m.rng.random(n_runs), side="right")
         return 1 + m.rng.poisson(np.maximum(self.format_orgs[self._formats] - 1.0, 0.0))
 
-    def effect(self, m, h, theme, sel, sizes):
-        persons = self.persons(m, sel)
+    def effect(self, m, h, theme, sel, sizes, persons):
         counts = self.count_persons(m, sel, persons)
         m.kpi5[h] += sum(counts.values())
         skilled = m.rng.binomial(persons, self.cfg["p_skills"])
@@ -54,4 +53,3 @@ class Trajectories(Instrument):
         m.enrolled_until[sel, theme] = np.maximum(m.enrolled_until[sel, theme], m.t + months)
         # the 4-of-6 "next step" spread over the enrolment [003 L3566-3585]
         m.enrolled_hazard[sel, theme] = self.h_total / np.maximum(months, 1)
-        self.reach(m, theme, sel, persons)
