@@ -19,6 +19,8 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
+from model.kernels import update_tie_weights
+
 from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
 
 CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
@@ -214,14 +216,8 @@ class Ecosystem:
             self.add_ties(a, b, intensify)
         if len(self.u) == 0:
             return
-        au, av = activity[self.u], activity[self.v]
-        joint = (au >= 0) & (au == av)
-        self.w = np.where(joint, self.w + intensify * (1.0 - self.w), self.w - decay * (self.w - self.base))
+        update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify, decay)
         self._changed()
-
-    def decay_relations(self, rel: np.ndarray, hub_decay: np.ndarray) -> np.ndarray:
-        """Relations to hubs (columns of ``rel``) decay without activity; lapsed partners stay in ring 4."""
-        return np.where(rel > 0, np.maximum(rel * (1.0 - hub_decay), self.potential), 0.0)
 
     # ------------------------------------------------------------------ export
     def to_networkx(self, pop=None) -> nx.Graph:

@@ -185,3 +185,103 @@ def batch_common(sel, sizes, h, theme, rel, gain, thr, activity, first_id,
                     extra_fwd[j, theme] += h_involved
             c += 1
     return n_pairs
+
+
+@njit(cache=True)
+def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, connector_act,
+                   constituency_rate, is_ngo, indptr, indices, weight, cu, cv, cw, m_ptr, m_idx,
+                   recruit_intensity, u, network_on):
+    """One month of the organisation-hub relations of the active hubs ``act`` (columns of ``rel``):
+    decay without activity (lapsed partners stay in ring 4); then, from the decayed state, each
+    organisation outside a hub moves one ring inward (unknown -> ring 4, ring 4 -> partner) with a
+    hazard from its partner contacts (organic growth) plus, for unknown ones, from membership of an
+    inner-ring network organisation (constituency)."""
+    n = rel.shape[0]
+    n_act = act.shape[0]
+    for a in range(n_act):
+        h = act[a]
+        keep = 1.0 - decay[a]
+        for i in range(n):
+            v = rel[i, h]
+            if v > 0:
+                v *= keep
+                if v < potential:
+                    v = potential
+                rel[i, h] = v
+    if not network_on:
+        return
+    hz = np.zeros((n, n_act))
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            for a in range(n_act):
+                if rel[j, act[a]] >= thr:
+                    hz[i, a] += weight[p]
+    for e in range(cu.shape[0]):
+        x, y, w = cu[e], cv[e], cw[e]
+        for a in range(n_act):
+            h = act[a]
+            if rel[y, h] >= thr:
+                hz[x, a] += w
+            if rel[x, h] >= thr:
+                hz[y, a] += w
+    for i in range(n):
+        for a in range(n_act):
+            hz[i, a] *= organic_rate * connector_act[a]
+        for a in range(n_act):
+            h = act[a]
+            if rel[i, h] > 0:
+                continue
+            for p in range(m_ptr[i], m_ptr[i + 1]):
+                j = m_idx[p]
+                if is_ngo[j] and rel[j, h] >= ring_cut:
+                    hz[i, a] += constituency_rate
+                    break
+    for i in range(n):
+        for a in range(n_act):
+            h = act[a]
+            v = rel[i, h]
+            if v < thr and hz[i, a] > 0 and u[i, a] < -np.expm1(-hz[i, a]):
+                rel[i, h] = recruit_intensity if v > 0 else potential
+
+
+@njit(cache=True)
+def update_tie_weights(u, v, w, base, activity, intensify, decay):
+    """Joint participation (same activity id) intensifies a tie; otherwise it decays towards its base."""
+    for e in range(u.shape[0]):
+        a = activity[u[e]]
+        if a >= 0 and a == activity[v[e]]:
+            w[e] += intensify * (1.0 - w[e])
+        else:
+            w[e] -= decay * (w[e] - base[e])
+
+
+@njit(cache=True)
+def select_participants(rel_col, known_ok, thr, route, route_only, stage_col, elig, class_weight, cls,
+                        small_factor, u, total):
+    """Draw up to ``total`` participants from a hub's network without replacement, with probability
+    proportional to weight = eligibility(step on the theme) x class weight x (0.5 + relation) x
+    funding factor (Gumbel top-k: keys log(weight) + Gumbel noise, largest first = successive weighted
+    draws). ``known_ok``: ring 4 may take part (events); ``route_only`` >= 0 restricts to one route."""
+    n = rel_col.shape[0]
+    idx = np.empty(n, dtype=np.int64)
+    keys = np.empty(n)
+    c = 0
+    for i in range(n):
+        r = rel_col[i]
+        if r <= 0 or (not known_ok and r < thr):
+            continue
+        if route_only >= 0 and route[i] != route_only:
+            continue
+        w = elig[stage_col[i]] * class_weight[cls[i]] * (0.5 + r) * small_factor[i]
+        if w <= 0:
+            continue
+        idx[c] = i
+        keys[c] = np.log(w) - np.log(-np.log(u[i]))
+        c += 1
+    order = np.argsort(-keys[:c])
+    take = min(total, c)
+    out = np.empty(take, dtype=np.int64)
+    for q in range(take):
+        out[q] = idx[order[q]]
+    return out

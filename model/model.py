@@ -20,7 +20,7 @@ from model.constants import (
 )
 from model.couplings import Couplings
 from model.ecosystem import CLIENT, MEMBER, Ecosystem
-from model.kernels import neighbour_state, propeller_move
+from model.kernels import grow_relations, neighbour_state, propeller_move
 from model.instruments import INSTRUMENTS
 from model.outcomes import Recorder
 from model.population import build_population
@@ -50,6 +50,8 @@ class PropellerModel(Model):
         self.hub_names = HUBS
         self.start = p["simulation.start"]
         self.n_months = calendar.offset(self.start, p["simulation.until"])
+        self._funding_change = calendar.offset(self.start, p["funding.change_date"])
+        self._funding_end = calendar.offset(self.start, p["funding.end_date"])
         self.t = 0
 
         pop, stage, rel = build_population(p, self.rng)
@@ -84,6 +86,7 @@ class PropellerModel(Model):
         self.is_small = pop.size < p["ecosystem.small_org_employees"]
         self.is_ngo = pop.otype == TYPES.index("branch_ngo")
         self.small_factor = np.ones(n)
+        self._small_f = 1.0
         self.entry_step_on_spill = self.table.entry  # spill-over and students: the scenario's entry step
         self.traj_boost = p["instruments.trajectories.enrolled_boost"]
         self.traj_back = p["instruments.trajectories.enrolled_back_factor"]
@@ -107,6 +110,8 @@ class PropellerModel(Model):
         self.planned_cost = self.rates @ cost if self.instruments else np.zeros(H)
         self.planned_days = self.rates @ days if self.instruments else np.zeros(H)
         self.budget = np.array([p[f"hubs.{h}.budget"] for h in HUBS])
+        self._inv_cost = np.divide(1.0, self.planned_cost, out=np.full(H, np.inf), where=self.planned_cost > 0)
+        self._inv_days = np.divide(1.0, self.planned_days, out=np.full(H, np.inf), where=self.planned_days > 0)
         self.capacity = np.array([p[f"hubs.{h}.capacity"] for h in HUBS])
         self.recruitment = np.array([p[f"hubs.{h}.recruitment"] for h in HUBS])
         self.discovery = np.array([p[f"hubs.{h}.discovery"] for h in HUBS])
@@ -159,9 +164,8 @@ class PropellerModel(Model):
     def funding(self, t: int) -> float:
         """Budget multiplier in month t: the scenario's funding lever, then the programme's end."""
         p = self.p
-        date = calendar.fmt(calendar.parse(self.start) + t)
-        f = p["funding.multiplier"] if date >= p["funding.change_date"] else 1.0
-        if date > p["funding.end_date"]:
+        f = p["funding.multiplier"] if t >= self._funding_change else 1.0
+        if t > self._funding_end:
             f *= p["funding.post_multiplier"]
         return f
 
@@ -183,10 +187,11 @@ class PropellerModel(Model):
     def run_hubs(self, t: int) -> None:
         """Each active hub runs its instruments within budget and capacity (connector-limited)."""
         f = self.funding(t)
-        self.small_factor = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            by_budget = np.where(self.planned_cost > 0, self.budget * f / self.planned_cost, 1.0)
-            by_staff = np.where(self.planned_days > 0, self.capacity * self.connector / self.planned_days, 1.0)
+        if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]
+            self._small_f = f
+            self.small_factor = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
+        by_budget = self.budget * f * self._inv_cost       # planned cost 0 -> no limit
+        by_staff = self.capacity * self.connector * self._inv_days
         self.activity_level = np.where(self.active, np.clip(np.minimum(by_budget, by_staff), 0.0, 1.0), 0.0)
         for h in np.flatnonzero(self.active):
             runs = self.rng.poisson(self.rates[h] * self.activity_level[h])
@@ -258,28 +263,24 @@ class PropellerModel(Model):
 
     def grow_ecosystem(self) -> None:
         """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
-        known and join through their relations and through network organisations' constituencies."""
+        known and join through their relations and through network organisations' constituencies
+        [003 L2818-2822] (``kernels.grow_relations``)."""
         p = self.p
         eco = self.eco
         act = np.flatnonzero(self.active)
         if len(act) == 0:
             return
-        # only the active hubs' columns change: work on them alone
         decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
-        rel = eco.decay_relations(eco.rel[:, act], decay)
-        if p["network.enabled"]:
-            known = rel > 0
-            # organic: one ring inward with a hazard proportional to partner contacts
-            hz = p["ecosystem.organic_rate"] * eco.spread((rel >= eco.partner_thr).astype(float)) * self.connector[act]
-            # constituency: unknown members of an inner-ring network organisation come into view (ring 4)
-            inner_ngo = self.is_ngo[:, None] & (rel >= eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1])
-            if inner_ngo.any():
-                reached = eco.spread(inner_ngo.astype(float), MEMBER, weighted=False) > 0
-                hz += p["ecosystem.constituency_rate"] * (reached & ~known)
-            move = (rel < eco.partner_thr) & (self.rng.random(rel.shape) < -np.expm1(-hz))
-            rel[move & known] = p["ecosystem.recruit_intensity"]
-            rel[move & ~known] = eco.potential
-        eco.rel[:, act] = rel
+        adj = eco._static(None, 0.0, True)
+        members = eco._static(MEMBER, 0.0, False)
+        ns = eco.n_static
+        ring_cut = float(eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1])
+        grow_relations(
+            eco.rel, act, decay, eco.potential, eco.partner_thr, ring_cut, float(p["ecosystem.organic_rate"]),
+            self.connector[act], float(p["ecosystem.constituency_rate"]), self.is_ngo,
+            adj.indptr, adj.indices, adj.data, eco.u[ns:], eco.v[ns:], eco.w[ns:], members.indptr, members.indices,
+            float(p["ecosystem.recruit_intensity"]), self.rng.random((self.pop.n, len(act))), bool(p["network.enabled"]),
+        )
 
     # ------------------------------------------------------------------ inspection
     def place_students(self, schools, theme, students) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.constants import PERSON_CATEGORIES, STEPS, THEMES, TYPES
-from model.kernels import batch_common
+from model.kernels import batch_common, select_participants
 
 EDU = TYPES.index("education")
 
@@ -39,13 +39,14 @@ class Instrument:
     name: str = ""
     category: str | None = None        # Table 3.2 activity category, or None (not counted there)
     audience: str = "partners"         # "partners" (rings 1-3) or "known" (rings 1-4)
-    routes: tuple[int, ...] | None = None
+    routes: tuple[int, ...] | None = None  # at most one route (e.g. schools for education)
     ELIGIBILITY: dict[str, float] = {}
     PARAMS: tuple[str, ...] = ("orgs_per_run", "persons_per_org", "intensity_gain", "cost", "staff_days")
 
     def __init__(self, p):
         self.cfg = {k: p[f"instruments.{self.name}.{k}"] for k in self.PARAMS}
         self.elig = np.array([self.ELIGIBILITY.get(s, 0.0) for s in STEPS])
+        self.route_only = -1 if self.routes is None else self.routes[0]
         self.cost = float(self.cfg["cost"])
         self.staff_days = float(self.cfg["staff_days"])
         self.student_share = float(self.cfg.get("student_share", 0.0))
@@ -60,36 +61,20 @@ class Instrument:
         """Organisations wanted per run: 1 + Poisson(mean - 1), so at least one and on average the mean."""
         return 1 + m.rng.poisson(max(self.cfg["orgs_per_run"] - 1.0, 0.0), size=n_runs)
 
-    def candidates(self, m, h: int, theme: int) -> tuple[np.ndarray, np.ndarray]:
-        rel = m.eco.rel[:, h]
-        ok = rel > 0 if self.audience == "known" else rel >= m.eco.partner_thr
-        if self.routes is not None:
-            ok &= np.isin(m.pop.route, self.routes)
-        idx = np.flatnonzero(ok)
-        w = self.elig[m.stage[idx, theme]] * m.class_weight[m.pop.cls[idx]] * (0.5 + rel[idx]) * m.small_factor[idx]
-        keep = w > 0
-        return idx[keep], w[keep]
-
     # ------------------------------------------------------------------ running
     def run(self, m, h: int, n_runs: int) -> None:
         """Run ``n_runs`` activities at hub ``h`` this month, batched per theme."""
         themes = np.searchsorted(m.focus_cum[h], m.rng.random(n_runs), side="right").tolist()
         for theme in sorted(set(themes)):
-            idx, w = self.candidates(m, h, theme)
-            if len(idx) == 0:
-                continue
             wanted = self.group_sizes(m, h, themes.count(theme)).tolist()
-            total = min(sum(wanted), len(idx))
-            # Weighted sampling without replacement (Gumbel top-k = successive weighted draws).
-            keys = np.log(w) + m.rng.gumbel(size=len(idx))
-            if total < len(idx):
-                top = np.argpartition(-keys, total - 1)[:total]
-            else:
-                top = np.arange(len(idx))
-            if len(wanted) > 1:  # order matters only when the draws are split into several runs
-                top = top[np.argsort(-keys[top])]
-            sel = idx[top]
-            sizes, left = [], total
+            sel = select_participants(
+                m.eco.rel[:, h], self.audience == "known", m.eco.partner_thr, m.pop.route, self.route_only,
+                m.stage[:, theme], self.elig, m.class_weight, m.pop.cls, m.small_factor,
+                m.rng.random(m.pop.n), sum(wanted),
+            )
+            if len(sel) == 0:
+                continue
+            sizes, left = [], len(sel)
             for want in wanted:
                 if left <= 0:
                     break
