@@ -74,8 +74,14 @@ class Recorder:
         dates = [calendar.fmt(start + t) for t in range(T)]
         cols: dict[str, np.ndarray] = {"date": np.array(dates), "month": np.arange(T)}
 
-        part = rel >= np.float32(eco.partner_thr)                      # T x N x H
-        per_hub = part.sum(axis=1)
+        thr = eco.ring_thr.astype(np.float32)
+        # ring per (month, organisation, hub): 0 unknown, 4 potential, 3..1 partner rings -> one bincount
+        level = (rel > 0).astype(np.int8) + (rel >= thr[2]) + (rel >= thr[1]) + (rel >= thr[0])  # 0..4
+        n_h = len(HUBS)
+        codes = (np.arange(T, dtype=np.int64)[:, None, None] * n_h + np.arange(n_h)) * 5 + level
+        ring_counts = np.bincount(codes.ravel(), minlength=T * n_h * 5).reshape(T, n_h, 5)  # by level
+        part = level >= 2                                              # T x N x H: rings 1-3
+        per_hub = ring_counts[:, :, 2:].sum(axis=2)
         changes = np.diff(part.astype(np.int8), axis=0)
         joins = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes > 0).sum(axis=1), axis=0)])
         leaves = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes < 0).sum(axis=1), axis=0)])
@@ -91,19 +97,11 @@ class Recorder:
         type_tot = by_hub_type.sum(axis=1)
         for j, name in enumerate(TYPES):
             cols[f"partners_type_{name}"] = type_tot[:, j]
-        thr = eco.ring_thr.astype(np.float32)
-        known = (rel > 0).sum(axis=(1, 2))
-        at_least = [(rel >= t).sum(axis=(1, 2)) for t in thr]           # ring 1, ring <=2, ring <=3
-        cols["ring1"] = at_least[0]
-        cols["ring2"] = at_least[1] - at_least[0]
-        cols["ring3"] = at_least[2] - at_least[1]
-        cols["ring4"] = known - at_least[2]
-        known_h = (rel > 0).sum(axis=1)
-        at_least_h = [(rel >= t).sum(axis=1) for t in thr]
+        for ring in (1, 2, 3, 4):                                      # level 4 = ring 1, level 1 = ring 4
+            cols[f"ring{ring}"] = ring_counts[:, :, 5 - ring].sum(axis=1)
         for h, hub in enumerate(HUBS):
-            for ring, count in ((1, at_least_h[0]), (2, at_least_h[1] - at_least_h[0]),
-                                (3, at_least_h[2] - at_least_h[1]), (4, known_h - at_least_h[2])):
-                cols[f"ring{ring}_{hub}"] = count[:, h]
+            for ring in (1, 2, 3, 4):
+                cols[f"ring{ring}_{hub}"] = ring_counts[:, h, 5 - ring]
         cols["kpi4_mkb"] = type_tot[:, TYPES.index("mkb_builders")]
         cols["kpi4_mkb_four_hubs"] = by_hub_type[:, :4, TYPES.index("mkb_builders")].sum(axis=1)
         cols["kpi5_skilled"] = sc["kpi5"].sum(axis=1)
@@ -117,8 +115,11 @@ class Recorder:
             cols[f"adoptions_cum_{theme}"] = sc["adoptions"][:, k]
         phase = _PHASE[stage]                                          # T x N x K
         n_pairs = np.maximum(anyp.sum(axis=1) * stage.shape[2], 1)
+        tcode = np.broadcast_to(np.arange(T)[:, None, None] * len(PHASES), phase.shape)
+        by_phase = np.bincount((tcode + phase)[np.broadcast_to(anyp[:, :, None], phase.shape)],
+                               minlength=T * len(PHASES)).reshape(T, len(PHASES))
         for i, name in enumerate(PHASES):
-            cols[f"partner_phase_{name}"] = ((phase == i) & anyp[:, :, None]).sum(axis=(1, 2)) / n_pairs
+            cols[f"partner_phase_{name}"] = by_phase[:, i] / n_pairs
         cls = m.pop.cls
         for j, c in enumerate(CLASSES):
             cols[f"partners_class_{c}"] = (anyp & (cls == j)).sum(axis=1)
@@ -138,7 +139,13 @@ class Recorder:
         cols["productivity_index"] = 100.0 * prod / prod[0]
 
         ints = ("partners", "joins", "leaves", "ring", "kpi", "runs", "participants", "adoptions", "month")
-        ts = pd.DataFrame({k: (np.asarray(v).astype(np.int64) if k.startswith(ints) else v) for k, v in cols.items()})
+        names = [k for k in cols if k != "date"]
+        is_int = [k.startswith(ints) for k in names]
+        block_i = pd.DataFrame(np.column_stack([cols[k] for k, i in zip(names, is_int) if i]).astype(np.int64),
+                               columns=[k for k, i in zip(names, is_int) if i])
+        block_f = pd.DataFrame(np.column_stack([cols[k] for k, i in zip(names, is_int) if not i]).astype(float),
+                               columns=[k for k, i in zip(names, is_int) if not i])
+        ts = pd.concat([pd.DataFrame({"date": dates}), block_i, block_f], axis=1)[["date"] + names]
 
         route = m.pop.route.astype(np.int64)
         n_r, n_k, n_s = len(ROUTES), len(THEMES), len(STEPS)

@@ -1,0 +1,76 @@
+"""The propeller as data: the CSV compiles to the arrays the compiled move reads, and one move
+follows the competing-hazards rule (frequencies over many draws, gate, months)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.constants import ROUTES, STEP_INDEX, STEPS
+from model.kernels import propeller_move
+from model.propeller import PropellerTable
+
+N = 40_000
+KINDS = ("forward", "skip", "back", "repeat")
+
+
+@pytest.fixture(scope="module")
+def table(baseline):
+    return PropellerTable(baseline.transitions, baseline.params)
+
+
+def rate(baseline, route, step, kind):
+    return {t.key: t.rate for t in baseline.transitions}.get(f"propeller.rates.{route}.{step}.{kind}", 0.0)
+
+
+def move(table, route: str, step: str, month: int = 3, comaker: bool = True, gate_floor: float = 0.0, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    stage = np.full((N, 1), STEP_INDEX[step], dtype=np.int8)
+    r = np.full(N, ROUTES.index(route), dtype=np.int8)
+    zeros, ones = np.zeros((N, 1)), np.ones(N)
+    never = np.full((N, 1), -1, dtype=np.int32)
+    flag = np.full((N, 1), comaker)
+    propeller_move(
+        stage, r, table.n_steps, table.rate_by_month[month - 1], table.target_flat, table.gate_flat,
+        table.phase_scale, table.entry, 0.0, 0.0, zeros, ones, zeros, ones, ones, zeros,
+        never, zeros, 1.0, 1.0, never, zeros, 1.0, never, 0.0, np.zeros((N, 1), bool), 0.0,
+        np.zeros(N, bool), flag, gate_floor, 0, 1.0, rng.random(N), rng.random(N), np.zeros(1, np.int64),
+    )
+    return stage[:, 0]
+
+
+def test_table_compiles_csv_rates_and_targets(baseline, table):
+    row = ROUTES.index("mkb") * table.n_steps + STEP_INDEX["test"]
+    for j, kind in enumerate(KINDS):
+        assert table.rate_by_month[0][row, j] == rate(baseline, "mkb", "test", kind)
+    assert STEPS[table.target_flat[row, 3]] == "design"  # repeat: iterate the design
+    assert STEPS[table.target_flat[row, 2]] == "partnering"  # back: fall back to agenderen
+
+
+def test_one_move_follows_competing_hazards(baseline, table):
+    new = move(table, "mkb", "test")
+    h = {k: rate(baseline, "mkb", "test", k) for k in KINDS}
+    total = sum(h.values())
+    moved = (new != STEP_INDEX["test"]).mean()
+    p = -np.expm1(-total)
+    assert abs(moved - p) < 4 * np.sqrt(p * (1 - p) / N)
+    n_moved = (new != STEP_INDEX["test"]).sum()
+    for kind, target in (("forward", "validate"), ("repeat", "design"), ("back", "partnering")):
+        share = (new == STEP_INDEX[target]).sum() / n_moved
+        q = h[kind] / total
+        assert abs(share - q) < 4 * np.sqrt(q * (1 - q) / n_moved), kind
+
+
+def test_woco_blocked_without_comaker(table):
+    blocked = move(table, "woco", "design", comaker=False)
+    assert (blocked != STEP_INDEX["test"]).all()           # the gated forward move never happens
+    assert (blocked == STEP_INDEX["partnering"]).any()       # falling back still can
+    free = move(table, "woco", "design", comaker=True)
+    assert (free == STEP_INDEX["test"]).sum() > 500
+
+
+def test_school_rows_follow_the_education_rhythm(table):
+    march = move(table, "school", "design", month=3)
+    september = move(table, "school", "design", month=9)
+    assert (march == STEP_INDEX["test"]).sum() == 0
+    assert (september == STEP_INDEX["test"]).mean() > 0.25
