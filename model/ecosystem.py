@@ -50,7 +50,6 @@ class Ecosystem:
         self.base = np.where(self.kind == COLLAB, 0.0, base)
         self.w = self.base.copy()
         self._keys = np.sort(self.u * self.n + self.v)
-        self._deg = None
         self._version = 0
         self._static_cache: dict = {}
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
@@ -108,40 +107,13 @@ class Ecosystem:
         first.sort()
         return e[first, 0], e[first, 1], kd[first]
 
-    def spread(self, values: np.ndarray, kind: int | None = None, min_w: float = 0.0,
-               weighted: bool = True) -> np.ndarray:
-        """Sum over each organisation's contacts of ``values`` (N x C), times tie intensity when
-        ``weighted`` (else 1 per tie), over all ties or the ties of one ``kind`` with intensity >= min_w.
+    def structural(self, kind: int | None, min_w: float, weighted: bool):
+        """Structural ties (all, or one kind) in compressed-row form (scipy CSR), symmetric, with data
+        = intensity (``weighted``) or 1, zero where intensity < min_w. Collaboration ties are not in it.
 
-        Structural ties never change, so they sit in a sparse matrix whose structure is built once
-        (only its data follow the intensities); the few collaboration ties are summed with bincount.
+        The structure is built once (structural ties never change); only the data follow the
+        intensities, refreshed after ties changed, through the stored edge permutation.
         """
-        out = self._static(kind, min_w, weighted) @ values
-        if kind in (None, COLLAB) and len(self.u) > self.n_static:
-            u, v, w = self.u[self.n_static:], self.v[self.n_static:], self.w[self.n_static:]
-            if min_w > 0:
-                keep = w >= min_w
-                u, v, w = u[keep], v[keep], w[keep]
-            n, c = values.shape
-            wv = w[:, None] if weighted else 1.0
-            col = np.arange(c)
-            for a, b in ((u, v), (v, u)):
-                out += np.bincount((a[:, None] * c + col).ravel(), (wv * values[b]).ravel(), n * c).reshape(n, c)
-        return out
-
-    def random_neighbours(self, orgs: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """For each organisation in ``orgs``, ``counts`` random contacts over its structural ties (with
-        replacement, at most its degree). Returns (source organisation, contact) pairs."""
-        mat = self._static(None, 0.0, False)
-        start, deg = mat.indptr[orgs], np.diff(mat.indptr)[orgs]
-        n = np.minimum(counts, deg)
-        if n.sum() == 0:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        src = np.repeat(orgs, n)
-        pos = np.repeat(start, n) + (rng.random(int(n.sum())) * np.repeat(deg, n)).astype(np.int64)
-        return src, mat.indices[pos].astype(np.int64)
-
-    def _static(self, kind: int | None, min_w: float, weighted: bool):
         key = (kind, min_w, weighted)
         entry = self._static_cache.get(key)
         if entry is None:
@@ -173,13 +145,6 @@ class Ecosystem:
             r[self.rel >= t] = ring
         return r
 
-    def exposure(self, adopted: np.ndarray) -> np.ndarray:
-        """Intensity-weighted share of each organisation's contacts in Adopteren (N x K)."""
-        if self._deg is None:
-            self._deg = self.spread(np.ones((self.n, 1)))
-        num = self.spread(adopted.astype(float))
-        return np.divide(num, self._deg, out=np.zeros_like(num), where=self._deg > 0)
-
     # ------------------------------------------------------------------ dynamics
     def meet(self, a: np.ndarray, b: np.ndarray) -> None:
         """Queue new collaboration ties; they are added once a month by :meth:`update_ties`."""
@@ -204,7 +169,6 @@ class Ecosystem:
         return len(keys)
 
     def _changed(self) -> None:
-        self._deg = None
         self._version += 1
 
     def update_ties(self, activity: np.ndarray, intensify: float, decay: float) -> None:

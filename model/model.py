@@ -236,8 +236,8 @@ class PropellerModel(Model):
         n, k = self.stage.shape
         for _ in range(sub):
             if p["network.enabled"]:
-                a = eco._static(None, 0.0, True)
-                c = eco._static(CLIENT, 0.0, True)
+                a = eco.structural(None, 0.0, True)
+                c = eco.structural(CLIENT, 0.0, True)
                 ns = eco.n_static
                 exposure, comaker, pulled = neighbour_state(
                     self.stage, a.indptr, a.indices, a.data, eco.u[ns:], eco.v[ns:], eco.w[ns:],
@@ -271,8 +271,8 @@ class PropellerModel(Model):
         if len(act) == 0:
             return
         decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
-        adj = eco._static(None, 0.0, True)
-        members = eco._static(MEMBER, 0.0, False)
+        adj = eco.structural(None, 0.0, True)
+        members = eco.structural(MEMBER, 0.0, False)
         ns = eco.n_static
         ring_cut = float(eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1])
         grow_relations(

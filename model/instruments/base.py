@@ -128,7 +128,7 @@ class Instrument:
         else:
             told = involved = np.zeros(n, dtype=np.int64)
             u_pick = np.zeros(0)
-        adj = m.eco._static(None, 0.0, False)
+        adj = m.eco.structural(None, 0.0, False)
         pair_a = np.empty(n, dtype=np.int64)
         pair_b = np.empty(n, dtype=np.int64)
         n_pairs = batch_common(
