@@ -132,15 +132,52 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
 
 
 @njit(cache=True)
-def batch_common(sel, sizes, h, theme, rel, gain, thr, activity, first_id,
-                 meet_on, new_tie_p, u_meet, u_shift, pair_a, pair_b,
-                 p_spill, u_spill, other_off, stage, entry_step,
-                 told_chain, involved_chain, indptr, indices, u_pick, extra_fwd, h_involved):
-    """Effects every instrument run has (``sel`` = the runs' participants back to back):
-    the relation to hub h intensifies (at least ring 3: taking part makes a partner); co-participants
-    share an activity id and meet (a new tie with probability new_tie_p); spill-over to another theme;
-    reach beyond the participants (chain partners told become aware, chain partners involved get a push).
-    Returns the number of new-tie pairs written into pair_a/pair_b."""
+def batch_common(seed, sel, sizes, h, theme, rel, gain, thr, activity, first_id,
+                 meet_on, new_tie_p, pair_a, pair_b, p_spill, stage, entry_step,
+                 count_people, persons_mean, is_edu, student_share, teacher_share, persons_out,
+                 prof_reached, students_reached, teachers_reached, colleagues_told,
+                 reach_colleagues, reach_told, reach_involved, indptr, indices, extra_fwd, h_involved):
+    """Effects every instrument run has (``sel`` = the runs' participants back to back), with numba's
+    generator seeded from the model's (``seed``), so runs stay reproducible:
+    - persons per organisation (1 + Poisson(mean - 1)); each person is a student (student_share) or
+      else a teacher (teacher_share) or else a professional; students and teachers are counted at an
+      education organisation of the run (none: counted in the totals only), professionals at their own;
+    - the relation to hub h intensifies (at least ring 3: taking part makes a partner);
+    - co-participants share an activity id and meet (a new tie with probability new_tie_p);
+    - spill-over: with p_spill, awareness of another theme [003 L3121];
+    - reach beyond the participants [003 L2966-2989]: colleagues told, chain partners told (become
+      aware) and involved (a push one step further) over structural ties.
+    Returns (new-tie pairs written, professionals, students, teachers)."""
+    np.random.seed(seed)
+    n = sel.shape[0]
+    n_themes = stage.shape[1]
+    edu = np.empty(n, dtype=np.int64)
+    n_edu = 0
+    for x in range(n):
+        if is_edu[sel[x]]:
+            edu[n_edu] = sel[x]
+            n_edu += 1
+    prof = 0
+    students = 0
+    teachers = 0
+    for x in range(n):
+        i = sel[x]
+        k = 1 + (np.random.poisson(persons_mean - 1.0) if persons_mean > 1.0 else 0)
+        persons_out[x] = k
+        if not count_people:  # the instrument counts its own people (education: students per run)
+            continue
+        for _ in range(k):
+            if np.random.random() < student_share:
+                students += 1
+                if n_edu > 0:
+                    students_reached[edu[np.random.randint(0, n_edu)]] += 1
+            elif np.random.random() < teacher_share:
+                teachers += 1
+                if n_edu > 0:
+                    teachers_reached[edu[np.random.randint(0, n_edu)]] += 1
+            else:
+                prof += 1
+                prof_reached[i] += 1
     n_pairs = 0
     pos = 0
     for r in range(sizes.shape[0]):
@@ -154,37 +191,37 @@ def batch_common(sel, sizes, h, theme, rel, gain, thr, activity, first_id,
                 v = 1.0
             rel[i, h] = v
             activity[i] = first_id + r
-            if meet_on and k > 1 and u_meet[pos + q] < new_tie_p:
-                shift = 1 + int(u_shift[pos + q] * (k - 1))
+            if meet_on and k > 1 and np.random.random() < new_tie_p:
+                shift = 1 + np.random.randint(0, k - 1)
                 pair_a[n_pairs] = i
                 pair_b[n_pairs] = sel[pos + (q + shift) % k]
                 n_pairs += 1
         pos += k
-    n_themes = stage.shape[1]
-    for x in range(sel.shape[0]):
-        if u_spill[x] < p_spill:
-            i = sel[x]
-            o = (theme + other_off[x]) % n_themes
+    for x in range(n):
+        i = sel[x]
+        if np.random.random() < p_spill:
+            o = (theme + np.random.randint(1, n_themes)) % n_themes
             if stage[i, o] == 0:
                 stage[i, o] = entry_step
-    c = 0
-    for x in range(sel.shape[0]):
-        i = sel[x]
+        if reach_colleagues > 0:
+            colleagues_told[i] += np.random.poisson(reach_colleagues * persons_out[x])
+        if not meet_on:
+            continue
         start = indptr[i]
         deg = indptr[i + 1] - start
-        for _ in range(told_chain[x]):
-            if deg > 0:
-                j = indices[start + int(u_pick[c] * deg)]
+        if deg == 0:
+            continue
+        if reach_told > 0:
+            for _ in range(np.random.poisson(reach_told * persons_out[x])):
+                j = indices[start + np.random.randint(0, deg)]
                 if stage[j, theme] == 0:
                     stage[j, theme] = entry_step
-            c += 1
-        for _ in range(involved_chain[x]):
-            if deg > 0:
-                j = indices[start + int(u_pick[c] * deg)]
+        if reach_involved > 0:
+            for _ in range(np.random.poisson(reach_involved * persons_out[x])):
+                j = indices[start + np.random.randint(0, deg)]
                 if stage[j, theme] > 0:
                     extra_fwd[j, theme] += h_involved
-            c += 1
-    return n_pairs
+    return n_pairs, prof, students, teachers
 
 
 @njit(cache=True)

@@ -85,6 +85,7 @@ class PropellerModel(Model):
         self.class_weight = np.array(p["ecosystem.class_weight"]) if heter else np.ones(4)
         self.is_small = pop.size < p["ecosystem.small_org_employees"]
         self.is_ngo = pop.otype == TYPES.index("branch_ngo")
+        self.is_edu = pop.otype == TYPES.index("education")
         self.small_factor = np.ones(n)
         self._small_f = 1.0
         self.entry_step_on_spill = self.table.entry  # spill-over and students: the scenario's entry step

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.constants import PERSON_CATEGORIES, STEPS, THEMES, TYPES
+from model.constants import STEPS, THEMES
 from model.kernels import batch_common, select_participants
 
-EDU = TYPES.index("education")
 
 
 def _add(counter: np.ndarray, idx: np.ndarray, values) -> None:
@@ -40,6 +39,7 @@ class Instrument:
     category: str | None = None        # Table 3.2 activity category, or None (not counted there)
     audience: str = "partners"         # "partners" (rings 1-3) or "known" (rings 1-4)
     routes: tuple[int, ...] | None = None  # at most one route (e.g. schools for education)
+    count_people: bool = True              # persons per organisation counted by the shared effects
     ELIGIBILITY: dict[str, float] = {}
     PARAMS: tuple[str, ...] = ("orgs_per_run", "persons_per_org", "intensity_gain", "cost", "staff_days")
 
@@ -55,6 +55,10 @@ class Instrument:
         self.reach_chain_told = p.get(f"instruments.{self.name}.reach_chain_told", 0.0)
         self.reach_chain_involved = p.get(f"instruments.{self.name}.reach_chain_involved", 0.0)
         self.h_involved = hazard(p["reach.p_involved_advance"])
+        self.gain = float(self.cfg["intensity_gain"])
+        self.persons_mean = float(self.cfg.get("persons_per_org", 1.0))
+        self.new_tie_p = float(p["network.new_tie_p"])
+        self.p_spill = float(p["spillover.p_other_theme"])
 
     # ------------------------------------------------------------------ selection
     def group_sizes(self, m, h: int, n_runs: int) -> np.ndarray:
@@ -83,63 +87,36 @@ class Instrument:
             n = len(sizes)
             m.runs[self.name] += n
             m.spent[h] += self.cost * n
-            persons = self.persons(m, sel)
-            self.common(m, h, theme, sel, sizes, persons)
+            persons = self.common(m, h, theme, sel, sizes)
             self.effect(m, h, theme, sel, sizes, persons)
 
-    def persons(self, m, sel: np.ndarray) -> np.ndarray:
-        """Persons per participating organisation (at least one)."""
-        return 1 + m.rng.poisson(max(self.cfg["persons_per_org"] - 1.0, 0.0), size=len(sel))
-
-    def count_persons(self, m, sel: np.ndarray, persons: np.ndarray) -> dict[str, int]:
-        """Split persons into professionals / students / teachers; students and teachers belong to
-        the education organisations taking part when there are any (else they stay unattributed)."""
-        total = int(persons.sum())
-        students = int(m.rng.binomial(total, self.student_share)) if self.student_share else 0
-        teachers = int(m.rng.binomial(total - students, self.teacher_share)) if self.teacher_share else 0
-        prof = total - students - teachers
-        edu = sel[m.pop.otype[sel] == EDU]
-        _add(m.persons["professionals_reached"], sel, m.rng.multinomial(prof, persons / max(total, 1)))
-        if len(edu):
-            even = np.full(len(edu), 1.0 / len(edu))
-            _add(m.persons["students_reached"], edu, m.rng.multinomial(students, even))
-            _add(m.persons["teachers_reached"], edu, m.rng.multinomial(teachers, even))
-        counts = {"professionals": prof, "students": students, "teachers": teachers}
-        if self.category is not None:
-            for c, n in counts.items():
-                m.participants[self.category][PERSON_CATEGORIES.index(c)] += n
-        return counts
-
-    def common(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int], persons: np.ndarray) -> None:
-        """Effects shared by all instruments (``kernels.batch_common``); ``sel`` holds the runs'
-        participants back to back. Reach beyond the participants [003 L2966-2989]: participants tell
-        colleagues (persons reached indirectly) and chain partners (contacts over structural ties become
-        aware of the theme); some chain partners get actively involved (a push one step further)."""
+    def common(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int]) -> np.ndarray:
+        """Effects shared by all instruments (``kernels.batch_common``): persons, relation to the hub,
+        meetings, spill-over, reach beyond the participants. Returns persons per participant."""
         n = len(sel)
-        u = m.rng.random((4, n))
-        other_off = 1 + (u[3] * (len(THEMES) - 1)).astype(np.int64)
-        network = bool(m.p["network.enabled"])
-        if self.reach_colleagues:
-            _add(m.persons["colleagues_told"], sel, m.rng.poisson(self.reach_colleagues * persons))
-        if network and (self.reach_chain_told or self.reach_chain_involved):
-            told = m.rng.poisson(self.reach_chain_told * persons)
-            involved = m.rng.poisson(self.reach_chain_involved * persons)
-            u_pick = m.rng.random(int(told.sum() + involved.sum()))
-        else:
-            told = involved = np.zeros(n, dtype=np.int64)
-            u_pick = np.zeros(0)
-        adj = m.eco.structural(None, 0.0, False)
+        persons = np.empty(n, dtype=np.int64)
         pair_a = np.empty(n, dtype=np.int64)
         pair_b = np.empty(n, dtype=np.int64)
-        n_pairs = batch_common(
-            sel, np.asarray(sizes, dtype=np.int64), h, theme, m.eco.rel, float(self.cfg["intensity_gain"]),
-            m.eco.partner_thr, m.activity, int(m.next_run_ids(len(sizes))[0]),
-            network, float(m.p["network.new_tie_p"]), u[0], u[1], pair_a, pair_b,
-            float(m.p["spillover.p_other_theme"]), u[2], other_off, m.stage, m.entry_step_on_spill,
-            told, involved, adj.indptr, adj.indices, u_pick, m.extra_fwd, self.h_involved,
+        adj = m.eco.structural(None, 0.0, False)
+        pc = m.persons
+        n_pairs, prof, students, teachers = batch_common(
+            int(m.rng.integers(2**62)), sel, np.asarray(sizes, dtype=np.int64), h, theme, m.eco.rel,
+            self.gain, m.eco.partner_thr, m.activity, int(m.next_run_ids(len(sizes))[0]),
+            bool(m.p["network.enabled"]), self.new_tie_p, pair_a, pair_b, self.p_spill, m.stage,
+            m.entry_step_on_spill, self.count_people, self.persons_mean, m.is_edu, self.student_share, self.teacher_share, persons,
+            pc["professionals_reached"], pc["students_reached"], pc["teachers_reached"], pc["colleagues_told"],
+            self.reach_colleagues, self.reach_chain_told, self.reach_chain_involved, adj.indptr, adj.indices,
+            m.extra_fwd, self.h_involved,
         )
         if n_pairs:
             m.eco.meet(pair_a[:n_pairs], pair_b[:n_pairs])
+        if self.category is not None and self.count_people:
+            cat = m.participants[self.category]
+            cat[0] += prof
+            cat[1] += students
+            cat[2] += teachers
+        self.counts = {"professionals": prof, "students": students, "teachers": teachers}
+        return persons
 
     def effect(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int], persons: np.ndarray) -> None:  # pragma: no cover
         raise NotImplementedError

@@ -19,6 +19,7 @@ class Education(Instrument):
     name = "education"
     category = "education_students"
     routes = (ROUTES.index("school"),)
+    count_people = False  # students per run are counted in effect()
     ELIGIBILITY = {"vision": 0.3, "partnering": 1.0, "design": 1.0, "test": 1.0, "validate": 1.0,
                    "secure": 0.6, "scale": 0.4, "develop": 0.3}
     PARAMS = ("students_per_run", "teacher_share", "p_advance", "intensity_gain", "cost", "staff_days")
@@ -26,9 +27,6 @@ class Education(Instrument):
     def __init__(self, p):
         super().__init__(p)
         self.h_advance = hazard(self.cfg["p_advance"])
-
-    def persons(self, m, sel):
-        return np.ones(len(sel), dtype=np.int64)  # the school itself; its students are counted in effect()
 
     def group_sizes(self, m, h, n_runs):
         return np.ones(n_runs, dtype=int)  # one school per run

@@ -25,7 +25,6 @@ class Events(Instrument):
         self.h_advance = hazard(self.cfg["p_advance"])
 
     def effect(self, m, h, theme, sel, sizes, persons):
-        self.count_persons(m, sel, persons)
         at0 = m.stage[sel, theme] == 0
         m.extra_entry[sel[at0], theme] += self.h_aware
         agenderen = (m.stage[sel, theme] >= 1) & (m.stage[sel, theme] <= 3)

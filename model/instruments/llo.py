@@ -25,7 +25,7 @@ class Llo(Instrument):
         self.h_advance = hazard(self.cfg["p_advance"])
 
     def effect(self, m, h, theme, sel, sizes, persons):
-        counts = self.count_persons(m, sel, persons)
+        counts = self.counts
         m.kpi5[h] += sum(counts.values())
         _add(m.persons["professionals_skilled"], sel, persons)
         m.extra_fwd[sel, theme] += self.h_advance

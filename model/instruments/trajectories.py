@@ -45,7 +45,7 @@ class Trajectories(Instrument):
         return 1 + m.rng.poisson(np.maximum(self.format_orgs[self._formats] - 1.0, 0.0))
 
     def effect(self, m, h, theme, sel, sizes, persons):
-        counts = self.count_persons(m, sel, persons)
+        counts = self.counts
         m.kpi5[h] += sum(counts.values())
         skilled = m.rng.binomial(persons, self.cfg["p_skills"])
         _add(m.persons["professionals_skilled"], sel, skilled)
