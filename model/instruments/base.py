@@ -15,6 +15,8 @@ are counted per Table 3.2 category.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from model.constants import STEPS, THEMES
@@ -32,7 +34,7 @@ def hazard(p: float) -> float:
     return float(-np.log1p(-min(p, 0.999999)))
 
 
-class Instrument:
+class Instrument(ABC):
     """Base class: subclasses set the class attributes and implement :meth:`effect`."""
 
     name: str = ""
@@ -118,5 +120,6 @@ class Instrument:
         self.counts = {"professionals": prof, "students": students, "teachers": teachers}
         return persons
 
-    def effect(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int], persons: np.ndarray) -> None:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def effect(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int], persons: np.ndarray) -> None:
+        """The instrument's own effect on the participants (after the shared effects)."""
