@@ -10,7 +10,7 @@ from __future__ import annotations
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-from model.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_PHASE, STEPS, THEMES, TYPES
+from model.constants import CLASSES, HUBS, PHASES, ROUTES, SCHOOL_LEVELS, STEP_PHASE, STEPS, THEMES, TYPES
 
 
 class _PlacedOnDemand(FixedAgent):
@@ -45,6 +45,12 @@ class Organisation(_PlacedOnDemand):
     @property
     def innovativeness(self) -> str:
         return CLASSES[self.model.pop.cls[self.index]]
+
+    @property
+    def education_level(self) -> str | None:
+        """mbo, hbo or wo for schools; None for other organisations."""
+        lvl = int(self.model.pop.level[self.index])
+        return SCHOOL_LEVELS[lvl] if lvl >= 0 else None
 
     @property
     def size(self) -> int:

@@ -55,6 +55,9 @@ CLASSES: tuple[str, ...] = ("frontrunner", "early_adopter", "early_majority", "f
 # 4 = potential (no project relation yet). 0 here = unknown to the hub.
 RINGS: tuple[int, ...] = (1, 2, 3, 4)
 
+# Levels of the schools whose education is renewed ("mbo/hbo/wo students").
+SCHOOL_LEVELS: tuple[str, ...] = ("mbo", "hbo", "wo")
+
 # Activity categories of Table 3.2 [003 L2859-2927] and the person categories counted there.
 ACTIVITY_CATEGORIES: tuple[str, ...] = ("events", "trajectories", "education_students", "llo")
 PERSON_CATEGORIES: tuple[str, ...] = ("professionals", "students", "teachers")

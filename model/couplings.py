@@ -72,4 +72,5 @@ class Couplings:
             total = int(students.sum())
             m.participants["education_students"][1] += total
             m.kpi5 += np.bincount(m.pop.home[adopted], students, len(m.kpi5)).astype(np.int64)
+            m.students_by_level += np.bincount(m.pop.level[adopted], students, 3).astype(np.int64)
             self.place_students(m, adopted, k, students)

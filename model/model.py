@@ -16,7 +16,8 @@ from mesa import Model
 from model import calendar
 from model.agents import Hub, Organisation
 from model.constants import (
-    ACTIVITY_CATEGORIES, FIRST_ADOPTEREN, HUBS, PARTNERING, PERSON_CATEGORIES, STEP_INDEX, STEP_PHASE, THEMES, TYPES,
+    ACTIVITY_CATEGORIES, FIRST_ADOPTEREN, HUBS, PARTNERING, PERSON_CATEGORIES, SCHOOL_LEVELS, STEP_INDEX, STEP_PHASE,
+    THEMES, TYPES,
 )
 from model.couplings import Couplings
 from model.ecosystem import CLIENT, MEMBER, Ecosystem
@@ -76,6 +77,7 @@ class PropellerModel(Model):
         self.runs = {cls.name: 0 for cls in INSTRUMENTS}
         self.adoptions = np.zeros(k, dtype=np.int64)
         self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
+        self.students_by_level = np.zeros(len(SCHOOL_LEVELS), dtype=np.int64)  # renewed education, mbo/hbo/wo
         self._run_id = 0
         heter = p["population.heterogeneity"]
         mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)

@@ -18,7 +18,7 @@ import pandas as pd
 from model import calendar
 from model.constants import (
     ACTIVITY_CATEGORIES, CLASSES, COMPANY_TYPES, FIRST_ADOPTEREN, HUBS, PERSON_CATEGORIES, PHASES, ROUTES,
-    STEP_PHASE, STEPS, THEMES, TYPES,
+    SCHOOL_LEVELS, STEP_PHASE, STEPS, THEMES, TYPES,
 )
 
 _PHASE = np.array(STEP_PHASE)
@@ -56,6 +56,7 @@ class Recorder:
         self.stage[t] = m.stage
         self.rel[t] = m.eco.rel
         self._scalar("kpi5", t, m.kpi5)
+        self._scalar("students_by_level", t, m.students_by_level)
         self._scalar("adoptions", t, m.adoptions)
         self._scalar("participants", t, [m.participants[c] for c in ACTIVITY_CATEGORIES])
         self._scalar("runs", t, list(m.runs.values()))
@@ -106,6 +107,8 @@ class Recorder:
         cols["kpi4_mkb_four_hubs"] = by_hub_type[:, :4, TYPES.index("mkb_builders")].sum(axis=1)
         cols["kpi5_skilled"] = sc["kpi5"].sum(axis=1)
         cols["kpi5_skilled_four_hubs"] = sc["kpi5"][:, :4].sum(axis=1)
+        for j, lvl in enumerate(SCHOOL_LEVELS):
+            cols[f"students_renewed_{lvl}"] = sc["students_by_level"][:, j]
 
         adopted = (stage >= FIRST_ADOPTEREN).mean(axis=1)               # T x K
         cols["adopted_share"] = adopted.mean(axis=1) if self.theme == "all" else adopted[:, THEMES.index(self.theme)]
@@ -138,7 +141,7 @@ class Recorder:
         prod = np.prod(1.0 + self.gain * level, axis=1)
         cols["productivity_index"] = 100.0 * prod / prod[0]
 
-        ints = ("partners", "joins", "leaves", "ring", "kpi", "runs", "participants", "adoptions", "month")
+        ints = ("partners", "joins", "leaves", "ring", "kpi", "runs", "participants", "adoptions", "month", "students")
         names = [k for k in cols if k != "date"]
         is_int = [k.startswith(ints) for k in names]
         block_i = pd.DataFrame(np.column_stack([cols[k] for k, i in zip(names, is_int) if i]).astype(np.int64),

@@ -84,6 +84,7 @@ class Population:
     initial_partner: np.ndarray  # bool: partner of its home hub at the hub's start
     known: np.ndarray      # bool: ring 4 at the hub's start
     regions: list[slice]   # organisations are stored region by region: index range per hub
+    level: np.ndarray      # schools: index into SCHOOL_LEVELS (mbo, hbo, wo); -1 for other organisations
 
     @property
     def n(self) -> int:
@@ -173,7 +174,9 @@ def build_population(p, rng: np.random.Generator) -> tuple[Population, np.ndarra
     rel[pidx, home_a[pidx]] = lo + (hi - lo) * rng.random(len(pidx))
     kidx = np.flatnonzero(known_a)
     rel[kidx, home_a[kidx]] = p["ecosystem.potential_intensity"]
+    is_school = route == ROUTES.index("school")
+    level = np.where(is_school, rng.choice(3, size=n, p=p["population.school_level_shares"]), -1).astype(np.int8)
     bounds = np.searchsorted(home_a, np.arange(h_count + 1))
     regions = [slice(int(bounds[h]), int(bounds[h + 1])) for h in range(h_count)]
-    pop = Population(otype_a, route, home_a, cls, size, partner_a, known_a, regions)
+    pop = Population(otype_a, route, home_a, cls, size, partner_a, known_a, regions, level)
     return pop, stage, rel

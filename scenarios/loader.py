@@ -112,6 +112,7 @@ RULES: list[tuple[str, Any]] = [
     ("hubs.*.lead_partner", _choice(("education", "foundation", "company", "association"))),
     ("population.class_shares_*", _distribution),
     ("population.ring_shares_partners", _distribution),
+    ("population.school_level_shares", _distribution),
     ("initial_state.*", _distribution),
     ("hubs.*.focus", _distribution),
     ("hubs.*.trajectory_mix", _distribution),

@@ -22,6 +22,7 @@ def test_agents_mirror_the_arrays():
         assert a.home_hub == "oost"
         assert a.size >= 1
         assert set(a.hubs) <= set(a.rings)
+        assert (a.education_level in ("mbo", "hbo", "wo")) == (a.route == "school")
     partners = sum(1 for a in orgs if "oost" in a.hubs)
     oost = [h for h in hubs if h.name == "oost"][0]
     assert partners == oost.partners == int(m.outcomes()["timeseries"]["partners_oost"].iloc[-1])

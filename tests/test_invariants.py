@@ -67,6 +67,12 @@ def test_shares_and_index_in_range(out):
     assert (ts["productivity_index"] > 0).all()
 
 
+def test_renewed_education_students_by_level_add_up(out):
+    ts = out["timeseries"]
+    by_level = ts[["students_renewed_mbo", "students_renewed_hbo", "students_renewed_wo"]].sum(axis=1)
+    assert (by_level == ts["participants_education_students_students"]).all()
+
+
 def test_table_3_2_persons_add_up(out):
     part = out["participants"]
     assert (part["total"] == part[["professionals", "students", "teachers"]].sum(axis=1)).all()

@@ -41,5 +41,6 @@ class Education(Instrument):
         cat[PERSON_CATEGORIES.index("students")] += int(students.sum())
         cat[PERSON_CATEGORIES.index("teachers")] += int(teachers.sum())
         m.kpi5[h] += int(students.sum())
+        m.students_by_level += np.bincount(m.pop.level[sel], students, 3).astype(np.int64)
         m.extra_fwd[sel, theme] += self.h_advance
         m.place_students(sel, theme, students)
