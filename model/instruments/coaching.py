@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.instruments.base import Instrument, _add, hazard
+from model.instruments.base import Instrument, hazard
 
 
 class Coaching(Instrument):
@@ -24,6 +24,5 @@ class Coaching(Instrument):
         self.h_month = hazard(self.cfg["p_advance"]) / max(self.duration, 1)
 
     def effect(self, m, h, theme, sel, sizes, persons):
-        _add(m.persons["professionals_reached"], sel, persons)
         m.coached_until[sel, theme] = np.maximum(m.coached_until[sel, theme], m.t + self.duration)
         m.coached_hazard[sel, theme] = self.h_month
