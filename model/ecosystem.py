@@ -19,9 +19,8 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
-from model.kernels import update_tie_weights
-
 from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
+from model.kernels import update_tie_weights
 
 CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
 EDGE_KINDS = ("chain", "client", "member", "internship", "collab")

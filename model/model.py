@@ -16,13 +16,19 @@ from mesa import Model
 from model import calendar
 from model.agents import Hub, Organisation
 from model.constants import (
-    ACTIVITY_CATEGORIES, FIRST_ADOPTEREN, HUBS, PARTNERING, PERSON_CATEGORIES, SCHOOL_LEVELS, STEP_INDEX, STEP_PHASE,
-    THEMES, TYPES,
+    ACTIVITY_CATEGORIES,
+    FIRST_ADOPTEREN,
+    HUBS,
+    PERSON_CATEGORIES,
+    SCHOOL_LEVELS,
+    STEP_PHASE,
+    THEMES,
+    TYPES,
 )
 from model.couplings import Couplings
 from model.ecosystem import CLIENT, MEMBER, Ecosystem
-from model.kernels import grow_relations, neighbour_state, propeller_move
 from model.instruments import INSTRUMENTS
+from model.kernels import grow_relations, neighbour_state, propeller_move
 from model.outcomes import Recorder
 from model.population import build_population
 from model.propeller import PropellerTable

@@ -17,9 +17,21 @@ import pandas as pd
 
 from model import calendar
 from model.constants import (
-    ACTIVITY_CATEGORIES, CLASSES, COMPANY_TYPES, FIRST_ADOPTEREN, HUBS, PERSON_CATEGORIES, PHASES, ROUTES,
-    SCHOOL_LEVELS, STEP_PHASE, STEPS, THEMES, TYPES,
+    ACTIVITY_CATEGORIES,
+    CLASSES,
+    COMPANY_TYPES,
+    FIRST_ADOPTEREN,
+    HUBS,
+    PERSON_CATEGORIES,
+    PHASES,
+    ROUTES,
+    SCHOOL_LEVELS,
+    STEP_PHASE,
+    STEPS,
+    THEMES,
+    TYPES,
 )
+from model.kernels import monthly_aggregates
 
 _PHASE = np.array(STEP_PHASE)
 
@@ -75,26 +87,16 @@ class Recorder:
         dates = [calendar.fmt(start + t) for t in range(T)]
         cols: dict[str, np.ndarray] = {"date": np.array(dates), "month": np.arange(T)}
 
-        thr = eco.ring_thr.astype(np.float32)
-        # ring per (month, organisation, hub): 0 unknown, 4 potential, 3..1 partner rings -> one bincount
-        level = (rel > 0).astype(np.int8) + (rel >= thr[2]) + (rel >= thr[1]) + (rel >= thr[0])  # 0..4
-        n_h = len(HUBS)
-        codes = (np.arange(T, dtype=np.int64)[:, None, None] * n_h + np.arange(n_h)) * 5 + level
-        ring_counts = np.bincount(codes.ravel(), minlength=T * n_h * 5).reshape(T, n_h, 5)  # by level
-        part = level >= 2                                              # T x N x H: rings 1-3
-        per_hub = ring_counts[:, :, 2:].sum(axis=2)
-        changes = np.diff(part.astype(np.int8), axis=0)
-        joins = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes > 0).sum(axis=1), axis=0)])
-        leaves = np.vstack([np.zeros((1, len(HUBS)), int), np.cumsum((changes < 0).sum(axis=1), axis=0)])
-        otype = m.pop.otype
-        onehot = (otype[:, None] == np.arange(len(TYPES))[None, :]).astype(np.float32)
-        by_hub_type = np.matmul(part.transpose(0, 2, 1).astype(np.float32), onehot).round().astype(np.int64)  # T x H x types
+        (ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used,
+         occ) = monthly_aggregates(stage, rel, eco.ring_thr.astype(np.float32), m.pop.otype, m.pop.cls, m.pop.route,
+                                   self.emp, self.use, _PHASE.astype(np.int8), len(TYPES), len(CLASSES),
+                                   len(ROUTES), len(PHASES))
+        per_hub = ring_counts[:, :, 2:].sum(axis=2)                    # levels 2..4 = rings 3..1
         for h, hub in enumerate(HUBS):
             cols[f"partners_{hub}"] = per_hub[:, h]
         cols["partners_total"] = per_hub.sum(axis=1)
         cols["partners_four_hubs"] = per_hub[:, :4].sum(axis=1)
-        anyp = part.any(axis=2)                                        # T x N
-        cols["partners_unique"] = anyp.sum(axis=1)
+        cols["partners_unique"] = unique
         type_tot = by_hub_type.sum(axis=1)
         for j, name in enumerate(TYPES):
             cols[f"partners_type_{name}"] = type_tot[:, j]
@@ -110,22 +112,17 @@ class Recorder:
         for j, lvl in enumerate(SCHOOL_LEVELS):
             cols[f"students_renewed_{lvl}"] = sc["students_by_level"][:, j]
 
-        adopted = (stage >= FIRST_ADOPTEREN).mean(axis=1)               # T x K
+        adopted = adopted_n / stage.shape[1]                            # T x K
         cols["adopted_share"] = adopted.mean(axis=1) if self.theme == "all" else adopted[:, THEMES.index(self.theme)]
         for k, theme in enumerate(THEMES):
             cols[f"adopted_share_{theme}"] = adopted[:, k]
         for k, theme in enumerate(THEMES):
             cols[f"adoptions_cum_{theme}"] = sc["adoptions"][:, k]
-        phase = _PHASE[stage]                                          # T x N x K
-        n_pairs = np.maximum(anyp.sum(axis=1) * stage.shape[2], 1)
-        tcode = np.broadcast_to(np.arange(T)[:, None, None] * len(PHASES), phase.shape)
-        by_phase = np.bincount((tcode + phase)[np.broadcast_to(anyp[:, :, None], phase.shape)],
-                               minlength=T * len(PHASES)).reshape(T, len(PHASES))
+        n_pairs = np.maximum(unique * stage.shape[2], 1)
         for i, name in enumerate(PHASES):
             cols[f"partner_phase_{name}"] = by_phase[:, i] / n_pairs
-        cls = m.pop.cls
         for j, c in enumerate(CLASSES):
-            cols[f"partners_class_{c}"] = (anyp & (cls == j)).sum(axis=1)
+            cols[f"partners_class_{c}"] = by_class[:, j]
         for c, cat in enumerate(ACTIVITY_CATEGORIES):
             for j, pc in enumerate(PERSON_CATEGORIES):
                 cols[f"participants_{cat}_{pc}"] = sc["participants"][:, c, j]
@@ -137,7 +134,7 @@ class Recorder:
             cols[f"activity_level_{hub}"] = sc["activity_level"][:, h]
             cols[f"connector_{hub}"] = sc["connector"][:, h]
         cols["budget_spent_cum"] = sc["spent"]
-        level = np.einsum("n,tnk->tk", self.emp, self.use[stage]) / max(self.emp.sum(), 1.0)
+        level = used / max(self.emp.sum(), 1.0)
         prod = np.prod(1.0 + self.gain * level, axis=1)
         cols["productivity_index"] = 100.0 * prod / prod[0]
 
@@ -150,10 +147,8 @@ class Recorder:
                                columns=[k for k, i in zip(names, is_int) if not i])
         ts = pd.concat([pd.DataFrame({"date": dates}), block_i, block_f], axis=1)[["date"] + names]
 
-        route = m.pop.route.astype(np.int64)
-        n_r, n_k, n_s = len(ROUTES), len(THEMES), len(STEPS)
-        flat = ((np.arange(T)[:, None, None] * n_r + route[None, :, None]) * n_k + np.arange(n_k)) * n_s + stage
-        occ = np.bincount(flat.ravel(), minlength=T * n_r * n_k * n_s)
+        n_r, n_k = len(ROUTES), len(THEMES)
+        occ = occ.ravel()
         occupancy = _long(dates, [("route", ROUTES), ("theme", THEMES), ("step", STEPS)], "organisations", occ)
         occupancy["phase"] = pd.Categorical.from_codes(np.tile(np.array(STEP_PHASE), T * n_r * n_k), list(PHASES))
         partners_by_hub_type = _long(dates, [("hub", HUBS), ("partner_type", TYPES)], "partners", by_hub_type.ravel())

@@ -19,9 +19,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from model.constants import STEPS, THEMES
+from model.constants import STEPS
 from model.kernels import batch_common, select_participants
-
 
 
 def _add(counter: np.ndarray, idx: np.ndarray, values) -> None:

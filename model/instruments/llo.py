@@ -8,8 +8,6 @@ as a professional with new skills (KPI 5 [003 L4409-4435]).
 
 from __future__ import annotations
 
-import numpy as np
-
 from model.instruments.base import Instrument, _add, hazard
 
 

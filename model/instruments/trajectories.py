@@ -16,7 +16,6 @@ import numpy as np
 from model.constants import HUBS
 from model.instruments.base import Instrument, _add, hazard
 
-
 FORMATS = ("mlc", "sprint", "showcase", "cop", "tailor_made")
 
 
