@@ -65,7 +65,7 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
 @njit(cache=True)
 def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entry_step,
                    entry_p, entry_q, exposure, class_mult, extra_entry,
-                   fwd_scale, back_scale, extra_fwd,
+                   back_scale, extra_fwd,
                    enrolled_until, enrolled_hazard, traj_boost, traj_back,
                    coached_until, coached_hazard, coach_boost,
                    student_until, student_boost, pulled, procurement_boost, is_company,
@@ -88,7 +88,7 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
             row = r * n_steps + s
             enrolled = enrolled_until[i, th] > t
             coached = coached_until[i, th] > t
-            fm = class_mult[i] * fwd_scale[i] * phase_scale[s]
+            fm = class_mult[i] * phase_scale[s]
             if pulled[i, th] and is_company[i]:
                 fm *= 1.0 + procurement_boost
             if enrolled and 3 <= s < FIRST_ADOPTEREN:

@@ -21,7 +21,6 @@ from model.constants import (
     HUBS,
     PERSON_CATEGORIES,
     SCHOOL_LEVELS,
-    STEP_PHASE,
     THEMES,
     TYPES,
 )
@@ -33,7 +32,6 @@ from model.outcomes import Recorder
 from model.population import build_population
 from model.propeller import PropellerTable
 
-_PHASE = np.array(STEP_PHASE)
 PERSON_COUNTERS = ("professionals_reached", "professionals_skilled", "students_reached", "students_skilled",
                    "teachers_reached", "students_received", "colleagues_told")
 
@@ -87,9 +85,7 @@ class PropellerModel(Model):
         self._run_id = 0
         heter = p["population.heterogeneity"]
         mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
-        self.class_mult = mult[pop.cls][:, None]
-        self.class_mult_flat = np.ascontiguousarray(self.class_mult[:, 0])
-        self.fwd_scale = np.ones(n)  # scenario hook: per-organisation forward multiplier (1 = none)
+        self.class_mult = mult[pop.cls]  # on forward/skip moves and entry
         self.class_weight = np.array(p["ecosystem.class_weight"]) if heter else np.ones(4)
         self.is_small = pop.size < p["ecosystem.small_org_employees"]
         self.is_ngo = pop.otype == TYPES.index("branch_ngo")
@@ -261,8 +257,8 @@ class PropellerModel(Model):
             u = self.rng.random((2, n * k))
             propeller_move(
                 self.stage, pop.route, tab.n_steps, rates, tab.target_flat, tab.gate_flat, tab.phase_scale,
-                tab.entry, p["diffusion.p"], p["diffusion.q"], exposure, self.class_mult_flat, self.extra_entry,
-                self.fwd_scale, back_scale, self.extra_fwd,
+                tab.entry, p["diffusion.p"], p["diffusion.q"], exposure, self.class_mult, self.extra_entry,
+                back_scale, self.extra_fwd,
                 self.enrolled_until, self.enrolled_hazard, self.traj_boost, self.traj_back,
                 self.coached_until, self.coached_hazard, self.coach_boost,
                 self.student_until, p["coupling.student_boost"], pulled, self.couplings.boost,

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.constants import CLASSES, HUBS, ROUTES, STEP_PHASE, THEMES, TYPES
+from model.constants import CLASSES, HUBS, ROUTES, THEMES, TYPES
 
-N_STEPS = len(STEP_PHASE)
 
 
 def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 200) -> np.ndarray:
