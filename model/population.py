@@ -14,7 +14,6 @@ import numpy as np
 from model.constants import CLASSES, HUBS, ROUTES, THEMES, TYPES
 
 
-
 def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 200) -> np.ndarray:
     """Iterative proportional fitting of ``seed`` to row and column margins (equal totals)."""
     m = seed.astype(float) + 1e-9
