@@ -22,6 +22,9 @@ py=$(find_python) || { echo "bootstrap: Python >= 3.12 is required (Mesa 3.5); n
 echo "bootstrap: creating .venv with $("$py" --version)" >&2
 rm -rf .venv
 "$py" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip >&2
-.venv/bin/python -m pip install --quiet -c requirements.lock -e '.[test]' >&2
+# pip's and the build backend's chatter goes to .venv/install.log; it is shown only if a step fails.
+quiet() { "$@" >> .venv/install.log 2>&1 || { cat .venv/install.log >&2; echo "bootstrap: failed: $*" >&2; return 1; }; }
+quiet .venv/bin/python -m pip install --quiet --upgrade pip
+quiet .venv/bin/python -m pip install --quiet -c requirements.lock -e '.[test]'
+echo "bootstrap: .venv ready" >&2
 touch "$stamp"
