@@ -28,7 +28,6 @@ class Couplings:
         self.boost = p["coupling.procurement_boost"]
         self.is_company = np.isin(m.pop.otype, COMPANY_TYPES)
         self.is_client = np.isin(m.pop.route, (WOCO, GEMEENTE))
-        self.is_woco = m.pop.route == WOCO
         eco = m.eco
         self.internships: dict[int, np.ndarray] = {}
         sel = eco.kind == INTERNSHIP

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from model import calendar
 from model.model import PropellerModel
 
 
@@ -46,6 +45,3 @@ def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, wit
     out.update(seed=int(seed), until=scenario["simulation.until"], params=dict(scenario.params))
     return out
 
-
-def months_between(start: str, until: str) -> int:
-    return calendar.offset(start, until)
