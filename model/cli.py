@@ -52,8 +52,8 @@ def summary_table(ts: pd.DataFrame, dates=SUMMARY_DATES) -> pd.DataFrame:
     """The steering-group summary: selected outcomes at the summary dates that the run reached."""
     ts = ts.set_index("date")
     cols = [d for d in dates if d in ts.index]
-    if ts.index[-1] > dates[-1]:
-        cols.append(ts.index[-1])  # a longer horizon: also show its last month
+    if ts.index[-1] > dates[-1] or not cols:
+        cols.append(ts.index[-1])  # a longer (or shorter) horizon: also show its last month
     table = pd.DataFrame(index=[label for _, label, _ in ROWS])
     for d in cols:
         table[d] = [fmt.format(ts.at[d, key]) for key, _, fmt in ROWS]
