@@ -40,21 +40,23 @@ class Couplings:
     def place_students(self, m, schools: np.ndarray, theme: int, students: np.ndarray) -> None:
         """Students of renewed education reach companies; those companies learn and speed up."""
         p = m.p
-        for school, n in zip(schools.tolist(), students.tolist()):
-            reach = int(m.rng.binomial(n, p["coupling.students_to_companies"]))
-            if reach == 0:
-                continue
+        reach = m.rng.binomial(students, p["coupling.students_to_companies"])
+        picks = []
+        for school, n in zip(schools[reach > 0].tolist(), reach[reach > 0].tolist()):
             pool = self.internships.get(school)
             if pool is None or len(pool) == 0:
                 pool = self.region_companies[m.pop.home[school]]
                 if len(pool) == 0:
                     continue
-            comp = m.rng.choice(pool, size=reach)
-            m.persons["students_received"] += np.bincount(comp, minlength=m.pop.n)
-            uniq = np.unique(comp)
-            m.student_until[uniq, theme] = m.t + int(p["coupling.student_boost_months"])
-            fresh = uniq[m.stage[uniq, theme] == 0]
-            m.stage[fresh, theme] = m.entry_step_on_spill
+            picks.append(pool[(m.rng.random(n) * len(pool)).astype(np.int64)])
+        if not picks:
+            return
+        comp = np.concatenate(picks)
+        m.persons["students_received"] += np.bincount(comp, minlength=m.pop.n)
+        uniq = np.unique(comp)
+        m.student_until[uniq, theme] = m.t + int(p["coupling.student_boost_months"])
+        fresh = uniq[m.stage[uniq, theme] == 0]
+        m.stage[fresh, theme] = m.entry_step_on_spill
 
     def school_intake(self, m) -> None:
         """Each intake month, partner schools in Adopteren teach a cohort in renewed education (only

@@ -109,6 +109,7 @@ class PropellerModel(Model):
         H = len(HUBS)
         self.hub_focus = np.array([p[f"hubs.{h}.focus"] for h in HUBS])
         self.focus_cum = np.cumsum(self.hub_focus, axis=1)[:, :-1]  # theme draw by searchsorted
+        self.focus_cum_list = self.focus_cum.tolist()
         self.rates = np.array([[p.get(f"hubs.{h}.instruments.{i.name}", 0.0) for i in self.instruments] for h in HUBS])
         cost = np.array([i.cost for i in self.instruments])
         days = np.array([i.staff_days for i in self.instruments])

@@ -16,6 +16,7 @@ are counted per Table 3.2 category.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from bisect import bisect_right
 
 import numpy as np
 
@@ -69,7 +70,10 @@ class Instrument(ABC):
     # ------------------------------------------------------------------ running
     def run(self, m, h: int, n_runs: int) -> None:
         """Run ``n_runs`` activities at hub ``h`` this month, batched per theme."""
-        themes = np.searchsorted(m.focus_cum[h], m.rng.random(n_runs), side="right").tolist()
+        if n_runs == 1:  # the common case: one scalar draw
+            themes = [bisect_right(m.focus_cum_list[h], m.rng.random())]
+        else:
+            themes = np.searchsorted(m.focus_cum[h], m.rng.random(n_runs), side="right").tolist()
         for theme in sorted(set(themes)):
             wanted = self.group_sizes(m, h, themes.count(theme)).tolist()
             sel = select_participants(
