@@ -387,3 +387,119 @@ def monthly_aggregates(stage, rel, thr, otype, cls, route, emp, use, step_phase,
                 joins[t, h] += joins[t - 1, h]
                 leaves[t, h] += leaves[t - 1, h]
     return rings, by_type, joins, leaves, unique, by_class, by_phase, adopted, used, occupancy
+
+
+# Effect specification of an instrument run (``Instrument.spec``): float and int fields by position.
+F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD, \
+    F_REACH_INVOLVED, F_H_INVOLVED, F_H_ENTRY, F_H_FWD, F_P_SKILLS, F_H_ENROL = range(14)
+I_KNOWN, I_ROUTE_ONLY, I_FWD_LO, I_FWD_HI, I_ENROL, I_COUNT_PEOPLE, I_KPI5, I_MEET, I_ENTRY_STEP = range(9)
+ENROL_NONE, ENROL_TRAJECTORY, ENROL_COACHING = 0, 1, 2
+
+
+@njit(cache=True)
+def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, spec_f, spec_i, elig,
+                   rel, thr, route, stage, class_weight, cls, small_factor, is_edu, activity, first_id, t,
+                   indptr, indices, prof_reached, students_reached, teachers_reached, colleagues_told,
+                   prof_skilled, extra_entry, extra_fwd, enrolled_until, enrolled_hazard, coached_until,
+                   coached_hazard, pair_a, pair_b, sel_out, theme_out, counts):
+    """All ``n_runs`` runs of one instrument at hub ``h`` in one month, in one compiled pass.
+
+    Per run a theme (hub focus) and a format (group size, months enrolled; one format unless the
+    instrument has a mix) are drawn; runs on the same theme draw their participants together
+    (``select_participants``), then the shared effects (``batch_common``) and the instrument's own
+    effect, which is data (``spec_f``/``spec_i``, see ``Instrument.spec``): a push into Agenderen for
+    the not engaged (F_H_ENTRY), a push one step forward in steps [I_FWD_LO, I_FWD_HI] (F_H_FWD),
+    enrolment in a trajectory or coaching (months of the format; the next-step hazard F_H_ENROL spread
+    over them), professionals skilled (Binomial(persons, F_P_SKILLS)) and KPI 5 (all persons counted).
+
+    Writes the new-tie pairs to pair_a/pair_b and the participants (with their theme) to sel_out /
+    theme_out; ``counts`` gets [runs done, new pairs, participants, professionals, students, teachers,
+    kpi5 persons]."""
+    np.random.seed(seed)
+    n, n_themes = stage.shape
+    themes = np.empty(n_runs, dtype=np.int64)
+    fmts = np.empty(n_runs, dtype=np.int64)
+    for r in range(n_runs):
+        themes[r] = np.searchsorted(focus_cum, np.random.random(), side="right")
+    for r in range(n_runs):
+        fmts[r] = np.searchsorted(fmt_cum, np.random.random(), side="right") if fmt_cum.shape[0] > 0 else 0
+    for c in range(counts.shape[0]):
+        counts[c] = 0
+    next_id = first_id
+    u = np.empty(n)
+    for theme in range(n_themes):
+        wanted = 0
+        n_th = 0
+        for r in range(n_runs):
+            if themes[r] == theme:
+                n_th += 1
+        if n_th == 0:
+            continue
+        want = np.empty(n_th, dtype=np.int64)
+        fmt_th = np.empty(n_th, dtype=np.int64)
+        q = 0
+        for r in range(n_runs):
+            if themes[r] == theme:
+                mean = fmt_orgs[fmts[r]] - 1.0
+                want[q] = 1 + (np.random.poisson(mean) if mean > 0 else 0)
+                fmt_th[q] = fmts[r]
+                wanted += want[q]
+                q += 1
+        for i in range(n):
+            u[i] = np.random.random()
+        sel = select_participants(rel[:, h], spec_i[I_KNOWN] == 1, thr, route, spec_i[I_ROUTE_ONLY], stage[:, theme],
+                                  elig, class_weight, cls, small_factor, u, wanted)
+        m = sel.shape[0]
+        if m == 0:
+            continue
+        sizes = np.empty(n_th, dtype=np.int64)
+        left = m
+        n_r = 0
+        for q in range(n_th):
+            if left <= 0:
+                break
+            sizes[q] = min(want[q], left)
+            left -= sizes[q]
+            n_r += 1
+        sizes = sizes[:n_r]
+        persons = np.empty(m, dtype=np.int64)
+        p0 = counts[1]
+        n_pairs, prof, students, teachers = batch_common(
+            np.random.randint(0, 2**62), sel, sizes, h, theme, rel, spec_f[F_GAIN], thr, activity, next_id,
+            spec_i[I_MEET] == 1, spec_f[F_NEW_TIE_P], pair_a[p0:], pair_b[p0:], spec_f[F_SPILL], stage,
+            spec_i[I_ENTRY_STEP], spec_i[I_COUNT_PEOPLE] == 1, spec_f[F_PERSONS], is_edu, spec_f[F_STUDENT_SHARE],
+            spec_f[F_TEACHER_SHARE], persons, prof_reached, students_reached, teachers_reached, colleagues_told,
+            spec_f[F_REACH_COLLEAGUES], spec_f[F_REACH_TOLD], spec_f[F_REACH_INVOLVED], indptr, indices, extra_fwd,
+            spec_f[F_H_INVOLVED])
+        next_id += n_r
+        # the instrument's own effect
+        pos = 0
+        for q in range(n_r):
+            months = fmt_months[fmt_th[q]]
+            for x in range(pos, pos + sizes[q]):
+                i = sel[x]
+                s = stage[i, theme]
+                if s == 0:
+                    extra_entry[i, theme] += spec_f[F_H_ENTRY]
+                if spec_i[I_FWD_LO] <= s <= spec_i[I_FWD_HI]:
+                    extra_fwd[i, theme] += spec_f[F_H_FWD]
+                if spec_f[F_P_SKILLS] > 0:
+                    prof_skilled[i] += np.random.binomial(persons[x], spec_f[F_P_SKILLS])
+                if spec_i[I_ENROL] == ENROL_TRAJECTORY:
+                    enrolled_until[i, theme] = max(enrolled_until[i, theme], t + months)
+                    enrolled_hazard[i, theme] = spec_f[F_H_ENROL] / max(months, 1)
+                elif spec_i[I_ENROL] == ENROL_COACHING:
+                    coached_until[i, theme] = max(coached_until[i, theme], t + months)
+                    coached_hazard[i, theme] = spec_f[F_H_ENROL] / max(months, 1)
+            pos += sizes[q]
+        for x in range(m):
+            sel_out[counts[2] + x] = sel[x]
+            theme_out[counts[2] + x] = theme
+        counts[0] += n_r
+        counts[1] += n_pairs
+        counts[2] += m
+        counts[3] += prof
+        counts[4] += students
+        counts[5] += teachers
+        if spec_i[I_KPI5] == 1:
+            counts[6] += prof + students + teachers

@@ -83,6 +83,10 @@ class PropellerModel(Model):
         self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
         self.students_by_level = np.zeros(len(SCHOOL_LEVELS), dtype=np.int64)  # renewed education, mbo/hbo/wo
         self._run_id = 0
+        size = n * k  # an organisation takes part at most once per theme in an instrument's month
+        self.buffers = {"pair_a": np.zeros(size, dtype=np.int64), "pair_b": np.zeros(size, dtype=np.int64),
+                        "sel": np.zeros(size, dtype=np.int64), "theme": np.zeros(size, dtype=np.int64),
+                        "counts": np.zeros(7, dtype=np.int64)}
         heter = p["population.heterogeneity"]
         mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
         self.class_mult = mult[pop.cls]  # on forward/skip moves and entry
@@ -161,11 +165,10 @@ class PropellerModel(Model):
     def _set_connector(self, h: int, value: float) -> None:
         self.connector[h] = value
 
-    def next_run_ids(self, n: int) -> np.ndarray:
-        """Fresh activity ids: co-participants share one (their ties intensify)."""
-        ids = np.arange(self._run_id + 1, self._run_id + 1 + n)
-        self._run_id += n
-        return ids
+    def adj_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Structural neighbours (CSR index arrays): whom participants tell about an activity."""
+        a = self.eco.structural(None, 0.0, False)
+        return a.indptr, a.indices
 
     def funding(self, t: int) -> float:
         """Budget multiplier in month t: the scenario's funding lever, then the programme's end."""
