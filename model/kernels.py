@@ -25,34 +25,52 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
     comaker = a client-tie company at comaker_min_step or beyond (tie intensity >= comaker_min_w);
     pulled = a client tie to a client (woco/gemeente) in Adopteren."""
     n, k = stage.shape
+    adopted = np.zeros(n, dtype=np.int64)   # bit t: in Adopteren on theme t
+    maker = np.zeros(n, dtype=np.int64)     # bit t: a company at comaker_min_step or beyond on theme t
+    for j in range(n):
+        a = 0
+        b = 0
+        for t in range(k):
+            s = stage[j, t]
+            if s >= FIRST_ADOPTEREN:
+                a |= 1 << t
+            if s >= comaker_min_step:
+                b |= 1 << t
+        adopted[j] = a
+        maker[j] = b if is_company[j] else 0
     num = np.zeros((n, k))
     deg = np.zeros(n)
     comaker = np.zeros((n, k), dtype=np.bool_)
     pulled = np.zeros((n, k), dtype=np.bool_)
     for i in range(n):
         for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
             w = weight[p]
             deg[i] += w
-            for t in range(k):
-                if stage[j, t] >= FIRST_ADOPTEREN:
-                    num[i, t] += w
+            a = adopted[indices[p]]
+            if a:
+                for t in range(k):
+                    if a >> t & 1:
+                        num[i, t] += w
+        cm = 0
+        pm = 0
         for p in range(client_ptr[i], client_ptr[i + 1]):
             j = client_idx[p]
+            if client_w[p] >= comaker_min_w:
+                cm |= maker[j]
+            if is_client[j]:
+                pm |= adopted[j]
+        if cm or pm:
             for t in range(k):
-                s = stage[j, t]
-                if is_company[j] and s >= comaker_min_step and client_w[p] >= comaker_min_w:
-                    comaker[i, t] = True
-                if is_client[j] and s >= FIRST_ADOPTEREN:
-                    pulled[i, t] = True
+                comaker[i, t] = cm >> t & 1
+                pulled[i, t] = pm >> t & 1
     for e in range(cu.shape[0]):  # collaboration ties (few, appended over time)
         a, b, w = cu[e], cv[e], cw[e]
         deg[a] += w
         deg[b] += w
         for t in range(k):
-            if stage[b, t] >= FIRST_ADOPTEREN:
+            if adopted[b] >> t & 1:
                 num[a, t] += w
-            if stage[a, t] >= FIRST_ADOPTEREN:
+            if adopted[a] >> t & 1:
                 num[b, t] += w
     exposure = np.zeros((n, k))
     for i in range(n):
@@ -65,22 +83,26 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
 @njit(cache=True)
 def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entry_step,
                    entry_p, entry_q, exposure, class_mult, extra_entry,
-                   back_scale, extra_fwd,
+                   rel, home, partner_thr, connector, connector_back, extra_fwd,
                    enrolled_until, enrolled_hazard, traj_boost, traj_back,
                    coached_until, coached_hazard, coach_boost,
                    student_until, student_boost, pulled, procurement_boost, is_company,
-                   comaker, gate_floor, t, dt, u1, u2, adoptions):
-    """Move every (organisation, theme) at most once by competing hazards (see PropellerTable)."""
+                   comaker, gate_floor, t, dt, seed, adoptions):
+    """Move every (organisation, theme) at most once by competing hazards (see PropellerTable); the
+    uniform draws come from numba's generator seeded with ``seed`` (from the model's). A partner of a
+    hub whose connector is weak falls back faster: back x (1 + connector_back x (1 - connector))."""
+    np.random.seed(seed)
     n, k = stage.shape
     h = np.zeros(4)
     for i in range(n):
         r = route[i]
+        hub = home[i]
+        back_scale = 1.0 + connector_back * (1.0 - connector[hub]) if rel[i, hub] >= partner_thr else 1.0
         for th in range(k):
             s = stage[i, th]
-            x = i * k + th
             if s == 0:  # entry: p + q * exposure (Bass), plus instrument pushes
                 hz = (entry_p + entry_q * exposure[i, th]) * class_mult[i] + extra_entry[i, th]
-                if u1[x] < -np.expm1(-hz * dt):
+                if np.random.random() < -np.expm1(-hz * dt):
                     stage[i, th] = entry_step
                     if entry_step >= FIRST_ADOPTEREN:
                         adoptions[th] += 1
@@ -110,14 +132,14 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
                 elif kind == SKIP:
                     v *= fm
                 elif kind == BACK:
-                    v *= back_scale[i] * (traj_back if enrolled else 1.0)
+                    v *= back_scale * (traj_back if enrolled else 1.0)
                 if gate[row, kind] and not comaker[i, th]:
                     v *= gate_floor
                 h[kind] = v
                 total += v
-            if total <= 0 or u1[x] >= -np.expm1(-total * dt):
+            if total <= 0 or np.random.random() >= -np.expm1(-total * dt):
                 continue
-            pick = u2[x] * total
+            pick = np.random.random() * total
             acc = 0.0
             chosen = 3
             for kind in range(4):
@@ -227,12 +249,13 @@ def batch_common(seed, sel, sizes, h, theme, rel, gain, thr, activity, first_id,
 @njit(cache=True)
 def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, connector_act,
                    constituency_rate, is_ngo, indptr, indices, weight, cu, cv, cw, m_ptr, m_idx,
-                   recruit_intensity, u, network_on):
+                   recruit_intensity, seed, network_on):
     """One month of the organisation-hub relations of the active hubs ``act`` (columns of ``rel``):
     decay without activity (lapsed partners stay in ring 4); then, from the decayed state, each
     organisation outside a hub moves one ring inward (unknown -> ring 4, ring 4 -> partner) with a
     hazard from its partner contacts (organic growth) plus, for unknown ones, from membership of an
-    inner-ring network organisation (constituency)."""
+    inner-ring network organisation (constituency). Draws: numba's generator seeded with ``seed``."""
+    np.random.seed(seed)
     n = rel.shape[0]
     n_act = act.shape[0]
     for a in range(n_act):
@@ -278,8 +301,32 @@ def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, conn
         for a in range(n_act):
             h = act[a]
             v = rel[i, h]
-            if v < thr and hz[i, a] > 0 and u[i, a] < -np.expm1(-hz[i, a]):
+            if v < thr and hz[i, a] > 0 and np.random.random() < -np.expm1(-hz[i, a]):
                 rel[i, h] = recruit_intensity if v > 0 else potential
+
+
+@njit(cache=True)
+def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_kind):
+    """Append a collaboration tie for each pair (a[x], b[x]) not yet linked (any kind), keeping
+    ``keys`` (u * n + v, u < v) sorted; the buffers have room for all pairs. Returns the edge count."""
+    for x in range(a.shape[0]):
+        lo, hi = min(a[x], b[x]), max(a[x], b[x])
+        if lo == hi:
+            continue
+        key = lo * n_nodes + hi
+        pos = np.searchsorted(keys[:m], key)
+        if pos < m and keys[pos] == key:
+            continue
+        for y in range(m, pos, -1):
+            keys[y] = keys[y - 1]
+        keys[pos] = key
+        u[m] = lo
+        v[m] = hi
+        kind[m] = collab_kind
+        base[m] = 0.0
+        w[m] = intensity
+        m += 1
+    return m
 
 
 @njit(cache=True)
@@ -295,15 +342,20 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay):
 
 @njit(cache=True)
 def select_participants(rel_col, known_ok, thr, route, route_only, stage_col, elig, class_weight, cls,
-                        small_factor, u, total):
-    """Draw up to ``total`` participants from a hub's network without replacement, with probability
-    proportional to weight = eligibility(step on the theme) x class weight x (0.5 + relation) x
-    funding factor (Gumbel top-k: keys log(weight) + Gumbel noise, largest first = successive weighted
-    draws). ``known_ok``: ring 4 may take part (events); ``route_only`` >= 0 restricts to one route."""
+                        small_factor, total):
+    """Draw up to ``total`` participants from a hub's network by successive weighted draws without
+    replacement (numba's generator, seeded by the caller), weight = eligibility(step on the theme) x
+    class weight x (0.5 + relation) x funding factor. ``known_ok``: ring 4 may take part (events);
+    ``route_only`` >= 0 restricts to one route. The order of the result is the order of the draws.
+
+    A small group from a large pool is drawn by rejection (draw from all weights, redraw a repeat:
+    exactly the successive-draw distribution, with one binary search per draw and no per-candidate
+    logarithms); a group of half the pool or more by Gumbel keys (log w + Gumbel noise, largest first)."""
     n = rel_col.shape[0]
     idx = np.empty(n, dtype=np.int64)
-    keys = np.empty(n)
+    cum = np.empty(n)
     c = 0
+    acc = 0.0
     for i in range(n):
         r = rel_col[i]
         if r <= 0 or (not known_ok and r < thr):
@@ -313,15 +365,76 @@ def select_participants(rel_col, known_ok, thr, route, route_only, stage_col, el
         w = elig[stage_col[i]] * class_weight[cls[i]] * (0.5 + r) * small_factor[i]
         if w <= 0:
             continue
+        acc += w
         idx[c] = i
-        keys[c] = np.log(w) - np.log(-np.log(u[i]))
+        cum[c] = acc
         c += 1
-    order = np.argsort(-keys[:c])
-    take = min(total, c)
+    return draw_without_replacement(idx, cum, c, min(total, c))
+
+
+@njit(cache=True)
+def draw_without_replacement(idx, cum, c, take):
+    """``take`` of the ``c`` candidates idx[:c] (cumulative weights cum[:c]) by successive weighted
+    draws without replacement, in draw order (numba's generator). A small group from a large pool by
+    rejection (draw from all weights, redraw a repeat: exactly the successive-draw distribution, one
+    binary search per draw, no per-candidate logarithms); half the pool or more by Gumbel keys
+    (log w + Gumbel noise, largest first)."""
     out = np.empty(take, dtype=np.int64)
+    if take == 0:
+        return out
+    acc = cum[c - 1]
+    if 2 * take < c:
+        chosen = np.zeros(c, dtype=np.bool_)
+        q = 0
+        tries = 0
+        while q < take and tries < 50 * take + 1000:  # the cap is never reached at these weight ratios
+            tries += 1
+            x = np.searchsorted(cum[:c], np.random.random() * acc, side="right")
+            if x >= c or chosen[x]:
+                continue
+            chosen[x] = True
+            out[q] = idx[x]
+            q += 1
+        if q == take:
+            return out
+    keys = np.empty(c)
+    prev = 0.0
+    for x in range(c):
+        keys[x] = np.log(cum[x] - prev) - np.log(-np.log(np.random.random()))
+        prev = cum[x]
+    order = np.argsort(-keys)
     for q in range(take):
         out[q] = idx[order[q]]
     return out
+
+
+@njit(cache=True)
+def recruit(seed, rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, potential, class_weight, cls,
+            small_factor):
+    """Targeted recruitment by hub ``h`` in its region rel[lo:hi]: ``n_recruit`` ring-4 organisations
+    come into ring 3 (``recruit_intensity``), then ``n_discover`` unknown ones become known (ring 4,
+    ``potential``); both drawn by weight = class weight x funding factor (small organisations)."""
+    np.random.seed(seed)
+    idx = np.empty(hi - lo, dtype=np.int64)
+    cum = np.empty(hi - lo)
+    for discover in (False, True):
+        want = n_discover if discover else n_recruit
+        new = potential if discover else recruit_intensity
+        if want == 0:
+            continue
+        c = 0
+        acc = 0.0
+        for i in range(lo, hi):
+            r = rel[i, h]
+            if (r == 0.0) if discover else (0.0 < r < thr):
+                w = class_weight[cls[i]] * small_factor[i]
+                if w > 0:
+                    acc += w
+                    idx[c] = i
+                    cum[c] = acc
+                    c += 1
+        for i in draw_without_replacement(idx, cum, c, min(want, c)):
+            rel[i, h] = new
 
 
 @njit(cache=True)
@@ -426,7 +539,6 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, sp
     for c in range(counts.shape[0]):
         counts[c] = 0
     next_id = first_id
-    u = np.empty(n)
     for theme in range(n_themes):
         wanted = 0
         n_th = 0
@@ -445,10 +557,8 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, sp
                 fmt_th[q] = fmts[r]
                 wanted += want[q]
                 q += 1
-        for i in range(n):
-            u[i] = np.random.random()
         sel = select_participants(rel[:, h], spec_i[I_KNOWN] == 1, thr, route, spec_i[I_ROUTE_ONLY], stage[:, theme],
-                                  elig, class_weight, cls, small_factor, u, wanted)
+                                  elig, class_weight, cls, small_factor, wanted)
         m = sel.shape[0]
         if m == 0:
             continue
