@@ -129,11 +129,15 @@ class Ecosystem:
                                    shape=(self.n, self.n))
             mat.sort_indices()
             perm = mat.data.astype(np.int64) - 1
+            mat.data = np.ones(len(perm))
             entry = self._static_cache[key] = [mat, perm, -1]
         mat, perm, version = entry
-        if version != self._version:
-            w = self.w[perm]
-            mat.data = (w if weighted else np.ones_like(w)) * (w >= min_w)
+        if version != self._version and (weighted or min_w > 0):  # unweighted, no cut: data stay ones
+            if min_w > 0:
+                w = self._w[perm]
+                mat.data = (w if weighted else np.ones_like(w)) * (w >= min_w)
+            else:
+                np.take(self._w, perm, out=mat.data)
             entry[2] = self._version
         return mat
 
