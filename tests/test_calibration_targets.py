@@ -97,6 +97,14 @@ def test_stated_counts_appear_in_their_quote(targets, validation):
             assert r.value in tokens, f"{file} {r.name}: {r.value:g} not written in {r.quote!r}"
 
 
+def test_the_docs_list_every_record():
+    doc = (ROOT / "docs" / "calibration_targets.md").read_text(encoding="utf-8")
+    names = list(load_targets()["name"]) + list(load_validation()["name"])
+    names += [c["name"] for c in load_checks()] + [c["name"] for c in load_checks(VALIDATION)]
+    missing = [n for n in names if f"`{n}`" not in doc]
+    assert not missing, f"docs/calibration_targets.md lacks {missing}"
+
+
 def test_shares_have_a_sample_size_and_survey_sd_is_wider_for_small_samples(targets):
     survey = targets[targets["group"] == "survey"]
     assert survey["n"].notna().all()
