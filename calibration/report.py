@@ -23,13 +23,17 @@ def _weighted_corr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return cov / np.outer(s, s)
 
 
-def fit_table(predictive: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """Observed vs posterior-predictive quantiles per target (by name)."""
+def fit_table(predictive: pd.DataFrame, targets: pd.DataFrame, prefix: str = "target") -> pd.DataFrame:
+    """Observed vs posterior-predictive quantiles per target (predictive columns "<prefix>:<model_output>")."""
     rows = []
     for r in targets.itertuples(index=False):
-        if r.name not in predictive.columns:
+        col = f"{prefix}:{r.model_output}"
+        if r.status != "ok" or col not in predictive.columns:
             continue
-        v = predictive[r.name].to_numpy(float)
+        v = predictive[col].to_numpy(float)
+        v = v[np.isfinite(v)]
+        if len(v) == 0:
+            continue
         q05, q25, q50, q75, q95 = np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95])
         rows.append({"group": r.group, "name": r.name, "date": r.date, "observed": float(r.value), "sd": float(r.sd),
                      "median": q50, "p25": q25, "p75": q75, "p05": q05, "p95": q95,
@@ -126,7 +130,7 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
     """Write report.md and its figures into ``out``."""
     ok = targets[targets["status"] == "ok"]
     fit = fit_table(predictive, ok)
-    held = fit_table(predictive, validation)
+    held = fit_table(predictive, validation, "held_out")
     figs = _figures(out, result, fit)
     q = result.quantiles([0.05, 0.25, 0.5, 0.75, 0.95])
     lines = [

@@ -13,7 +13,6 @@ a smoke run never replaces the committed calibration.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -89,17 +88,15 @@ def evaluate_one(item: tuple) -> tuple[float, dict[str, float]]:
 
 
 def predict_one(item: tuple) -> dict[str, float]:
-    """Simulated values of the targets and of the held-out data for one posterior draw."""
+    """Simulated values of the targets ("target:<output>") and of the held-out data ("held_out:<output>")
+    for one posterior draw."""
     from model.simulate import simulate
 
     params, seed, until, base = item
     scenario = _base(base).with_overrides(params, origin="calibration")
     out = simulate(scenario, seed=seed, until=until)
-    values = observe(out, _targets("targets"))
-    try:
-        values.update(observe(out, _targets("validation")))
-    except KeyError:  # a held-out output beyond the run's horizon
-        pass
+    values = {f"target:{k}": v for k, v in observe(out, _targets("targets")).items()}
+    values.update({f"held_out:{k}": v for k, v in observe(out, _targets("validation")).items()})
     return values
 
 
@@ -151,7 +148,7 @@ def _toml_value(v: Any) -> str:
     return json.dumps(v)
 
 
-def calibrated_toml(result: Result, settings: Settings, meta: dict) -> str:
+def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path = SCENARIOS) -> str:
     """scenarios/calibrated.toml: extends the baseline with the point estimates, each with its interval."""
     q = result.quantiles([0.05, 0.5, 0.95])
     lines = [
@@ -161,7 +158,7 @@ def calibrated_toml(result: Result, settings: Settings, meta: dict) -> str:
         f"# final tolerance {result.last.epsilon:.3g} (sd-weighted RMS miss over the targets of calibration/targets.toml).",
         "# Each value is the weighted posterior median; the comment gives the 90 % posterior interval.",
         "# Sourced and assumed defaults stay in baseline.toml; the posterior sample is scenarios/posterior.csv.",
-        'extends = "baseline.toml"',
+        f'extends = "{os.path.relpath(SCENARIOS / "baseline.toml", folder)}"',
         "",
     ]
     groups: dict[str, list[tuple[str, float, float, float]]] = {}
@@ -245,7 +242,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
     try:
         write_db(tmp / "posterior.db", result, settings, meta, predictive, targets, validation)
         posterior_frame(result).to_csv(tmp / "posterior.csv", index=False)
-        (tmp / "calibrated.toml").write_text(calibrated_toml(result, settings, meta))
+        (tmp / "calibrated.toml").write_text(calibrated_toml(result, settings, meta, out.resolve()))
         from calibration.report import write_report
 
         write_report(tmp, result, settings, meta, predictive, targets, validation)
@@ -258,7 +255,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if write_scenarios:
-        _atomic_write(SCENARIOS / "calibrated.toml", (out / "calibrated.toml").read_text())
+        _atomic_write(SCENARIOS / "calibrated.toml", calibrated_toml(result, settings, meta))
         _atomic_write(SCENARIOS / "posterior.csv", (out / "posterior.csv").read_text())
     log(f"calibrate: {result.simulations} simulations in {seconds:.0f} s ({result.stop_reason}); "
         f"final tolerance {result.last.epsilon:.3g}")
@@ -283,4 +280,4 @@ def main_cli(args) -> int:
     return 0
 
 
-__all__ = ["FULL", "QUICK", "Settings", "calibrate", "evaluate_one", "posterior_predictive", "run", "math"]
+__all__ = ["FULL", "QUICK", "Settings", "calibrate", "evaluate_one", "posterior_predictive", "run"]

@@ -218,6 +218,11 @@ def _at(outcomes: Mapping[str, Any], output: str, date: str) -> float:
         raise KeyError(f"{output}: the run has no month {date}")
     if output in ts.columns:
         return float(ts.at[row[0], output])
+    after = outcomes.get("after_activity", {})
+    if output in after:  # where participants stand at the end of the run
+        if date != ts["date"].iloc[-1]:
+            raise KeyError(f"{output}: read at the run's last month, {ts['date'].iloc[-1]}, not {date}")
+        return float(after[output])
     pbt = outcomes["partners_by_hub_type"]
     at_date = pbt[pbt["date"] == date]
     if m := _HUB_TYPE.match(output):
@@ -252,6 +257,8 @@ def distance(simulated: Mapping[str, float], targets_df: pd.DataFrame) -> float:
     Targets without a model output yet and initial conditions (matched by construction) are skipped. A non-finite
     simulated value gives inf (a failed run is as far as it gets); no matching target at all is a ValueError.
     """
+    if "held_out" in targets_df and targets_df["held_out"].eq(True).any():
+        raise ValueError("distance: held-out records (validation.toml) are never fitted")
     use = targets_df[(targets_df["status"] == "ok") & targets_df["model_output"].isin(list(simulated))]
     if use.empty:
         raise ValueError("distance: no target with status 'ok' has its model_output in simulated")

@@ -28,7 +28,7 @@ from model.couplings import Couplings
 from model.ecosystem import CLIENT, MEMBER, Ecosystem
 from model.instruments import INSTRUMENTS
 from model.kernels import grow_relations, neighbour_state, propeller_move, recruit
-from model.outcomes import Recorder
+from model.outcomes import Recorder, after_activity
 from model.population import build_population
 from model.propeller import PropellerTable
 
@@ -83,6 +83,7 @@ class PropellerModel(Model):
         self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
         self.students_by_level = np.zeros(len(SCHOOL_LEVELS), dtype=np.int64)  # renewed education, mbo/hbo/wo
         self._run_id = 0
+        self.participation: list[tuple] = []  # (instrument, hub, month, organisations, themes) per hub-month
         size = n * k  # an organisation takes part at most once per theme in an instrument's month
         self.buffers = {"pair_a": np.zeros(size, dtype=np.int64), "pair_b": np.zeros(size, dtype=np.int64),
                         "sel": np.zeros(size, dtype=np.int64), "theme": np.zeros(size, dtype=np.int64),
@@ -298,6 +299,7 @@ class PropellerModel(Model):
         frames = self.recorder.frames(self.t)
         frames["participants"] = participants_frame(self.participants)
         frames["final_persons"] = {k: int(v.sum()) for k, v in self.persons.items()}
+        frames["after_activity"] = after_activity(self)
         return frames
 
 

@@ -190,3 +190,45 @@ def spell_lengths(stage_history: np.ndarray, phase: int) -> np.ndarray:
         if j < len(c_out) and c_out[j] == c:
             lengths.append(t_out[j] - t)
     return np.array(lengths)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Where participants stand after an activity: the model's side of the appendices' survey tables that
+# ask respondents which adoption step they reached (held out from calibration, calibration/validation.toml).
+# Survey answers map to propeller steps as in model_notes.md: 'know better' -> Agenderen,
+# 'testing' -> Uitproberen, 'use in part of the work' -> borgen (secure), 'standard use' -> opschalen
+# (scale, develop further). Participants not engaged by the end count as 'know better' (every
+# respondent gained knowledge [003 L3170-3180]).
+ANSWER_STEPS = {
+    "know_better": ("not_engaged", "awareness", "vision", "partnering"),
+    "testing": ("design", "test", "validate"),
+    "use_in_part": ("secure",),
+    "standard_use": ("scale", "develop"),
+}
+# model output prefix -> (instrument, hub or None, stakeholder route or None)
+AFTER_ACTIVITY = {
+    "knowledge_session_step": ("events", "oost", None),              # Oost knowledge sessions (Table E.4)
+    "opdrachtgeversaanpak_step": ("events", "noord", "gemeente"),   # Friesland gemeenten (Table B.5)
+}
+
+
+def after_activity(m) -> dict[str, float]:
+    """Share of the (organisation, theme) pairs that took part in an activity up to the last month,
+    by the answer their current step maps to: ``<prefix>_<answer>_share`` (NaN when nobody took part)."""
+    out: dict[str, float] = {}
+    for prefix, (inst, hub, route) in AFTER_ACTIVITY.items():
+        h = HUBS.index(hub) if hub else None
+        orgs = [o for (name, hh, _t, o, _k) in m.participation if name == inst and (h is None or hh == h)]
+        themes = [k for (name, hh, _t, _o, k) in m.participation if name == inst and (h is None or hh == h)]
+        if orgs:
+            o, k = np.concatenate(orgs), np.concatenate(themes)
+            pairs = np.unique(o * len(THEMES) + k)
+            o, k = pairs // len(THEMES), pairs % len(THEMES)
+            if route is not None:
+                keep = m.pop.route[o] == ROUTES.index(route)
+                o, k = o[keep], k[keep]
+        steps = m.stage[o, k] if orgs and len(o) else np.empty(0, dtype=np.int8)
+        for answer, names in ANSWER_STEPS.items():
+            idx = [STEPS.index(s) for s in names]
+            out[f"{prefix}_{answer}_share"] = float(np.isin(steps, idx).mean()) if len(steps) else float("nan")
+    return out

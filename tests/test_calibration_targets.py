@@ -188,7 +188,7 @@ def test_held_out_names_and_observations_are_disjoint_from_the_fitted(targets, v
 
 def test_distance_never_sees_validation(validation):
     sim = dict(zip(validation["model_output"], validation["value"]))
-    with pytest.raises(ValueError, match="no target"):
+    with pytest.raises(ValueError, match="held-out"):
         distance(sim, validation)
 
 

@@ -159,6 +159,7 @@ class Instrument:
             cat[1] += students
             cat[2] += teachers
         m.kpi5[h] += kpi5
+        m.participation.append((self.name, h, m.t, b["sel"][:n_sel].copy(), b["theme"][:n_sel].copy()))
         self.after(m, h, b["sel"][:n_sel], b["theme"][:n_sel])
 
     def after(self, m, h: int, sel: np.ndarray, themes: np.ndarray) -> None:
