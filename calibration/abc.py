@@ -59,17 +59,17 @@ class Prior:
 
     @property
     def z_low(self) -> np.ndarray:
-        return np.where(self.is_log, np.log(self.low), self.low)
+        return np.where(self.is_log, np.log(np.where(self.is_log, self.low, 1.0)), self.low)
 
     @property
     def z_high(self) -> np.ndarray:
-        return np.where(self.is_log, np.log(self.high), self.high)
+        return np.where(self.is_log, np.log(np.where(self.is_log, self.high, 1.0)), self.high)
 
     def to_z(self, x: np.ndarray) -> np.ndarray:
-        return np.where(self.is_log, np.log(np.maximum(x, 1e-300)), x)
+        return np.where(self.is_log, np.log(np.where(self.is_log, np.maximum(x, 1e-300), 1.0)), x)
 
     def from_z(self, z: np.ndarray) -> np.ndarray:
-        return np.where(self.is_log, np.exp(z), z)
+        return np.where(self.is_log, np.exp(np.where(self.is_log, z, 0.0)), z)
 
     def sample_z(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.z_low, self.z_high, size=(n, self.dim))

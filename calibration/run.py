@@ -48,7 +48,7 @@ class Settings:
 
 
 QUICK = Settings(n_particles=60, generations=3, max_simulations=900, predictive_draws=40)
-FULL = Settings(n_particles=300, generations=8, max_simulations=12_000, predictive_draws=200)
+FULL = Settings(n_particles=250, generations=8, min_acceptance=0.05, max_simulations=7_500, predictive_draws=200)
 
 
 # ------------------------------------------------------------------------------------------ one particle
