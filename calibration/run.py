@@ -226,6 +226,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
     write_scenarios = (not quick) if write_scenarios is None else write_scenarios
     prior = load_priors(schema=load().params)
     targets, validation = load_targets(), load_validation()
+    code_version = _code_version()  # of the code that runs, not of whatever is checked out at the end
     t0 = time.perf_counter()
     with Executor(workers, scheduler) as ex:
         log(f"calibrate: {'quick' if quick else 'full'} ABC-SMC, {len(prior.names)} parameters, "
@@ -234,7 +235,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         log(f"  predictive: {settings.predictive_draws} draws from the posterior")
         predictive = posterior_predictive(result, settings, ex, seed=seed)
     seconds = time.perf_counter() - t0
-    meta = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": _code_version(),
+    meta = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": code_version,
             "seed": seed, "quick": quick, "workers": workers, "scheduler": scheduler or "", "seconds": round(seconds, 1),
             "simulations": result.simulations, "stop_reason": result.stop_reason, "method": "ABC-SMC (calibration/abc.py)"}
     out.parent.mkdir(parents=True, exist_ok=True)

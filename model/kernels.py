@@ -438,69 +438,56 @@ def recruit(seed, rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity,
 
 
 @njit(cache=True)
-def monthly_aggregates(stage, rel, thr, otype, cls, route, emp, use, step_phase,
-                       n_types, n_classes, n_routes, n_phases):
-    """All per-month counts the outcome frames need, in one pass over the monthly snapshots
-    (stage T x N x K, relation T x N x H): rings per hub (by level 0 unknown .. 4 = ring 1), partners
-    per hub x type, cumulative joins/leaves per hub, organisations that are partners anywhere (and
-    their innovativeness class), partner x theme pairs per phase, organisations in Adopteren per theme,
-    employment-weighted use per theme, and occupancy (route x theme x step)."""
-    n_t, n, n_k = stage.shape
-    n_h = rel.shape[2]
-    n_s = step_phase.shape[0]
-    rings = np.zeros((n_t, n_h, 5), dtype=np.int64)
-    by_type = np.zeros((n_t, n_h, n_types), dtype=np.int64)
-    joins = np.zeros((n_t, n_h), dtype=np.int64)
-    leaves = np.zeros((n_t, n_h), dtype=np.int64)
-    unique = np.zeros(n_t, dtype=np.int64)
-    by_class = np.zeros((n_t, n_classes), dtype=np.int64)
-    by_phase = np.zeros((n_t, n_phases), dtype=np.int64)
-    adopted = np.zeros((n_t, n_k), dtype=np.int64)
-    used = np.zeros((n_t, n_k))
-    occupancy = np.zeros((n_t, n_routes, n_k, n_s), dtype=np.int64)
-    was = np.zeros((n, n_h), dtype=np.bool_)
-    for t in range(n_t):
-        for i in range(n):
-            anyp = False
-            for h in range(n_h):
-                r = rel[t, i, h]
-                lvl = 0
-                if r > 0:
-                    lvl = 1
-                    if r >= thr[2]:
-                        lvl = 2
-                        if r >= thr[1]:
-                            lvl = 3
-                            if r >= thr[0]:
-                                lvl = 4
-                rings[t, h, lvl] += 1
-                now = lvl >= 2
-                if now:
-                    anyp = True
-                    by_type[t, h, otype[i]] += 1
-                if t > 0:
-                    if now and not was[i, h]:
-                        joins[t, h] += 1
-                    elif was[i, h] and not now:
-                        leaves[t, h] += 1
-                was[i, h] = now
+def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase, was,
+                    rings, by_type, joins, leaves, unique, by_class, by_phase, adopted, used, occupancy):
+    """All counts the outcome frames need for month ``t``, in one pass over the current state
+    (stage N x K, relation N x H), written into row t of the preallocated arrays: rings per hub (by
+    level 0 unknown .. 4 = ring 1), partners per hub x type, cumulative joins/leaves per hub (``was``
+    carries last month's partner flags), organisations that are partners anywhere (and their
+    innovativeness class), partner x theme pairs per phase, organisations in Adopteren per theme,
+    employment-weighted use per theme, and occupancy (route x theme x step). Counting monthly keeps
+    memory flat however long the run (no snapshots of the whole state)."""
+    n, n_k = stage.shape
+    n_h = rel.shape[1]
+    if t > 0:
+        for h in range(n_h):
+            joins[t, h] = joins[t - 1, h]
+            leaves[t, h] = leaves[t - 1, h]
+    for i in range(n):
+        anyp = False
+        for h in range(n_h):
+            r = rel[i, h]
+            lvl = 0
+            if r > 0:
+                lvl = 1
+                if r >= thr[2]:
+                    lvl = 2
+                    if r >= thr[1]:
+                        lvl = 3
+                        if r >= thr[0]:
+                            lvl = 4
+            rings[t, h, lvl] += 1
+            now = lvl >= 2
+            if now:
+                anyp = True
+                by_type[t, h, otype[i]] += 1
+            if t > 0:
+                if now and not was[i, h]:
+                    joins[t, h] += 1
+                elif was[i, h] and not now:
+                    leaves[t, h] += 1
+            was[i, h] = now
+        if anyp:
+            unique[t] += 1
+            by_class[t, cls[i]] += 1
+        for k in range(n_k):
+            s = stage[i, k]
+            occupancy[t, route[i], k, s] += 1
+            if s >= FIRST_ADOPTEREN:
+                adopted[t, k] += 1
+            used[t, k] += emp[i] * use[s]
             if anyp:
-                unique[t] += 1
-                by_class[t, cls[i]] += 1
-            for k in range(n_k):
-                s = stage[t, i, k]
-                occupancy[t, route[i], k, s] += 1
-                if s >= FIRST_ADOPTEREN:
-                    adopted[t, k] += 1
-                used[t, k] += emp[i] * use[s]
-                if anyp:
-                    by_phase[t, step_phase[s]] += 1
-        if t > 0:
-            for h in range(n_h):
-                joins[t, h] += joins[t - 1, h]
-                leaves[t, h] += leaves[t - 1, h]
-    return rings, by_type, joins, leaves, unique, by_class, by_phase, adopted, used, occupancy
-
+                by_phase[t, step_phase[s]] += 1
 
 # Effect specification of an instrument run (``Instrument.spec``): float and int fields by position.
 F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD, \
