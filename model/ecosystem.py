@@ -93,12 +93,15 @@ class Ecosystem:
                 if len(members) == 0:
                     continue
                 k = np.minimum(np.maximum(rng.poisson(mean, size=len(members)), 1), len(comp))
-                # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
-                keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
-                order = np.argsort(-keys, axis=1)
-                take = np.arange(len(comp))[None, :] < k[:, None]
                 src = np.repeat(members, k)
-                dst = comp[order[take]]
+                if len(members) * len(comp) <= 4_000_000:
+                    # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
+                    keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
+                    order = np.argsort(-keys, axis=1)
+                    take = np.arange(len(comp))[None, :] < k[:, None]
+                    dst = comp[order[take]]
+                else:  # national scale: the members x companies key matrix would not fit; one draw per member
+                    dst = np.concatenate([comp[rng.choice(len(comp), size=kk, replace=False, p=comp_w)] for kk in k])
                 edges.append(np.column_stack([src, dst]))
                 kinds.append(np.full(len(src), kind))
         if not edges:
