@@ -240,8 +240,10 @@ def abc_smc(
             chol = np.linalg.cholesky(cov)
         acc_z, acc_d, acc_seeds, acc_s = [], [], [], []
         sims = 0
+        cut = ""
         while len(acc_z) < n_particles:
             if max_simulations is not None and result.simulations + sims >= max_simulations and t > 0:
+                cut = f"simulation budget {max_simulations} used in generation {t}"
                 break
             if prev is None:
                 z = prior.sample_z(rng, batch)
@@ -264,9 +266,10 @@ def abc_smc(
             if progress:
                 progress(f"generation {t}: epsilon {eps:.3g}, accepted {len(acc_z)}/{n_particles}, simulations {sims}")
             if prev is not None and sims >= 20 * n_particles and len(acc_z) / sims < min_acceptance:
+                cut = f"acceptance rate below {min_acceptance:g} in generation {t}"
                 break
         if len(acc_z) < max(2, n_particles // 2) and prev is not None:
-            result.stop_reason = f"acceptance rate below {min_acceptance:g} in generation {t} (kept generation {t - 1})"
+            result.stop_reason = f"{cut} (kept generation {t - 1})"
             break
         z = np.array(acc_z)
         d = np.array(acc_d)
@@ -287,8 +290,8 @@ def abc_smc(
         if eps <= min_epsilon:
             result.stop_reason = f"tolerance reached min_epsilon {min_epsilon:g}"
             break
-        if max_simulations is not None and result.simulations >= max_simulations:
-            result.stop_reason = f"simulation budget {max_simulations} used"
+        if cut or (max_simulations is not None and result.simulations >= max_simulations):
+            result.stop_reason = cut or f"simulation budget {max_simulations} used"
             break
     if not result.stop_reason:
         result.stop_reason = f"{len(result.generations)} generations"

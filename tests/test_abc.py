@@ -80,3 +80,13 @@ def test_bad_priors_give_one_line(tmp_path, baseline, body, expected):
         load_priors(f, schema=baseline.params)
     msg = str(e.value)
     assert expected in msg and msg.startswith("priors.toml: ") and "\n" not in msg
+
+
+def test_abc_smc_stops_at_its_simulation_budget_and_says_so():
+    prior = Prior(("mu",), ("uniform",), np.array([-5.0]), np.array([5.0]), ("",))
+    with Executor(1) as ex:
+        res = abc_smc(prior, lambda batch: ex.map(toy_distance, batch), n_particles=100, generations=20, seed=1,
+                      max_simulations=600)
+    assert "simulation budget 600" in res.stop_reason
+    assert res.simulations <= 600 + 100  # at most one batch over
+    assert len(res.generations) < 20
