@@ -79,3 +79,24 @@ def test_quick_calibration_command(tmp_path):
     assert sc["hubs.west.recruitment"] == cal["hubs"]["west"]["recruitment"]
     post = pd.read_csv(out / "posterior.csv")
     assert abs(post["weight"].sum() - 1.0) < 1e-9 and len(post) == 60
+
+
+def test_committed_calibration_is_consistent(baseline):
+    """scenarios/calibrated.toml (the point estimate the README's main command uses) changes only the
+    free parameters, inside their priors; scenarios/posterior.csv is the weighted population for sweeps."""
+    from calibration.abc import load_priors
+    from scenarios.loader import SCENARIO_DIR, load
+
+    prior = load_priors(schema=baseline.params)
+    cal = load(SCENARIO_DIR / "calibrated.toml")
+    changed = {k for k, v in cal.params.items() if v != baseline.params[k]}
+    assert changed and changed <= set(prior.names)
+    for name, lo, hi in zip(prior.names, prior.low, prior.high):
+        assert lo <= cal[name] <= hi
+    post = pd.read_csv(SCENARIO_DIR / "posterior.csv")
+    assert list(post.columns) == ["weight", *prior.names]
+    assert abs(post["weight"].sum() - 1.0) < 1e-9 and (post["weight"] > 0).all()
+    for name, lo, hi in zip(prior.names, prior.low, prior.high):
+        assert post[name].between(lo, hi).all()
+        med = np.interp(0.5, np.cumsum(post.sort_values(name)["weight"]), post.sort_values(name)[name])
+        assert lo <= med <= hi and abs(np.log(med / cal[name])) < 0.5  # the point estimate is the weighted median
