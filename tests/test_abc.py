@@ -90,3 +90,22 @@ def test_abc_smc_stops_at_its_simulation_budget_and_says_so():
     assert "simulation budget 600" in res.stop_reason
     assert res.simulations <= 600 + 100  # at most one batch over
     assert len(res.generations) < 20
+
+
+def test_abc_smc_is_identical_on_a_dask_cluster():
+    """--scheduler: the same posterior on a Dask LocalCluster (loopback only) as serially."""
+    distributed = pytest.importorskip("distributed")
+    import sys
+
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need toy_distance, not the tests package
+    with Executor(1) as ex:
+        a = _run(ex, generations=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        with Executor(scheduler=cluster.scheduler_address) as ex:
+            assert ex.description.startswith("Dask")
+            b = _run(ex, generations=2)
+    for ga, gb in zip(a.generations, b.generations):
+        assert np.array_equal(ga.x, gb.x) and np.array_equal(ga.weights, gb.weights)
