@@ -1,6 +1,7 @@
 """The ``propeller`` command: the user's door to the model.
 
     propeller run SCENARIO [--seed N] [--until YYYY-MM] [--set dotted.key=value ...] [--out DIR]
+    propeller sweep | compare | sensitivity ...   (scenario sweeps: model/sweep_cli.py)
 
 Bad input (unknown key, wrong type, out of range, bad date, missing file) prints one line naming the
 file, the key and what was expected, exits with code 2 and writes nothing.
@@ -131,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
     run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
     run.set_defaults(func=cmd_run)
+    from model.sweep_cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
