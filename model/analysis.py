@@ -121,7 +121,7 @@ def compare(db_path: str | Path, sweep: str | None = None, reference: str = "bas
 def _num(v: float) -> str:
     if pd.isna(v):
         return ""
-    return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+    return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.5g}"
 
 
 def format_compare(table: pd.DataFrame, info: dict) -> str:
