@@ -562,8 +562,19 @@ def run_task(task: Mapping[str, Any]) -> dict:
     return result
 
 
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the pool
+def _worker_init(parent: int) -> None:
+    """Pool workers ignore Ctrl-C (the parent stops the pool) and exit when the parent dies (kill -9): their
+    task queue would otherwise keep them waiting forever."""
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _serial(tasks: Iterable[dict]) -> Iterator[dict]:
@@ -576,7 +587,8 @@ def _pool(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     it = iter(tasks)
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init)
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init,
+                             initargs=(os.getpid(),))
     try:
         inflight = {ex.submit(run_task, t) for t in itertools.islice(it, 2 * workers)}
         while inflight:
