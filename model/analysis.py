@@ -70,7 +70,7 @@ def _summaries(store: Store, sweep_id: str) -> pd.DataFrame:
 
 def _missing(store: Store, sweep_id: str) -> int:
     return store.conn.execute(
-        "SELECT COUNT(*) FROM sweep_runs sr LEFT JOIN runs r ON r.run_id = sr.run_id AND r.status = 'done' "
+        "SELECT COUNT(DISTINCT sr.run_id) FROM sweep_runs sr LEFT JOIN runs r ON r.run_id = sr.run_id AND r.status = 'done' "
         "WHERE sr.sweep_id = ? AND r.run_id IS NULL", (sweep_id,)).fetchone()[0]
 
 
