@@ -388,3 +388,33 @@ def test_sensitivity_needs_the_whole_sweep(tmp_path):
     with pytest.raises(StoreError, match="3 missing"):
         sensitivity(db, sweep_id=plan.sweep_id)
     assert sweep_mod.code_version() == plan.code_version
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
+    spec = write(tmp_path / "int.toml", spec_text(name="int", reps=30, until="2026-12"))
+    db = tmp_path / "int.db"
+    cmd = [str(Path(sys.executable).parent / "propeller"), "sweep", str(spec), "--db", str(db), "--workers", "1",
+           "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                if db.exists() and rows(db, "SELECT COUNT(*) FROM runs")[0][0] >= 3:
+                    break
+            except sqlite3.OperationalError:
+                pass
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "run the same command again" in err
+    stored = rows(db, "SELECT COUNT(*) FROM runs")[0][0]
+    assert 3 <= stored < 60 and rows(db, "PRAGMA integrity_check") == [("ok",)]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and f"{stored} already stored, {60 - stored} to run" in r.stderr, r.stderr
+    assert rows(db, "SELECT COUNT(DISTINCT run_id), COUNT(*) FROM runs") == [(60, 60)]
