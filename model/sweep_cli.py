@@ -46,6 +46,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         res = execute(plan, db, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     except ScenarioError as exc:
         return _fail(exc)
+    except KeyboardInterrupt:  # before the runs started (planning, opening the database)
+        print("propeller: interrupted before any run was stored", file=sys.stderr)
+        return 130
     done = res.already + res.stored
     if res.interrupted:
         print(f"propeller: interrupted: {done} of {res.planned} runs stored in {db}; "
