@@ -125,6 +125,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="propeller", description="Propeller: project innovation adoption through the regional hubs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    from model.sweep_cli import add_commands  # sweep, compare, sensitivity
+
+    add_commands(sub)
     run = sub.add_parser("run", help="run one scenario and print the summary")
     run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -132,9 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
     run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
     run.set_defaults(func=cmd_run)
-    from model.sweep_cli import add_commands
-
-    add_commands(sub)
     return parser
 
 

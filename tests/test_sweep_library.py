@@ -104,3 +104,80 @@ def test_funding_plus50_runs_like_the_baseline_until_the_change():
         assert before[col].iloc[-1] == pytest.approx(a[col].iloc[-1] / 1.5)
         assert b[col].iloc[-1] == pytest.approx(a[col].iloc[-1])
     assert before["activity_level_midden"].equals(a["activity_level_midden"])
+
+
+# ------------------------------------------------------------------------------------------------
+# The library's numbers are derived from their parent's (today the baseline; once issue 3 writes
+# scenarios/calibrated.toml, the calibrated values). These tests state each recipe: if calibration changes
+# a parameter a scenario derives from (e.g. hubs.*.recruitment, ecosystem.decay), they fail until the
+# scenario's values are derived again.
+FOUR = ("noord", "zuid", "oost", "west")
+INSTRUMENTS = ("events", "trajectories", "education", "llo", "coaching")
+COST = {i: f"instruments.{i}.cost" for i in INSTRUMENTS}
+DAYS = {i: f"instruments.{i}.staff_days" for i in INSTRUMENTS}
+
+
+def _sc(name: str):
+    return load(LIBRARY / f"{name}.toml")
+
+
+def _planned(sc, hub: str, what: dict) -> float:
+    return sum(sc[f"hubs.{hub}.instruments.{i}"] * sc[what[i]] for i in INSTRUMENTS)
+
+
+def test_recipe_funding():
+    parent, minus, plus = _sc("calibrated"), _sc("funding_minus50"), _sc("funding_plus50")
+    assert minus["funding.multiplier"] == 0.5 * parent["funding.multiplier"]
+    assert plus["funding.multiplier"] == 1.5 * parent["funding.multiplier"]
+    for hub in FOUR:
+        for key in [f"instruments.{i}" for i in INSTRUMENTS] + ["recruitment", "discovery", "capacity"]:
+            k = f"hubs.{hub}.{key}"
+            assert plus[k] == pytest.approx(1.5 * parent[k]), f"funding_plus50: {k} is not 1.5 x calibrated"
+        # the unchanged budget pays for exactly 2/3 of the larger plan (at most: a budget above plan is capped)
+        assert plus[f"hubs.{hub}.budget"] <= _planned(parent, hub, COST) + 1e-6
+    assert all(plus[k] == parent[k] for k in parent.params if k.startswith("hubs.midden."))
+
+
+def test_recipe_midden_full_hub_and_national_rollout():
+    parent, mid, nat = _sc("calibrated"), _sc("midden_full_hub"), _sc("national_rollout")
+    mean = lambda key: sum(parent[f"hubs.{h}.{key}"] for h in FOUR) / 4  # noqa: E731
+    for key in [f"instruments.{i}" for i in INSTRUMENTS] + ["recruitment", "discovery", "potential_unknown"]:
+        assert mid[f"hubs.midden.{key}"] == pytest.approx(mean(key)), f"midden_full_hub: {key} is not the mean"
+    assert mid["hubs.midden.potential_known"] == int(mean("potential_known"))
+    mixes = [parent[f"hubs.{h}.trajectory_mix"] for h in FOUR]
+    assert mid["hubs.midden.trajectory_mix"] == pytest.approx([sum(m[i] for m in mixes) / 4 for i in range(5)])
+    assert mid["hubs.midden.connector_strength"] == 1.0
+    assert mid["hubs.midden.budget"] == pytest.approx(_planned(mid, "midden", COST), abs=2)
+    assert mid["hubs.midden.capacity"] == pytest.approx(1.2 * _planned(mid, "midden", DAYS), abs=0.05)
+    for hub in FOUR + ("midden",):
+        for key in [f"instruments.{i}" for i in INSTRUMENTS] + ["recruitment", "discovery", "budget", "capacity",
+                                                                 "potential_known", "potential_unknown"]:
+            k = f"hubs.{hub}.{key}"
+            assert nat[k] == pytest.approx(2 * mid[k]), f"national_rollout: {k} is not 2 x midden_full_hub"
+        assert nat[f"hubs.{hub}.partners_start"] == mid[f"hubs.{hub}.partners_start"]
+
+
+def test_recipe_education_like_noord():
+    parent, sc = _sc("calibrated"), _sc("education_like_noord")
+    rate = parent["hubs.noord.instruments.education"]
+    for hub in ("zuid", "oost", "west", "midden"):
+        extra = rate - parent[f"hubs.{hub}.instruments.education"]
+        assert extra > 0 and sc[f"hubs.{hub}.instruments.education"] == rate
+        assert sc[f"hubs.{hub}.budget"] == pytest.approx(parent[f"hubs.{hub}.budget"]
+                                                         + extra * parent["instruments.education.cost"])
+        assert sc[f"hubs.{hub}.capacity"] == pytest.approx(parent[f"hubs.{hub}.capacity"]
+                                                           + extra * parent["instruments.education.staff_days"] * 1.2)
+
+
+def test_recipe_development_directions():
+    parent = _sc("calibrated")
+    deep = _sc("deepen_chain_relations")
+    assert deep["ecosystem.decay"] < parent["ecosystem.decay"]
+    assert deep["coupling.procurement_boost"] > parent["coupling.procurement_boost"]
+    assert deep["instruments.trajectories.reach_chain_involved"] == pytest.approx(
+        1.5 * parent["instruments.trajectories.reach_chain_involved"])
+    assert _sc("regional_national_link")["diffusion.p"] == pytest.approx(1.5 * parent["diffusion.p"])
+    weights = _sc("target_followers")["ecosystem.class_weight"]
+    assert weights == [max(parent["ecosystem.class_weight"])] * 4
+    a, b = parent["hubs.zuid.trajectory_mix"], _sc("zuid_adopts_mlc")["hubs.zuid.trajectory_mix"]
+    assert b[0] > a[0] == 0 and b[1] == pytest.approx(a[1] - b[0]) and b[2:] == a[2:]
