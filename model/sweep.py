@@ -602,40 +602,37 @@ def _pool(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
         ex.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(tasks: Iterable[dict], address: str) -> Iterator[dict]:
+def dask_client(address: str):
+    """A client of the Dask scheduler at ``address``; SpecError (one line) if it cannot be reached."""
     from distributed import Client
 
     try:
-        client = Client(address, timeout="15s", set_as_default=False)
+        return Client(address, timeout="15s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise SpecError("--scheduler", address, f"a reachable Dask scheduler address tcp://HOST:PORT ({exc})",
                         show_got=False) from None
-    return _dask_results(client, tasks)
 
 
 def _dask_results(client, tasks: Iterable[dict]) -> Iterator[dict]:
     from distributed import as_completed
 
-    try:
-        slots = max(2, 2 * sum(client.nthreads().values()))
-        it = iter(tasks)
-        first = [client.submit(run_task, t, pure=False) for t in itertools.islice(it, slots)]
-        ac = as_completed(first, loop=client.loop)
-        for fut in ac:
-            res = fut.result()
-            fut.release()
-            nxt = next(it, None)
-            if nxt is not None:
-                ac.add(client.submit(run_task, nxt, pure=False))
-            yield res
-    finally:
-        client.close()
+    slots = max(2, 2 * sum(client.nthreads().values()))
+    it = iter(tasks)
+    first = [client.submit(run_task, t, pure=False) for t in itertools.islice(it, slots)]
+    ac = as_completed(first, loop=client.loop)
+    for fut in ac:
+        res = fut.result()
+        fut.release()
+        nxt = next(it, None)
+        if nxt is not None:
+            ac.add(client.submit(run_task, nxt, pure=False))
+        yield res
 
 
-def results(tasks: list[dict], workers: int = 1, scheduler: str | None = None) -> Iterator[dict]:
-    """Results of the tasks in completion order: on Dask (scheduler), a spawn process pool (workers > 1), or here."""
-    if scheduler:
-        return _dask(tasks, scheduler)
+def results(tasks: list[dict], workers: int = 1, client=None) -> Iterator[dict]:
+    """Results of the tasks in completion order: on Dask (a dask_client), a spawn process pool (workers > 1), or here."""
+    if client is not None:
+        return _dask_results(client, tasks)
     if workers > 1 and len(tasks) > 1:
         return _pool(tasks, min(workers, len(tasks)))
     return _serial(tasks)
@@ -664,7 +661,13 @@ def execute(plan: Plan, db_path: str | Path, workers: int = 1, scheduler: str | 
 
     from model.store import Store
 
-    store = Store(db_path)
+    client = dask_client(scheduler) if scheduler else None  # before the database: a bad address writes nothing
+    try:
+        store = Store(db_path)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     try:
         store.register(plan)
         todo = store.pending(plan)
@@ -672,7 +675,7 @@ def execute(plan: Plan, db_path: str | Path, workers: int = 1, scheduler: str | 
         res = Outcome(planned=unique, already=unique - len(todo))
         where = f"on {scheduler}" if scheduler else (f"{workers} workers" if workers > 1 else "serial")
         by_id = {t["run_id"]: t for t in todo}
-        stream_of_results = results(todo, workers, scheduler) if todo else iter(())
+        stream_of_results = results(todo, workers, client) if todo else iter(())
         print(f"sweep {plan.spec.name}: {unique} runs, {res.already} already stored, {len(todo)} to run ({where})",
               file=stream, flush=True)
         t0 = time.perf_counter()
@@ -692,12 +695,14 @@ def execute(plan: Plan, db_path: str | Path, workers: int = 1, scheduler: str | 
             res.interrupted = True
         finally:
             if hasattr(stream_of_results, "close"):
-                stream_of_results.close()  # stops the pool / Dask client (their finally blocks)
+                stream_of_results.close()  # stops the pool (its finally block)
             bar.close()
         res.seconds = time.perf_counter() - t0
         return res
     finally:
         store.close()
+        if client is not None:
+            client.close()
 
 
 def describe(plan: Plan, db_path: Path | None = None) -> list[str]:
