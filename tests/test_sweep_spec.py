@@ -166,3 +166,18 @@ def test_cli_refuses_a_bad_spec_and_writes_nothing(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "replications: expected an integer >= 1, got -1" in lines[0], r.stderr
     assert not db.exists()
+
+
+def test_latin_hypercube_and_scenarios_times_factors(tmp_path):
+    lhs = build_plan(load_spec(write(tmp_path, SMALL + (
+        '[design]\nkind = "lhs"\nsamples = 5\n'
+        '[factors.q]\nkey = "diffusion.q"\nbounds = [0.03, 0.12]\n'
+        '[factors.known]\nkey = "hubs.midden.potential_known"\nbounds = [20, 60]\n'))))
+    assert len(lhs.points) == 2 * 5 and len(lhs.runs) == 2 * 5 * 3  # every scenario x every design point
+    qs = sorted(p.overrides["diffusion.q"] for p in lhs.points[:5])
+    assert all(0.03 <= q <= 0.12 for q in qs)
+    strata = {int((q - 0.03) / 0.09 * 5) for q in qs}
+    assert strata == {0, 1, 2, 3, 4}  # one draw per stratum: a Latin hypercube
+    assert all(isinstance(p.overrides["hubs.midden.potential_known"], int) for p in lhs.points)  # integer key
+    assert [p.overrides for p in lhs.points[:5]] == [p.overrides for p in lhs.points[5:]]
+    assert {p.scenario for p in lhs.points} == {"baseline", "funding_minus50"}
