@@ -6,7 +6,7 @@ venv:
 	@bash tools/bootstrap.sh
 
 baseline: venv
-	.venv/bin/propeller run scenarios/baseline.toml --seed $(SEED) --out outputs/baseline
+	.venv/bin/propeller run scenarios/calibrated.toml --seed $(SEED) --out outputs/baseline
 
 test: venv
 	.venv/bin/python -m pytest -q

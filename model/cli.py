@@ -135,7 +135,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
     run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
     run.set_defaults(func=cmd_run)
+    cal = sub.add_parser("calibrate", help="fit the free parameters to the hub data (ABC-SMC)")
+    cal.add_argument("--quick", action="store_true", help="a small run (under 3 minutes on 2 cores) that leaves scenarios/ alone")
+    cal.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
+    cal.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    cal.add_argument("--seed", type=int, default=0, help="random seed of the calibration (default 0)")
+    cal.add_argument("--out", default=None, help="output folder (default outputs/calibration)")
+    cal.set_defaults(func=cmd_calibrate)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return v
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from calibration.run import main_cli
+
+    return main_cli(args)
 
 
 def main(argv: list[str] | None = None) -> int:

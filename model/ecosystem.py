@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
-from model.kernels import update_tie_weights
+from model.kernels import insert_ties, update_tie_weights
 
 CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
 EDGE_KINDS = ("chain", "client", "member", "internship", "collab")
@@ -42,13 +42,19 @@ class Ecosystem:
         self.partner_thr = float(thr[2])
         self.potential = float(p["ecosystem.potential_intensity"])
         u, v, kind = self._build(pop, p, rng) if p["network.enabled"] else (np.empty(0, int),) * 3
-        self.u = u.astype(np.int64)
-        self.v = v.astype(np.int64)
-        self.kind = kind.astype(np.int8)
-        base = float(p["network.initial_intensity"])
-        self.base = np.where(self.kind == COLLAB, 0.0, base)
-        self.w = self.base.copy()
-        self._keys = np.sort(self.u * self.n + self.v)
+        # edge arrays with spare capacity: collaboration ties are appended in place (``kernels.insert_ties``)
+        self.m = m = len(u)
+        cap = max(2 * m, 256)
+        self._u = np.zeros(cap, dtype=np.int64)
+        self._v = np.zeros(cap, dtype=np.int64)
+        self._kind = np.zeros(cap, dtype=np.int8)
+        self._base = np.zeros(cap)
+        self._w = np.zeros(cap)
+        self._keys = np.zeros(cap, dtype=np.int64)  # sorted u * n + v of all edges (u < v)
+        self._u[:m], self._v[:m], self._kind[:m] = u, v, kind
+        self._base[:m] = np.where(kind == COLLAB, 0.0, float(p["network.initial_intensity"]))
+        self._w[:m] = self._base[:m]
+        self._keys[:m] = np.sort(self._u[:m] * self.n + self._v[:m])
         self._version = 0
         self._static_cache: dict = {}
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
@@ -87,12 +93,15 @@ class Ecosystem:
                 if len(members) == 0:
                     continue
                 k = np.minimum(np.maximum(rng.poisson(mean, size=len(members)), 1), len(comp))
-                # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
-                keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
-                order = np.argsort(-keys, axis=1)
-                take = np.arange(len(comp))[None, :] < k[:, None]
                 src = np.repeat(members, k)
-                dst = comp[order[take]]
+                if len(members) * len(comp) <= 4_000_000:
+                    # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
+                    keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
+                    order = np.argsort(-keys, axis=1)
+                    take = np.arange(len(comp))[None, :] < k[:, None]
+                    dst = comp[order[take]]
+                else:  # national scale: the members x companies key matrix would not fit; one draw per member
+                    dst = np.concatenate([comp[rng.choice(len(comp), size=kk, replace=False, p=comp_w)] for kk in k])
                 edges.append(np.column_stack([src, dst]))
                 kinds.append(np.full(len(src), kind))
         if not edges:
@@ -123,11 +132,15 @@ class Ecosystem:
                                    shape=(self.n, self.n))
             mat.sort_indices()
             perm = mat.data.astype(np.int64) - 1
+            mat.data = np.ones(len(perm))
             entry = self._static_cache[key] = [mat, perm, -1]
         mat, perm, version = entry
-        if version != self._version:
-            w = self.w[perm]
-            mat.data = (w if weighted else np.ones_like(w)) * (w >= min_w)
+        if version != self._version and (weighted or min_w > 0):  # unweighted, no cut: data stay ones
+            if min_w > 0:
+                w = self._w[perm]
+                mat.data = (w if weighted else np.ones_like(w)) * (w >= min_w)
+            else:
+                np.take(self._w, perm, out=mat.data)
             entry[2] = self._version
         return mat
 
@@ -149,23 +162,34 @@ class Ecosystem:
         """Queue new collaboration ties; they are added once a month by :meth:`update_ties`."""
         self.pending.append((a, b))
 
+    # current edges (views of the buffers)
+    u = property(lambda self: self._u[: self.m])
+    v = property(lambda self: self._v[: self.m])
+    kind = property(lambda self: self._kind[: self.m])
+    base = property(lambda self: self._base[: self.m])
+    w = property(lambda self: self._w[: self.m])
+
+    def collab(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The collaboration ties (u, v, intensity): appended after the structural ones."""
+        ns, m = self.n_static, self.m
+        return self._u[ns:m], self._v[ns:m], self._w[ns:m]
+
     def add_ties(self, a: np.ndarray, b: np.ndarray, intensity: float) -> int:
         """Add collaboration ties between pairs (a[i], b[i]) that are not yet linked."""
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keys = np.unique((lo * self.n + hi)[lo != hi])
-        if len(self._keys):
-            pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-            keys = keys[self._keys[pos] != keys]
-        if len(keys) == 0:
-            return 0
-        self._keys = np.sort(np.concatenate([self._keys, keys]))
-        self.u = np.concatenate([self.u, keys // self.n])
-        self.v = np.concatenate([self.v, keys % self.n])
-        self.kind = np.concatenate([self.kind, np.full(len(keys), COLLAB, dtype=np.int8)])
-        self.base = np.concatenate([self.base, np.zeros(len(keys))])
-        self.w = np.concatenate([self.w, np.full(len(keys), intensity)])
-        self._changed()
-        return len(keys)
+        need = self.m + len(a)
+        if need > len(self._u):  # grow the buffers (amortised doubling)
+            cap = 2 * need
+            for name in ("_u", "_v", "_kind", "_base", "_w", "_keys"):
+                old = getattr(self, name)
+                new = np.zeros(cap, dtype=old.dtype)
+                new[: self.m] = old[: self.m]
+                setattr(self, name, new)
+        m = insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, self._keys, self._u,
+                        self._v, self._kind, self._base, self._w, self.m, float(intensity), COLLAB)
+        added, self.m = m - self.m, m
+        if added:
+            self._changed()
+        return added
 
     def _changed(self) -> None:
         self._version += 1

@@ -25,34 +25,52 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
     comaker = a client-tie company at comaker_min_step or beyond (tie intensity >= comaker_min_w);
     pulled = a client tie to a client (woco/gemeente) in Adopteren."""
     n, k = stage.shape
+    adopted = np.zeros(n, dtype=np.int64)   # bit t: in Adopteren on theme t
+    maker = np.zeros(n, dtype=np.int64)     # bit t: a company at comaker_min_step or beyond on theme t
+    for j in range(n):
+        a = 0
+        b = 0
+        for t in range(k):
+            s = stage[j, t]
+            if s >= FIRST_ADOPTEREN:
+                a |= 1 << t
+            if s >= comaker_min_step:
+                b |= 1 << t
+        adopted[j] = a
+        maker[j] = b if is_company[j] else 0
     num = np.zeros((n, k))
     deg = np.zeros(n)
     comaker = np.zeros((n, k), dtype=np.bool_)
     pulled = np.zeros((n, k), dtype=np.bool_)
     for i in range(n):
         for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
             w = weight[p]
             deg[i] += w
-            for t in range(k):
-                if stage[j, t] >= FIRST_ADOPTEREN:
-                    num[i, t] += w
+            a = adopted[indices[p]]
+            if a:
+                for t in range(k):
+                    if a >> t & 1:
+                        num[i, t] += w
+        cm = 0
+        pm = 0
         for p in range(client_ptr[i], client_ptr[i + 1]):
             j = client_idx[p]
+            if client_w[p] >= comaker_min_w:
+                cm |= maker[j]
+            if is_client[j]:
+                pm |= adopted[j]
+        if cm or pm:
             for t in range(k):
-                s = stage[j, t]
-                if is_company[j] and s >= comaker_min_step and client_w[p] >= comaker_min_w:
-                    comaker[i, t] = True
-                if is_client[j] and s >= FIRST_ADOPTEREN:
-                    pulled[i, t] = True
+                comaker[i, t] = cm >> t & 1
+                pulled[i, t] = pm >> t & 1
     for e in range(cu.shape[0]):  # collaboration ties (few, appended over time)
         a, b, w = cu[e], cv[e], cw[e]
         deg[a] += w
         deg[b] += w
         for t in range(k):
-            if stage[b, t] >= FIRST_ADOPTEREN:
+            if adopted[b] >> t & 1:
                 num[a, t] += w
-            if stage[a, t] >= FIRST_ADOPTEREN:
+            if adopted[a] >> t & 1:
                 num[b, t] += w
     exposure = np.zeros((n, k))
     for i in range(n):
@@ -65,22 +83,26 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
 @njit(cache=True)
 def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entry_step,
                    entry_p, entry_q, exposure, class_mult, extra_entry,
-                   back_scale, extra_fwd,
+                   rel, home, partner_thr, connector, connector_back, extra_fwd,
                    enrolled_until, enrolled_hazard, traj_boost, traj_back,
                    coached_until, coached_hazard, coach_boost,
                    student_until, student_boost, pulled, procurement_boost, is_company,
-                   comaker, gate_floor, t, dt, u1, u2, adoptions):
-    """Move every (organisation, theme) at most once by competing hazards (see PropellerTable)."""
+                   comaker, gate_floor, t, dt, seed, adoptions):
+    """Move every (organisation, theme) at most once by competing hazards (see PropellerTable); the
+    uniform draws come from numba's generator seeded with ``seed`` (from the model's). A partner of a
+    hub whose connector is weak falls back faster: back x (1 + connector_back x (1 - connector))."""
+    np.random.seed(seed)
     n, k = stage.shape
     h = np.zeros(4)
     for i in range(n):
         r = route[i]
+        hub = home[i]
+        back_scale = 1.0 + connector_back * (1.0 - connector[hub]) if rel[i, hub] >= partner_thr else 1.0
         for th in range(k):
             s = stage[i, th]
-            x = i * k + th
             if s == 0:  # entry: p + q * exposure (Bass), plus instrument pushes
                 hz = (entry_p + entry_q * exposure[i, th]) * class_mult[i] + extra_entry[i, th]
-                if u1[x] < -np.expm1(-hz * dt):
+                if np.random.random() < -np.expm1(-hz * dt):
                     stage[i, th] = entry_step
                     if entry_step >= FIRST_ADOPTEREN:
                         adoptions[th] += 1
@@ -110,14 +132,14 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
                 elif kind == SKIP:
                     v *= fm
                 elif kind == BACK:
-                    v *= back_scale[i] * (traj_back if enrolled else 1.0)
+                    v *= back_scale * (traj_back if enrolled else 1.0)
                 if gate[row, kind] and not comaker[i, th]:
                     v *= gate_floor
                 h[kind] = v
                 total += v
-            if total <= 0 or u1[x] >= -np.expm1(-total * dt):
+            if total <= 0 or np.random.random() >= -np.expm1(-total * dt):
                 continue
-            pick = u2[x] * total
+            pick = np.random.random() * total
             acc = 0.0
             chosen = 3
             for kind in range(4):
@@ -227,12 +249,13 @@ def batch_common(seed, sel, sizes, h, theme, rel, gain, thr, activity, first_id,
 @njit(cache=True)
 def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, connector_act,
                    constituency_rate, is_ngo, indptr, indices, weight, cu, cv, cw, m_ptr, m_idx,
-                   recruit_intensity, u, network_on):
+                   recruit_intensity, seed, network_on):
     """One month of the organisation-hub relations of the active hubs ``act`` (columns of ``rel``):
     decay without activity (lapsed partners stay in ring 4); then, from the decayed state, each
     organisation outside a hub moves one ring inward (unknown -> ring 4, ring 4 -> partner) with a
     hazard from its partner contacts (organic growth) plus, for unknown ones, from membership of an
-    inner-ring network organisation (constituency)."""
+    inner-ring network organisation (constituency). Draws: numba's generator seeded with ``seed``."""
+    np.random.seed(seed)
     n = rel.shape[0]
     n_act = act.shape[0]
     for a in range(n_act):
@@ -278,8 +301,32 @@ def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, conn
         for a in range(n_act):
             h = act[a]
             v = rel[i, h]
-            if v < thr and hz[i, a] > 0 and u[i, a] < -np.expm1(-hz[i, a]):
+            if v < thr and hz[i, a] > 0 and np.random.random() < -np.expm1(-hz[i, a]):
                 rel[i, h] = recruit_intensity if v > 0 else potential
+
+
+@njit(cache=True)
+def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_kind):
+    """Append a collaboration tie for each pair (a[x], b[x]) not yet linked (any kind), keeping
+    ``keys`` (u * n + v, u < v) sorted; the buffers have room for all pairs. Returns the edge count."""
+    for x in range(a.shape[0]):
+        lo, hi = min(a[x], b[x]), max(a[x], b[x])
+        if lo == hi:
+            continue
+        key = lo * n_nodes + hi
+        pos = np.searchsorted(keys[:m], key)
+        if pos < m and keys[pos] == key:
+            continue
+        for y in range(m, pos, -1):
+            keys[y] = keys[y - 1]
+        keys[pos] = key
+        u[m] = lo
+        v[m] = hi
+        kind[m] = collab_kind
+        base[m] = 0.0
+        w[m] = intensity
+        m += 1
+    return m
 
 
 @njit(cache=True)
@@ -295,15 +342,20 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay):
 
 @njit(cache=True)
 def select_participants(rel_col, known_ok, thr, route, route_only, stage_col, elig, class_weight, cls,
-                        small_factor, u, total):
-    """Draw up to ``total`` participants from a hub's network without replacement, with probability
-    proportional to weight = eligibility(step on the theme) x class weight x (0.5 + relation) x
-    funding factor (Gumbel top-k: keys log(weight) + Gumbel noise, largest first = successive weighted
-    draws). ``known_ok``: ring 4 may take part (events); ``route_only`` >= 0 restricts to one route."""
+                        small_factor, total):
+    """Draw up to ``total`` participants from a hub's network by successive weighted draws without
+    replacement (numba's generator, seeded by the caller), weight = eligibility(step on the theme) x
+    class weight x (0.5 + relation) x funding factor. ``known_ok``: ring 4 may take part (events);
+    ``route_only`` >= 0 restricts to one route. The order of the result is the order of the draws.
+
+    A small group from a large pool is drawn by rejection (draw from all weights, redraw a repeat:
+    exactly the successive-draw distribution, with one binary search per draw and no per-candidate
+    logarithms); a group of half the pool or more by Gumbel keys (log w + Gumbel noise, largest first)."""
     n = rel_col.shape[0]
     idx = np.empty(n, dtype=np.int64)
-    keys = np.empty(n)
+    cum = np.empty(n)
     c = 0
+    acc = 0.0
     for i in range(n):
         r = rel_col[i]
         if r <= 0 or (not known_ok and r < thr):
@@ -313,77 +365,238 @@ def select_participants(rel_col, known_ok, thr, route, route_only, stage_col, el
         w = elig[stage_col[i]] * class_weight[cls[i]] * (0.5 + r) * small_factor[i]
         if w <= 0:
             continue
+        acc += w
         idx[c] = i
-        keys[c] = np.log(w) - np.log(-np.log(u[i]))
+        cum[c] = acc
         c += 1
-    order = np.argsort(-keys[:c])
-    take = min(total, c)
+    return draw_without_replacement(idx, cum, c, min(total, c))
+
+
+@njit(cache=True)
+def draw_without_replacement(idx, cum, c, take):
+    """``take`` of the ``c`` candidates idx[:c] (cumulative weights cum[:c]) by successive weighted
+    draws without replacement, in draw order (numba's generator). A small group from a large pool by
+    rejection (draw from all weights, redraw a repeat: exactly the successive-draw distribution, one
+    binary search per draw, no per-candidate logarithms); half the pool or more by Gumbel keys
+    (log w + Gumbel noise, largest first)."""
     out = np.empty(take, dtype=np.int64)
+    if take == 0:
+        return out
+    acc = cum[c - 1]
+    if 2 * take < c:
+        chosen = np.zeros(c, dtype=np.bool_)
+        q = 0
+        tries = 0
+        while q < take and tries < 50 * take + 1000:  # the cap is never reached at these weight ratios
+            tries += 1
+            x = np.searchsorted(cum[:c], np.random.random() * acc, side="right")
+            if x >= c or chosen[x]:
+                continue
+            chosen[x] = True
+            out[q] = idx[x]
+            q += 1
+        if q == take:
+            return out
+    keys = np.empty(c)
+    prev = 0.0
+    for x in range(c):
+        keys[x] = np.log(cum[x] - prev) - np.log(-np.log(np.random.random()))
+        prev = cum[x]
+    order = np.argsort(-keys)
     for q in range(take):
         out[q] = idx[order[q]]
     return out
 
 
 @njit(cache=True)
-def monthly_aggregates(stage, rel, thr, otype, cls, route, emp, use, step_phase,
-                       n_types, n_classes, n_routes, n_phases):
-    """All per-month counts the outcome frames need, in one pass over the monthly snapshots
-    (stage T x N x K, relation T x N x H): rings per hub (by level 0 unknown .. 4 = ring 1), partners
-    per hub x type, cumulative joins/leaves per hub, organisations that are partners anywhere (and
-    their innovativeness class), partner x theme pairs per phase, organisations in Adopteren per theme,
-    employment-weighted use per theme, and occupancy (route x theme x step)."""
-    n_t, n, n_k = stage.shape
-    n_h = rel.shape[2]
-    n_s = step_phase.shape[0]
-    rings = np.zeros((n_t, n_h, 5), dtype=np.int64)
-    by_type = np.zeros((n_t, n_h, n_types), dtype=np.int64)
-    joins = np.zeros((n_t, n_h), dtype=np.int64)
-    leaves = np.zeros((n_t, n_h), dtype=np.int64)
-    unique = np.zeros(n_t, dtype=np.int64)
-    by_class = np.zeros((n_t, n_classes), dtype=np.int64)
-    by_phase = np.zeros((n_t, n_phases), dtype=np.int64)
-    adopted = np.zeros((n_t, n_k), dtype=np.int64)
-    used = np.zeros((n_t, n_k))
-    occupancy = np.zeros((n_t, n_routes, n_k, n_s), dtype=np.int64)
-    was = np.zeros((n, n_h), dtype=np.bool_)
-    for t in range(n_t):
-        for i in range(n):
-            anyp = False
-            for h in range(n_h):
-                r = rel[t, i, h]
-                lvl = 0
-                if r > 0:
-                    lvl = 1
-                    if r >= thr[2]:
-                        lvl = 2
-                        if r >= thr[1]:
-                            lvl = 3
-                            if r >= thr[0]:
-                                lvl = 4
-                rings[t, h, lvl] += 1
-                now = lvl >= 2
-                if now:
-                    anyp = True
-                    by_type[t, h, otype[i]] += 1
-                if t > 0:
-                    if now and not was[i, h]:
-                        joins[t, h] += 1
-                    elif was[i, h] and not now:
-                        leaves[t, h] += 1
-                was[i, h] = now
+def recruit(seed, rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, potential, class_weight, cls,
+            small_factor):
+    """Targeted recruitment by hub ``h`` in its region rel[lo:hi]: ``n_recruit`` ring-4 organisations
+    come into ring 3 (``recruit_intensity``), then ``n_discover`` unknown ones become known (ring 4,
+    ``potential``); both drawn by weight = class weight x funding factor (small organisations)."""
+    np.random.seed(seed)
+    idx = np.empty(hi - lo, dtype=np.int64)
+    cum = np.empty(hi - lo)
+    for discover in (False, True):
+        want = n_discover if discover else n_recruit
+        new = potential if discover else recruit_intensity
+        if want == 0:
+            continue
+        c = 0
+        acc = 0.0
+        for i in range(lo, hi):
+            r = rel[i, h]
+            if (r == 0.0) if discover else (0.0 < r < thr):
+                w = class_weight[cls[i]] * small_factor[i]
+                if w > 0:
+                    acc += w
+                    idx[c] = i
+                    cum[c] = acc
+                    c += 1
+        for i in draw_without_replacement(idx, cum, c, min(want, c)):
+            rel[i, h] = new
+
+
+@njit(cache=True)
+def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase, was,
+                    rings, by_type, joins, leaves, unique, by_class, by_phase, adopted, used, occupancy):
+    """All counts the outcome frames need for month ``t``, in one pass over the current state
+    (stage N x K, relation N x H), written into row t of the preallocated arrays: rings per hub (by
+    level 0 unknown .. 4 = ring 1), partners per hub x type, cumulative joins/leaves per hub (``was``
+    carries last month's partner flags), organisations that are partners anywhere (and their
+    innovativeness class), partner x theme pairs per phase, organisations in Adopteren per theme,
+    employment-weighted use per theme, and occupancy (route x theme x step). Counting monthly keeps
+    memory flat however long the run (no snapshots of the whole state)."""
+    n, n_k = stage.shape
+    n_h = rel.shape[1]
+    if t > 0:
+        for h in range(n_h):
+            joins[t, h] = joins[t - 1, h]
+            leaves[t, h] = leaves[t - 1, h]
+    for i in range(n):
+        anyp = False
+        for h in range(n_h):
+            r = rel[i, h]
+            lvl = 0
+            if r > 0:
+                lvl = 1
+                if r >= thr[2]:
+                    lvl = 2
+                    if r >= thr[1]:
+                        lvl = 3
+                        if r >= thr[0]:
+                            lvl = 4
+            rings[t, h, lvl] += 1
+            now = lvl >= 2
+            if now:
+                anyp = True
+                by_type[t, h, otype[i]] += 1
+            if t > 0:
+                if now and not was[i, h]:
+                    joins[t, h] += 1
+                elif was[i, h] and not now:
+                    leaves[t, h] += 1
+            was[i, h] = now
+        if anyp:
+            unique[t] += 1
+            by_class[t, cls[i]] += 1
+        for k in range(n_k):
+            s = stage[i, k]
+            occupancy[t, route[i], k, s] += 1
+            if s >= FIRST_ADOPTEREN:
+                adopted[t, k] += 1
+            used[t, k] += emp[i] * use[s]
             if anyp:
-                unique[t] += 1
-                by_class[t, cls[i]] += 1
-            for k in range(n_k):
-                s = stage[t, i, k]
-                occupancy[t, route[i], k, s] += 1
-                if s >= FIRST_ADOPTEREN:
-                    adopted[t, k] += 1
-                used[t, k] += emp[i] * use[s]
-                if anyp:
-                    by_phase[t, step_phase[s]] += 1
-        if t > 0:
-            for h in range(n_h):
-                joins[t, h] += joins[t - 1, h]
-                leaves[t, h] += leaves[t - 1, h]
-    return rings, by_type, joins, leaves, unique, by_class, by_phase, adopted, used, occupancy
+                by_phase[t, step_phase[s]] += 1
+
+# Effect specification of an instrument run (``Instrument.spec``): float and int fields by position.
+F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD, \
+    F_REACH_INVOLVED, F_H_INVOLVED, F_H_ENTRY, F_H_FWD, F_P_SKILLS, F_H_ENROL = range(14)
+I_KNOWN, I_ROUTE_ONLY, I_FWD_LO, I_FWD_HI, I_ENROL, I_COUNT_PEOPLE, I_KPI5, I_MEET, I_ENTRY_STEP = range(9)
+ENROL_NONE, ENROL_TRAJECTORY, ENROL_COACHING = 0, 1, 2
+
+
+@njit(cache=True)
+def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, spec_f, spec_i, elig,
+                   rel, thr, route, stage, class_weight, cls, small_factor, is_edu, activity, first_id, t,
+                   indptr, indices, prof_reached, students_reached, teachers_reached, colleagues_told,
+                   prof_skilled, extra_entry, extra_fwd, enrolled_until, enrolled_hazard, coached_until,
+                   coached_hazard, pair_a, pair_b, sel_out, theme_out, counts):
+    """All ``n_runs`` runs of one instrument at hub ``h`` in one month, in one compiled pass.
+
+    Per run a theme (hub focus) and a format (group size, months enrolled; one format unless the
+    instrument has a mix) are drawn; runs on the same theme draw their participants together
+    (``select_participants``), then the shared effects (``batch_common``) and the instrument's own
+    effect, which is data (``spec_f``/``spec_i``, see ``Instrument.spec``): a push into Agenderen for
+    the not engaged (F_H_ENTRY), a push one step forward in steps [I_FWD_LO, I_FWD_HI] (F_H_FWD),
+    enrolment in a trajectory or coaching (months of the format; the next-step hazard F_H_ENROL spread
+    over them), professionals skilled (Binomial(persons, F_P_SKILLS)) and KPI 5 (all persons counted).
+
+    Writes the new-tie pairs to pair_a/pair_b and the participants (with their theme) to sel_out /
+    theme_out; ``counts`` gets [runs done, new pairs, participants, professionals, students, teachers,
+    kpi5 persons]."""
+    np.random.seed(seed)
+    n, n_themes = stage.shape
+    themes = np.empty(n_runs, dtype=np.int64)
+    fmts = np.empty(n_runs, dtype=np.int64)
+    for r in range(n_runs):
+        themes[r] = np.searchsorted(focus_cum, np.random.random(), side="right")
+    for r in range(n_runs):
+        fmts[r] = np.searchsorted(fmt_cum, np.random.random(), side="right") if fmt_cum.shape[0] > 0 else 0
+    for c in range(counts.shape[0]):
+        counts[c] = 0
+    next_id = first_id
+    for theme in range(n_themes):
+        wanted = 0
+        n_th = 0
+        for r in range(n_runs):
+            if themes[r] == theme:
+                n_th += 1
+        if n_th == 0:
+            continue
+        want = np.empty(n_th, dtype=np.int64)
+        fmt_th = np.empty(n_th, dtype=np.int64)
+        q = 0
+        for r in range(n_runs):
+            if themes[r] == theme:
+                mean = fmt_orgs[fmts[r]] - 1.0
+                want[q] = 1 + (np.random.poisson(mean) if mean > 0 else 0)
+                fmt_th[q] = fmts[r]
+                wanted += want[q]
+                q += 1
+        sel = select_participants(rel[:, h], spec_i[I_KNOWN] == 1, thr, route, spec_i[I_ROUTE_ONLY], stage[:, theme],
+                                  elig, class_weight, cls, small_factor, wanted)
+        m = sel.shape[0]
+        if m == 0:
+            continue
+        sizes = np.empty(n_th, dtype=np.int64)
+        left = m
+        n_r = 0
+        for q in range(n_th):
+            if left <= 0:
+                break
+            sizes[q] = min(want[q], left)
+            left -= sizes[q]
+            n_r += 1
+        sizes = sizes[:n_r]
+        persons = np.empty(m, dtype=np.int64)
+        p0 = counts[1]
+        n_pairs, prof, students, teachers = batch_common(
+            np.random.randint(0, 2**62), sel, sizes, h, theme, rel, spec_f[F_GAIN], thr, activity, next_id,
+            spec_i[I_MEET] == 1, spec_f[F_NEW_TIE_P], pair_a[p0:], pair_b[p0:], spec_f[F_SPILL], stage,
+            spec_i[I_ENTRY_STEP], spec_i[I_COUNT_PEOPLE] == 1, spec_f[F_PERSONS], is_edu, spec_f[F_STUDENT_SHARE],
+            spec_f[F_TEACHER_SHARE], persons, prof_reached, students_reached, teachers_reached, colleagues_told,
+            spec_f[F_REACH_COLLEAGUES], spec_f[F_REACH_TOLD], spec_f[F_REACH_INVOLVED], indptr, indices, extra_fwd,
+            spec_f[F_H_INVOLVED])
+        next_id += n_r
+        # the instrument's own effect
+        pos = 0
+        for q in range(n_r):
+            months = fmt_months[fmt_th[q]]
+            for x in range(pos, pos + sizes[q]):
+                i = sel[x]
+                s = stage[i, theme]
+                if s == 0:
+                    extra_entry[i, theme] += spec_f[F_H_ENTRY]
+                if spec_i[I_FWD_LO] <= s <= spec_i[I_FWD_HI]:
+                    extra_fwd[i, theme] += spec_f[F_H_FWD]
+                if spec_f[F_P_SKILLS] > 0:
+                    prof_skilled[i] += np.random.binomial(persons[x], spec_f[F_P_SKILLS])
+                if spec_i[I_ENROL] == ENROL_TRAJECTORY:
+                    enrolled_until[i, theme] = max(enrolled_until[i, theme], t + months)
+                    enrolled_hazard[i, theme] = spec_f[F_H_ENROL] / max(months, 1)
+                elif spec_i[I_ENROL] == ENROL_COACHING:
+                    coached_until[i, theme] = max(coached_until[i, theme], t + months)
+                    coached_hazard[i, theme] = spec_f[F_H_ENROL] / max(months, 1)
+            pos += sizes[q]
+        for x in range(m):
+            sel_out[counts[2] + x] = sel[x]
+            theme_out[counts[2] + x] = theme
+        counts[0] += n_r
+        counts[1] += n_pairs
+        counts[2] += m
+        counts[3] += prof
+        counts[4] += students
+        counts[5] += teachers
+        if spec_i[I_KPI5] == 1:
+            counts[6] += prof + students + teachers

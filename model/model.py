@@ -27,8 +27,8 @@ from model.constants import (
 from model.couplings import Couplings
 from model.ecosystem import CLIENT, MEMBER, Ecosystem
 from model.instruments import INSTRUMENTS
-from model.kernels import grow_relations, neighbour_state, propeller_move
-from model.outcomes import Recorder
+from model.kernels import grow_relations, neighbour_state, propeller_move, recruit
+from model.outcomes import Recorder, after_activity
 from model.population import build_population
 from model.propeller import PropellerTable
 
@@ -83,6 +83,11 @@ class PropellerModel(Model):
         self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
         self.students_by_level = np.zeros(len(SCHOOL_LEVELS), dtype=np.int64)  # renewed education, mbo/hbo/wo
         self._run_id = 0
+        self.participation: list[tuple] = []  # (instrument, hub, month, organisations, themes) per hub-month
+        size = n * k  # an organisation takes part at most once per theme in an instrument's month
+        self.buffers = {"pair_a": np.zeros(size, dtype=np.int64), "pair_b": np.zeros(size, dtype=np.int64),
+                        "sel": np.zeros(size, dtype=np.int64), "theme": np.zeros(size, dtype=np.int64),
+                        "counts": np.zeros(7, dtype=np.int64)}
         heter = p["population.heterogeneity"]
         mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
         self.class_mult = mult[pop.cls]  # on forward/skip moves and entry
@@ -161,11 +166,10 @@ class PropellerModel(Model):
     def _set_connector(self, h: int, value: float) -> None:
         self.connector[h] = value
 
-    def next_run_ids(self, n: int) -> np.ndarray:
-        """Fresh activity ids: co-participants share one (their ties intensify)."""
-        ids = np.arange(self._run_id + 1, self._run_id + 1 + n)
-        self._run_id += n
-        return ids
+    def adj_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Structural neighbours (CSR index arrays): whom participants tell about an activity."""
+        a = self.eco.structural(None, 0.0, False)
+        return a.indptr, a.indices
 
     def funding(self, t: int) -> float:
         """Budget multiplier in month t: the scenario's funding lever, then the programme's end."""
@@ -208,63 +212,44 @@ class PropellerModel(Model):
 
     def recruit(self, h: int) -> None:
         """Targeted recruitment: the hub brings ring-4 organisations of its region into ring 3, and
-        finds new ones (communication, social media [003 L11547-11559]) for ring 4."""
-        region = self.pop.regions[h]
-        rel = self.eco.rel[region, h]
+        finds new ones (communication, social media [003 L11547-11559]) for ring 4 (``kernels.recruit``)."""
         level = self.activity_level[h]
-        for rate, lo, hi, new in (
-            (self.recruitment[h], 1e-12, self.eco.partner_thr, self.p["ecosystem.recruit_intensity"]),
-            (self.discovery[h], -1.0, 1e-12, self.eco.potential),
-        ):
-            n = self.rng.poisson(rate * level)
-            if n == 0:
-                continue
-            cand = np.flatnonzero((rel > lo) & (rel < hi))
-            if len(cand) == 0:
-                continue
-            w = self.class_weight[self.pop.cls[region][cand]] * self.small_factor[region][cand]
-            keys = np.log(w) + self.rng.gumbel(size=len(cand))
-            pick = cand[np.argsort(-keys)[:n]]
-            rel[pick] = new
-        self.eco.rel[region, h] = rel
+        n_recruit, n_discover = self.rng.poisson((self.recruitment[h] * level, self.discovery[h] * level)).tolist()
+        if n_recruit or n_discover:
+            region = self.pop.regions[h]
+            recruit(int(self.rng.integers(2**62)), self.eco.rel, region.start, region.stop, h, n_recruit, n_discover,
+                    self.eco.partner_thr, float(self.p["ecosystem.recruit_intensity"]), self.eco.potential,
+                    self.class_weight, self.pop.cls, self.small_factor)
 
     def move_propeller(self, month: int) -> None:
         """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
         the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
         received, procurement pull, the co-maker gate, and faster fall-back under a weak connector."""
-        p, eco, pop = self.p, self.eco, self.pop
-        tab = self.table
+        p, eco, pop, tab, cp = self.p, self.eco, self.pop, self.table, self.couplings
         rates = tab.rate_by_month[month - 1]
-        partner_home = eco.rel[np.arange(pop.n), pop.home] >= eco.partner_thr
-        back_scale = np.where(partner_home, 1.0 + p["ecosystem.connector_decay_factor"]
-                              * (1.0 - self.connector[pop.home]), 1.0)
         sub = int(p["simulation.substeps"])
-        n, k = self.stage.shape
+        if p["network.enabled"]:
+            a, c = eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)
+            cu, cv, cw = eco.collab()
         for _ in range(sub):
             if p["network.enabled"]:
-                a = eco.structural(None, 0.0, True)
-                c = eco.structural(CLIENT, 0.0, True)
-                ns = eco.n_static
-                exposure, comaker, pulled = neighbour_state(
-                    self.stage, a.indptr, a.indices, a.data, eco.u[ns:], eco.v[ns:], eco.w[ns:],
-                    c.indptr, c.indices, c.data, self.couplings.is_company, self.couplings.is_client,
-                    self.couplings.min_step, float(self.couplings.min_w))
+                exposure, comaker, pulled = neighbour_state(self.stage, a.indptr, a.indices, a.data, cu, cv, cw, c.indptr,
+                                                            c.indices, c.data, cp.is_company, cp.is_client, cp.min_step,
+                                                            float(cp.min_w))
             else:
-                exposure = np.zeros((n, k))
-                comaker = np.zeros((n, k), dtype=bool)
-                pulled = comaker
+                exposure = np.zeros(self.stage.shape)
+                comaker = pulled = np.zeros(self.stage.shape, dtype=bool)
             if p["diffusion.mixing"] == "full":
-                exposure = np.tile((self.stage >= FIRST_ADOPTEREN).mean(axis=0), (n, 1))
-            u = self.rng.random((2, n * k))
+                exposure = np.tile((self.stage >= FIRST_ADOPTEREN).mean(axis=0), (pop.n, 1))
             propeller_move(
                 self.stage, pop.route, tab.n_steps, rates, tab.target_flat, tab.gate_flat, tab.phase_scale,
                 tab.entry, p["diffusion.p"], p["diffusion.q"], exposure, self.class_mult, self.extra_entry,
-                back_scale, self.extra_fwd,
+                eco.rel, pop.home, eco.partner_thr, self.connector, p["ecosystem.connector_decay_factor"], self.extra_fwd,
                 self.enrolled_until, self.enrolled_hazard, self.traj_boost, self.traj_back,
                 self.coached_until, self.coached_hazard, self.coach_boost,
-                self.student_until, p["coupling.student_boost"], pulled, self.couplings.boost,
-                self.couplings.is_company, comaker, p["coupling.comaker_gate_floor"], self.t, 1.0 / sub,
-                u[0], u[1], self.adoptions,
+                self.student_until, p["coupling.student_boost"], pulled, cp.boost,
+                cp.is_company, comaker, p["coupling.comaker_gate_floor"], self.t, 1.0 / sub,
+                int(self.rng.integers(2**62)), self.adoptions,
             )
 
     def grow_ecosystem(self) -> None:
@@ -279,13 +264,12 @@ class PropellerModel(Model):
         decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
         adj = eco.structural(None, 0.0, True)
         members = eco.structural(MEMBER, 0.0, False)
-        ns = eco.n_static
         ring_cut = float(eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1])
         grow_relations(
             eco.rel, act, decay, eco.potential, eco.partner_thr, ring_cut, float(p["ecosystem.organic_rate"]),
             self.connector[act], float(p["ecosystem.constituency_rate"]), self.is_ngo,
-            adj.indptr, adj.indices, adj.data, eco.u[ns:], eco.v[ns:], eco.w[ns:], members.indptr, members.indices,
-            float(p["ecosystem.recruit_intensity"]), self.rng.random((self.pop.n, len(act))), bool(p["network.enabled"]),
+            adj.indptr, adj.indices, adj.data, *eco.collab(), members.indptr, members.indices,
+            float(p["ecosystem.recruit_intensity"]), int(self.rng.integers(2**62)), bool(p["network.enabled"]),
         )
 
     # ------------------------------------------------------------------ inspection
@@ -315,6 +299,7 @@ class PropellerModel(Model):
         frames = self.recorder.frames(self.t)
         frames["participants"] = participants_frame(self.participants)
         frames["final_persons"] = {k: int(v.sum()) for k, v in self.persons.items()}
+        frames["after_activity"] = after_activity(self)
         return frames
 
 

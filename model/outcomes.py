@@ -31,21 +31,25 @@ from model.constants import (
     THEMES,
     TYPES,
 )
-from model.kernels import monthly_aggregates
+from model.kernels import aggregate_month
 
 _PHASE = np.array(STEP_PHASE)
 
 
 class Recorder:
-    """Keeps a snapshot of the state each month (stages, hub relations, counters) and derives all
-    outcome columns at the end, vectorised over time: recording costs a copy, not a computation."""
+    """Counts what the outcome frames need each month (``kernels.aggregate_month``) into
+    preallocated arrays and derives the columns at the end, vectorised over time. Memory grows with
+    months x hubs x types, not with the population: a national run keeps no copy of the state per
+    month. Stage snapshots (``stage``, T x N x K) are kept only while they are small (spell lengths)."""
+
+    HISTORY_CELLS = 20_000_000  # keep stage snapshots up to this many cells (20 MB of int8)
 
     def __init__(self, m, n_months: int):
         self.m = m
-        T = n_months + 1
+        self.T = T = n_months + 1
         n, k = m.stage.shape
-        self.stage = np.zeros((T, n, k), dtype=np.int8)
-        self.rel = np.zeros((T, n, len(HUBS)), dtype=np.float32)
+        H = len(HUBS)
+        self.stage = np.zeros((T, n, k), dtype=np.int8) if T * n * k <= self.HISTORY_CELLS else None
         self.scalars: dict[str, np.ndarray] = {}
         p = m.p
         self.theme = p["outputs.theme"]
@@ -55,18 +59,32 @@ class Recorder:
         self.use = use
         company = np.isin(m.pop.otype, COMPANY_TYPES)
         self.emp = np.where(company, m.pop.size, 0.0)
+        self._thr = m.eco.ring_thr.astype(np.float64)
+        self._phase = _PHASE.astype(np.int8)
+        self._was = np.zeros((n, H), dtype=np.bool_)
+        self.agg = {
+            "rings": np.zeros((T, H, 5), dtype=np.int64), "by_type": np.zeros((T, H, len(TYPES)), dtype=np.int64),
+            "joins": np.zeros((T, H), dtype=np.int64), "leaves": np.zeros((T, H), dtype=np.int64),
+            "unique": np.zeros(T, dtype=np.int64), "by_class": np.zeros((T, len(CLASSES)), dtype=np.int64),
+            "by_phase": np.zeros((T, len(PHASES)), dtype=np.int64), "adopted": np.zeros((T, k), dtype=np.int64),
+            "used": np.zeros((T, k)), "occupancy": np.zeros((T, len(ROUTES), k, len(STEPS)), dtype=np.int64),
+        }
 
     def _scalar(self, name: str, t: int, value) -> None:
         v = np.asarray(value, dtype=float)
         arr = self.scalars.get(name)
         if arr is None:
-            arr = self.scalars[name] = np.zeros((self.stage.shape[0],) + v.shape)
+            arr = self.scalars[name] = np.zeros((self.T,) + v.shape)
         arr[t] = v
 
     def record(self, t: int) -> None:
         m = self.m
-        self.stage[t] = m.stage
-        self.rel[t] = m.eco.rel
+        if self.stage is not None:
+            self.stage[t] = m.stage
+        a = self.agg
+        aggregate_month(t, m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
+                        self._phase, self._was, a["rings"], a["by_type"], a["joins"], a["leaves"], a["unique"],
+                        a["by_class"], a["by_phase"], a["adopted"], a["used"], a["occupancy"])
         self._scalar("kpi5", t, m.kpi5)
         self._scalar("students_by_level", t, m.students_by_level)
         self._scalar("adoptions", t, m.adoptions)
@@ -80,17 +98,15 @@ class Recorder:
     def frames(self, t_last: int) -> dict[str, pd.DataFrame]:
         m = self.m
         T = t_last + 1
-        stage, rel = self.stage[:T], self.rel[:T]
+        n_themes = m.stage.shape[1]
         sc = {k: v[:T] for k, v in self.scalars.items()}
-        eco = m.eco
         start = calendar.parse(m.p["simulation.start"])
         dates = [calendar.fmt(start + t) for t in range(T)]
         cols: dict[str, np.ndarray] = {"date": np.array(dates), "month": np.arange(T)}
 
-        (ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used,
-         occ) = monthly_aggregates(stage, rel, eco.ring_thr.astype(np.float32), m.pop.otype, m.pop.cls, m.pop.route,
-                                   self.emp, self.use, _PHASE.astype(np.int8), len(TYPES), len(CLASSES),
-                                   len(ROUTES), len(PHASES))
+        ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, occ = (
+            self.agg[k][:T] for k in ("rings", "by_type", "joins", "leaves", "unique", "by_class", "by_phase", "adopted",
+                                      "used", "occupancy"))
         per_hub = ring_counts[:, :, 2:].sum(axis=2)                    # levels 2..4 = rings 3..1
         for h, hub in enumerate(HUBS):
             cols[f"partners_{hub}"] = per_hub[:, h]
@@ -112,13 +128,13 @@ class Recorder:
         for j, lvl in enumerate(SCHOOL_LEVELS):
             cols[f"students_renewed_{lvl}"] = sc["students_by_level"][:, j]
 
-        adopted = adopted_n / stage.shape[1]                            # T x K
+        adopted = adopted_n / m.pop.n                                   # T x K
         cols["adopted_share"] = adopted.mean(axis=1) if self.theme == "all" else adopted[:, THEMES.index(self.theme)]
         for k, theme in enumerate(THEMES):
             cols[f"adopted_share_{theme}"] = adopted[:, k]
         for k, theme in enumerate(THEMES):
             cols[f"adoptions_cum_{theme}"] = sc["adoptions"][:, k]
-        n_pairs = np.maximum(unique * stage.shape[2], 1)
+        n_pairs = np.maximum(unique * n_themes, 1)
         for i, name in enumerate(PHASES):
             cols[f"partner_phase_{name}"] = by_phase[:, i] / n_pairs
         for j, c in enumerate(CLASSES):
@@ -190,3 +206,45 @@ def spell_lengths(stage_history: np.ndarray, phase: int) -> np.ndarray:
         if j < len(c_out) and c_out[j] == c:
             lengths.append(t_out[j] - t)
     return np.array(lengths)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Where participants stand after an activity: the model's side of the appendices' survey tables that
+# ask respondents which adoption step they reached (held out from calibration, calibration/validation.toml).
+# Survey answers map to propeller steps as in model_notes.md: 'know better' -> Agenderen,
+# 'testing' -> Uitproberen, 'use in part of the work' -> borgen (secure), 'standard use' -> opschalen
+# (scale, develop further). Participants not engaged by the end count as 'know better' (every
+# respondent gained knowledge [003 L3170-3180]).
+ANSWER_STEPS = {
+    "know_better": ("not_engaged", "awareness", "vision", "partnering"),
+    "testing": ("design", "test", "validate"),
+    "use_in_part": ("secure",),
+    "standard_use": ("scale", "develop"),
+}
+# model output prefix -> (instrument, hub or None, stakeholder route or None)
+AFTER_ACTIVITY = {
+    "knowledge_session_step": ("events", "oost", None),              # Oost knowledge sessions (Table E.4)
+    "opdrachtgeversaanpak_step": ("events", "noord", "gemeente"),   # Friesland gemeenten (Table B.5)
+}
+
+
+def after_activity(m) -> dict[str, float]:
+    """Share of the (organisation, theme) pairs that took part in an activity up to the last month,
+    by the answer their current step maps to: ``<prefix>_<answer>_share`` (NaN when nobody took part)."""
+    out: dict[str, float] = {}
+    for prefix, (inst, hub, route) in AFTER_ACTIVITY.items():
+        h = HUBS.index(hub) if hub else None
+        orgs = [o for (name, hh, _t, o, _k) in m.participation if name == inst and (h is None or hh == h)]
+        themes = [k for (name, hh, _t, _o, k) in m.participation if name == inst and (h is None or hh == h)]
+        if orgs:
+            o, k = np.concatenate(orgs), np.concatenate(themes)
+            pairs = np.unique(o * len(THEMES) + k)
+            o, k = pairs // len(THEMES), pairs % len(THEMES)
+            if route is not None:
+                keep = m.pop.route[o] == ROUTES.index(route)
+                o, k = o[keep], k[keep]
+        steps = m.stage[o, k] if orgs and len(o) else np.empty(0, dtype=np.int8)
+        for answer, names in ANSWER_STEPS.items():
+            idx = [STEPS.index(s) for s in names]
+            out[f"{prefix}_{answer}_share"] = float(np.isin(steps, idx).mean()) if len(steps) else float("nan")
+    return out

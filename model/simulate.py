@@ -34,7 +34,8 @@ def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, wit
 
     Returns a dict with ``timeseries`` (one row per month from the start), ``occupancy`` (organisations
     per date x route x theme x step), ``partners_by_hub_type``, ``participants`` (Table 3.2 categories),
-    ``final_persons``, plus ``seed``, ``until`` and ``params`` (the flat parameter dict used).
+    ``final_persons``, ``after_activity`` (where participants of some activities stand at the end, as the
+    appendices' surveys ask), plus ``seed``, ``until`` and ``params`` (the flat parameter dict used).
     """
     scenario = as_scenario(params)
     if until is not None:

@@ -32,9 +32,9 @@ def move(table, route: str, step: str, month: int = 3, comaker: bool = True, gat
     flag = np.full((N, 1), comaker)
     propeller_move(
         stage, r, table.n_steps, table.rate_by_month[month - 1], table.target_flat, table.gate_flat,
-        table.phase_scale, table.entry, 0.0, 0.0, zeros, ones, zeros, ones, zeros,
+        table.phase_scale, table.entry, 0.0, 0.0, zeros, ones, zeros, zeros, np.zeros(N, np.int64), 0.5, ones[:1], 0.0, zeros,
         never, zeros, 1.0, 1.0, never, zeros, 1.0, never, 0.0, np.zeros((N, 1), bool), 0.0,
-        np.zeros(N, bool), flag, gate_floor, 0, 1.0, rng.random(N), rng.random(N), np.zeros(1, np.int64),
+        np.zeros(N, bool), flag, gate_floor, 0, 1.0, int(rng.integers(2**62)), np.zeros(1, np.int64),
     )
     return stage[:, 0]
 

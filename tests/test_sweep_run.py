@@ -307,22 +307,23 @@ def test_a_sweep_asking_for_more_outputs_extends_stored_runs(small, tmp_path):
 
 
 def test_compare_table_and_csv(tmp_path, capsys):
-    spec = write(tmp_path / "cmp.toml", spec_text(name="cmp", reps=4, until="2027-12", key_dates=["2027-12"]))
+    spec = write(tmp_path / "cmp.toml", spec_text(name="cmp", reps=4, until="2027-12", key_dates=["2027-12"],
+                                                 scenarios=("calibrated", "funding_minus50")))
     db = tmp_path / "cmp.db"
     assert execute(build_plan(load_spec(spec)), db, progress=False).stored == 8
     csv = tmp_path / "cmp.csv"
-    code, out, err = cli(capsys, "compare", db, "--csv", csv)
+    code, out, err = cli(capsys, "compare", db, "--csv", csv, "--reference", "calibrated")
     assert code == 0, err
-    assert "kpi5_skilled at 2027-12" in out and "diff vs baseline" in out
+    assert "kpi5_skilled at 2027-12" in out and "diff vs calibrated" in out
     t = pd.read_csv(csv)
     assert list(t.columns) == ["scenario", "outcome", "date", "n", "median", "q05", "q95", "diff_median", "diff_q05",
                                "diff_q95", "paired"]
     assert len(t) == 2 * 3 and set(t["n"]) == {4} and set(t["paired"]) == {4}
-    base = t[t["scenario"] == "baseline"].set_index("outcome")
+    base = t[t["scenario"] == "calibrated"].set_index("outcome")
     cut = t[t["scenario"] == "funding_minus50"].set_index("outcome")
     assert (base["diff_median"] == 0).all() and (base["q05"] <= base["median"]).all()
     assert cut.at["kpi5_skilled", "diff_median"] < 0 and cut.at["kpi5_skilled", "diff_q95"] <= 0  # halved funding
-    summ = rows(db, "SELECT s.value FROM summaries s JOIN runs r USING (run_id) WHERE r.scenario = 'baseline' "
+    summ = rows(db, "SELECT s.value FROM summaries s JOIN runs r USING (run_id) WHERE r.scenario = 'calibrated' "
                     "AND s.outcome = 'kpi5_skilled'")
     assert base.at["kpi5_skilled", "median"] == pytest.approx(pd.Series([v for (v,) in summ]).median())
 

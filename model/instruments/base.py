@@ -15,18 +15,45 @@ are counted per Table 3.2 category.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from bisect import bisect_right
-
 import numpy as np
 
-from model.constants import STEPS
-from model.kernels import batch_common, select_participants
+from model.constants import HUBS, STEPS
+from model.kernels import (
+    ENROL_COACHING,
+    ENROL_NONE,
+    ENROL_TRAJECTORY,
+    F_GAIN,
+    F_H_ENROL,
+    F_H_ENTRY,
+    F_H_FWD,
+    F_H_INVOLVED,
+    F_NEW_TIE_P,
+    F_P_SKILLS,
+    F_PERSONS,
+    F_REACH_COLLEAGUES,
+    F_REACH_INVOLVED,
+    F_REACH_TOLD,
+    F_SPILL,
+    F_STUDENT_SHARE,
+    F_TEACHER_SHARE,
+    I_COUNT_PEOPLE,
+    I_ENROL,
+    I_ENTRY_STEP,
+    I_FWD_HI,
+    I_FWD_LO,
+    I_KNOWN,
+    I_KPI5,
+    I_MEET,
+    I_ROUTE_ONLY,
+    run_instrument,
+)
+
+ENROL = {None: ENROL_NONE, "trajectory": ENROL_TRAJECTORY, "coaching": ENROL_COACHING}
 
 
 def _add(counter: np.ndarray, idx: np.ndarray, values) -> None:
-    """counter[idx] += values, for indices that are unique (participants of one batch are)."""
-    counter[idx] += values
+    """counter[idx] += values (unbuffered: an organisation may take part on two themes in a month)."""
+    np.add.at(counter, idx, values)
 
 
 def hazard(p: float) -> float:
@@ -34,8 +61,20 @@ def hazard(p: float) -> float:
     return float(-np.log1p(-min(p, 0.999999)))
 
 
-class Instrument(ABC):
-    """Base class: subclasses set the class attributes and implement :meth:`effect`."""
+class Instrument:
+    """Base class. An instrument is data: who takes part (audience, route, ``ELIGIBILITY`` by step,
+    group size) and its own effect, set in ``__init__`` from the scenario:
+
+    - ``h_entry``: hazard pushed onto not-engaged participants (into Agenderen);
+    - ``h_fwd`` on steps ``fwd_steps`` (first, last): hazard pushed onto a forward move;
+    - ``enrol`` ("trajectory", "coaching" or None): participants stay enrolled the months of the
+      run's format, with next-step hazard ``h_enrol`` spread over them;
+    - ``p_skills``: share of participating persons who gain skills (professionals skilled);
+    - ``kpi5``: every participating person counts for KPI 5.
+
+    ``kernels.run_instrument`` applies it all in one compiled call per hub and month; an instrument
+    with an effect that is not data overrides :meth:`after` (education: students and their flows).
+    """
 
     name: str = ""
     category: str | None = None        # Table 3.2 activity category, or None (not counted there)
@@ -44,9 +83,18 @@ class Instrument(ABC):
     count_people: bool = True              # persons per organisation counted by the shared effects
     ELIGIBILITY: dict[str, float] = {}
     PARAMS: tuple[str, ...] = ("orgs_per_run", "persons_per_org", "intensity_gain", "cost", "staff_days")
+    # the instrument's own effect (see the class docstring); subclasses set these in __init__
+    h_entry: float = 0.0
+    h_fwd: float = 0.0
+    fwd_steps: tuple[int, int] = (0, len(STEPS) - 1)
+    enrol: str | None = None
+    h_enrol: float = 0.0
+    p_skills: float = 0.0
+    kpi5: bool = False
 
     def __init__(self, p):
         self.cfg = {k: p[f"instruments.{self.name}.{k}"] for k in self.PARAMS}
+        self.p = p
         self.elig = np.array([self.ELIGIBILITY.get(s, 0.0) for s in STEPS])
         self.route_only = -1 if self.routes is None else self.routes[0]
         self.cost = float(self.cfg["cost"])
@@ -61,68 +109,58 @@ class Instrument(ABC):
         self.persons_mean = float(self.cfg.get("persons_per_org", 1.0))
         self.new_tie_p = float(p["network.new_tie_p"])
         self.p_spill = float(p["spillover.p_other_theme"])
+        # formats: organisations per run and months enrolled; one format unless a subclass has a mix
+        self.format_orgs = np.array([float(self.cfg.get("orgs_per_run", 1.0))])
+        self.format_months = np.array([int(p.get(f"instruments.{self.name}.duration_months", 0))], dtype=np.int64)
+        self.mix_cum = np.zeros((len(HUBS), 0))
 
-    # ------------------------------------------------------------------ selection
-    def group_sizes(self, m, h: int, n_runs: int) -> np.ndarray:
-        """Organisations wanted per run: 1 + Poisson(mean - 1), so at least one and on average the mean."""
-        return 1 + m.rng.poisson(max(self.cfg["orgs_per_run"] - 1.0, 0.0), size=n_runs)
+    def spec(self, m) -> tuple[np.ndarray, np.ndarray]:
+        """The effect as the float and int arrays ``kernels.run_instrument`` reads (built once)."""
+        f = np.zeros(14)
+        f[[F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD,
+           F_REACH_INVOLVED, F_H_INVOLVED, F_H_ENTRY, F_H_FWD, F_P_SKILLS, F_H_ENROL]] = (
+            self.persons_mean, self.student_share, self.teacher_share, self.gain, self.new_tie_p, self.p_spill,
+            self.reach_colleagues, self.reach_chain_told, self.reach_chain_involved, self.h_involved, self.h_entry,
+            self.h_fwd, self.p_skills, self.h_enrol)
+        i = np.zeros(9, dtype=np.int64)
+        i[[I_KNOWN, I_ROUTE_ONLY, I_FWD_LO, I_FWD_HI, I_ENROL, I_COUNT_PEOPLE, I_KPI5, I_MEET, I_ENTRY_STEP]] = (
+            self.audience == "known", self.route_only, self.fwd_steps[0], self.fwd_steps[1], ENROL[self.enrol],
+            self.count_people, self.kpi5, bool(m.p["network.enabled"]), m.entry_step_on_spill)
+        return f, i
 
     # ------------------------------------------------------------------ running
     def run(self, m, h: int, n_runs: int) -> None:
-        """Run ``n_runs`` activities at hub ``h`` this month, batched per theme."""
-        if n_runs == 1:  # the common case: one scalar draw
-            themes = [bisect_right(m.focus_cum_list[h], m.rng.random())]
-        else:
-            themes = np.searchsorted(m.focus_cum[h], m.rng.random(n_runs), side="right").tolist()
-        for theme in sorted(set(themes)):
-            wanted = self.group_sizes(m, h, themes.count(theme)).tolist()
-            sel = select_participants(
-                m.eco.rel[:, h], self.audience == "known", m.eco.partner_thr, m.pop.route, self.route_only,
-                m.stage[:, theme], self.elig, m.class_weight, m.pop.cls, m.small_factor,
-                m.rng.random(m.pop.n), sum(wanted),
-            )
-            if len(sel) == 0:
-                continue
-            sizes, left = [], len(sel)
-            for want in wanted:
-                if left <= 0:
-                    break
-                sizes.append(min(want, left))
-                left -= sizes[-1]
-            n = len(sizes)
-            m.runs[self.name] += n
-            m.spent[h] += self.cost * n
-            persons = self.common(m, h, theme, sel, sizes)
-            self.effect(m, h, theme, sel, sizes, persons)
-
-    def common(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int]) -> np.ndarray:
-        """Effects shared by all instruments (``kernels.batch_common``): persons, relation to the hub,
-        meetings, spill-over, reach beyond the participants. Returns persons per participant."""
-        n = len(sel)
-        persons = np.empty(n, dtype=np.int64)
-        pair_a = np.empty(n, dtype=np.int64)
-        pair_b = np.empty(n, dtype=np.int64)
-        adj = m.eco.structural(None, 0.0, False)
-        pc = m.persons
-        n_pairs, prof, students, teachers = batch_common(
-            int(m.rng.integers(2**62)), sel, np.asarray(sizes, dtype=np.int64), h, theme, m.eco.rel,
-            self.gain, m.eco.partner_thr, m.activity, int(m.next_run_ids(len(sizes))[0]),
-            bool(m.p["network.enabled"]), self.new_tie_p, pair_a, pair_b, self.p_spill, m.stage,
-            m.entry_step_on_spill, self.count_people, self.persons_mean, m.is_edu, self.student_share, self.teacher_share, persons,
-            pc["professionals_reached"], pc["students_reached"], pc["teachers_reached"], pc["colleagues_told"],
-            self.reach_colleagues, self.reach_chain_told, self.reach_chain_involved, adj.indptr, adj.indices,
-            m.extra_fwd, self.h_involved,
+        """Run ``n_runs`` activities at hub ``h`` this month (one compiled call, then the ties,
+        Table 3.2 counts and KPI 5)."""
+        if not hasattr(self, "_spec"):
+            self._spec = self.spec(m)
+        b = m.buffers
+        counts = b["counts"]
+        run_instrument(
+            int(m.rng.integers(2**62)), h, n_runs, m.focus_cum[h], self.mix_cum[h], self.format_orgs, self.format_months,
+            self._spec[0], self._spec[1], self.elig, m.eco.rel, m.eco.partner_thr, m.pop.route, m.stage, m.class_weight,
+            m.pop.cls, m.small_factor, m.is_edu, m.activity, m._run_id + 1, m.t, *m.adj_csr(),
+            m.persons["professionals_reached"], m.persons["students_reached"], m.persons["teachers_reached"],
+            m.persons["colleagues_told"], m.persons["professionals_skilled"], m.extra_entry, m.extra_fwd,
+            m.enrolled_until, m.enrolled_hazard, m.coached_until, m.coached_hazard,
+            b["pair_a"], b["pair_b"], b["sel"], b["theme"], counts,
         )
+        done, n_pairs, n_sel, prof, students, teachers, kpi5 = counts.tolist()
+        if done == 0:
+            return
+        m._run_id += done
+        m.runs[self.name] += done
+        m.spent[h] += self.cost * done
         if n_pairs:
-            m.eco.meet(pair_a[:n_pairs], pair_b[:n_pairs])
+            m.eco.meet(b["pair_a"][:n_pairs].copy(), b["pair_b"][:n_pairs].copy())
         if self.category is not None and self.count_people:
             cat = m.participants[self.category]
             cat[0] += prof
             cat[1] += students
             cat[2] += teachers
-        self.counts = {"professionals": prof, "students": students, "teachers": teachers}
-        return persons
+        m.kpi5[h] += kpi5
+        m.participation.append((self.name, h, m.t, b["sel"][:n_sel].copy(), b["theme"][:n_sel].copy()))
+        self.after(m, h, b["sel"][:n_sel], b["theme"][:n_sel])
 
-    @abstractmethod
-    def effect(self, m, h: int, theme: int, sel: np.ndarray, sizes: list[int], persons: np.ndarray) -> None:
-        """The instrument's own effect on the participants (after the shared effects)."""
+    def after(self, m, h: int, sel: np.ndarray, themes: np.ndarray) -> None:
+        """An effect that is not data (participants ``sel`` with their ``themes``); default none."""

@@ -7,8 +7,6 @@ for borgen/opschalen" is a scenario lever [003 L4635-4850]. Not a Table 3.2 cate
 
 from __future__ import annotations
 
-import numpy as np
-
 from model.instruments.base import Instrument, hazard
 
 
@@ -17,12 +15,8 @@ class Coaching(Instrument):
     category = None
     ELIGIBILITY = {"validate": 1.0, "secure": 1.0, "scale": 0.8}
     PARAMS = Instrument.PARAMS + ("duration_months", "enrolled_boost", "p_advance")
+    enrol = "coaching"  # coached for duration_months, the next-step hazard spread over them
 
     def __init__(self, p):
         super().__init__(p)
-        self.duration = int(self.cfg["duration_months"])
-        self.h_month = hazard(self.cfg["p_advance"]) / max(self.duration, 1)
-
-    def effect(self, m, h, theme, sel, sizes, persons):
-        m.coached_until[sel, theme] = np.maximum(m.coached_until[sel, theme], m.t + self.duration)
-        m.coached_hazard[sel, theme] = self.h_month
+        self.h_enrol = hazard(self.cfg["p_advance"])

@@ -26,12 +26,10 @@ class Education(Instrument):
 
     def __init__(self, p):
         super().__init__(p)
-        self.h_advance = hazard(self.cfg["p_advance"])
+        self.h_fwd = hazard(self.cfg["p_advance"])  # the school moves on its renewal route
 
-    def group_sizes(self, m, h, n_runs):
-        return np.ones(n_runs, dtype=int)  # one school per run
-
-    def effect(self, m, h, theme, sel, sizes, persons):
+    def after(self, m, h, sel, themes):
+        """Students per run take the renewed module; teachers with them; part reach companies."""
         students = m.rng.poisson(self.cfg["students_per_run"], size=len(sel))
         teachers = m.rng.binomial(students, self.cfg["teacher_share"])
         _add(m.persons["students_reached"], sel, students)
@@ -42,5 +40,6 @@ class Education(Instrument):
         cat[PERSON_CATEGORIES.index("teachers")] += int(teachers.sum())
         m.kpi5[h] += int(students.sum())
         m.students_by_level += np.bincount(m.pop.level[sel], students, 3).astype(np.int64)
-        m.extra_fwd[sel, theme] += self.h_advance
-        m.place_students(sel, theme, students)
+        for theme in np.unique(themes).tolist():
+            on = themes == theme
+            m.place_students(sel[on], theme, students[on])

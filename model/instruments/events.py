@@ -8,6 +8,7 @@ fully because of the event [003 L3258-3268] (one step further in Agenderen).
 
 from __future__ import annotations
 
+from model.constants import STEP_INDEX
 from model.instruments.base import Instrument, hazard
 
 
@@ -18,14 +19,9 @@ class Events(Instrument):
     ELIGIBILITY = {"not_engaged": 1.0, "awareness": 1.0, "vision": 0.8, "partnering": 0.5,
                    "design": 0.3, "test": 0.3, "validate": 0.3, "secure": 0.3, "scale": 0.3, "develop": 0.3}
     PARAMS = Instrument.PARAMS + ("student_share", "teacher_share", "p_aware", "p_advance")
+    fwd_steps = (STEP_INDEX["awareness"], STEP_INDEX["partnering"])  # a step further within Agenderen
 
     def __init__(self, p):
         super().__init__(p)
-        self.h_aware = hazard(self.cfg["p_aware"])
-        self.h_advance = hazard(self.cfg["p_advance"])
-
-    def effect(self, m, h, theme, sel, sizes, persons):
-        at0 = m.stage[sel, theme] == 0
-        m.extra_entry[sel[at0], theme] += self.h_aware
-        agenderen = (m.stage[sel, theme] >= 1) & (m.stage[sel, theme] <= 3)
-        m.extra_fwd[sel[agenderen], theme] += self.h_advance
+        self.h_entry = hazard(self.cfg["p_aware"])
+        self.h_fwd = hazard(self.cfg["p_advance"])

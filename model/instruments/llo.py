@@ -8,7 +8,7 @@ as a professional with new skills (KPI 5 [003 L4409-4435]).
 
 from __future__ import annotations
 
-from model.instruments.base import Instrument, _add, hazard
+from model.instruments.base import Instrument, hazard
 
 
 class Llo(Instrument):
@@ -17,13 +17,9 @@ class Llo(Instrument):
     ELIGIBILITY = {"awareness": 0.3, "vision": 1.0, "partnering": 0.8, "design": 0.6, "test": 0.6,
                    "validate": 0.8, "secure": 1.0, "scale": 0.5}
     PARAMS = Instrument.PARAMS + ("p_advance", "reach_colleagues", "reach_chain_told", "reach_chain_involved")
+    p_skills = 1.0  # every participant is a professional with new skills
+    kpi5 = True
 
     def __init__(self, p):
         super().__init__(p)
-        self.h_advance = hazard(self.cfg["p_advance"])
-
-    def effect(self, m, h, theme, sel, sizes, persons):
-        counts = self.counts
-        m.kpi5[h] += sum(counts.values())
-        _add(m.persons["professionals_skilled"], sel, persons)
-        m.extra_fwd[sel, theme] += self.h_advance
+        self.h_fwd = hazard(self.cfg["p_advance"])

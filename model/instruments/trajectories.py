@@ -14,14 +14,16 @@ from __future__ import annotations
 import numpy as np
 
 from model.constants import HUBS
-from model.instruments.base import Instrument, _add, hazard
+from model.instruments.base import Instrument, hazard
 
 FORMATS = ("mlc", "sprint", "showcase", "cop", "tailor_made")
 
 
 class Trajectories(Instrument):
     """Each run has a format drawn from the hub's trajectory mix; the format sets the group size and
-    how long participants stay enrolled (``[instruments.trajectories.formats]``)."""
+    how long participants stay enrolled (``[instruments.trajectories.formats]``). Enrolment spreads the
+    4-of-6 "next step" over its months [003 L3566-3585]; 4 of 5 persons gain skills; every person
+    counts for KPI 5."""
 
     name = "trajectories"
     category = "trajectories"
@@ -29,26 +31,14 @@ class Trajectories(Instrument):
     PARAMS = ("persons_per_org", "intensity_gain", "cost", "staff_days", "student_share", "teacher_share",
               "enrolled_boost", "enrolled_back_factor", "p_advance", "p_skills",
               "reach_colleagues", "reach_chain_told", "reach_chain_involved")
+    enrol = "trajectory"
+    kpi5 = True
 
     def __init__(self, p):
         super().__init__(p)
         f = "instruments.trajectories.formats"
-        self.format_orgs = np.array([p[f"{f}.{name}.orgs_per_run"] for name in FORMATS])
-        self.format_months = np.array([p[f"{f}.{name}.duration_months"] for name in FORMATS])
+        self.format_orgs = np.array([float(p[f"{f}.{name}.orgs_per_run"]) for name in FORMATS])
+        self.format_months = np.array([p[f"{f}.{name}.duration_months"] for name in FORMATS], dtype=np.int64)
         self.mix_cum = np.cumsum([p[f"hubs.{hub}.trajectory_mix"] for hub in HUBS], axis=1)[:, :-1]
-        self.h_total = hazard(self.cfg["p_advance"])
-        self._formats = np.empty(0, dtype=int)
-
-    def group_sizes(self, m, h, n_runs):
-        self._formats = np.searchsorted(self.mix_cum[h], m.rng.random(n_runs), side="right")
-        return 1 + m.rng.poisson(np.maximum(self.format_orgs[self._formats] - 1.0, 0.0))
-
-    def effect(self, m, h, theme, sel, sizes, persons):
-        counts = self.counts
-        m.kpi5[h] += sum(counts.values())
-        skilled = m.rng.binomial(persons, self.cfg["p_skills"])
-        _add(m.persons["professionals_skilled"], sel, skilled)
-        months = np.repeat(self.format_months[self._formats[: len(sizes)]], sizes)
-        m.enrolled_until[sel, theme] = np.maximum(m.enrolled_until[sel, theme], m.t + months)
-        # the 4-of-6 "next step" spread over the enrolment [003 L3566-3585]
-        m.enrolled_hazard[sel, theme] = self.h_total / np.maximum(months, 1)
+        self.h_enrol = hazard(self.cfg["p_advance"])
+        self.p_skills = float(self.cfg["p_skills"])

@@ -1,0 +1,298 @@
+"""Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC).
+
+Why our own and not pyabc: a calibration must give the same posterior for the same seed whether it
+runs serially, on a local pool or on a Dask cluster (principle 7). pyabc's parallel samplers accept
+particles in the order workers finish, so its result depends on timing. Here every proposal of a
+generation is made by the parent from a seeded generator, in fixed-size batches, before any of them
+is simulated; simulations only return distances; acceptance runs over the batch in proposal order.
+The executor therefore changes the speed, never the result.
+
+The algorithm is the population Monte Carlo ABC of Beaumont et al. (2009, Biometrika 96:983) with the
+adaptive tolerance of Del Moral et al. (2012) / Drovandi & Pettitt (2011):
+
+* generation 0 samples the prior; each later generation's tolerance is the ``alpha`` quantile of the
+  previous generation's accepted distances;
+* a proposal picks a particle by weight and perturbs it with a Gaussian kernel of twice the weighted
+  covariance of the previous population (in the transformed space where every prior is flat);
+* the importance weight of an accepted particle is prior(z) / sum_j w_j K(z | z_j), with a flat prior
+  in the transformed space the numerator is a constant inside the bounds.
+
+It stops after ``generations`` populations, when the tolerance falls below ``min_epsilon``, or when
+the acceptance rate falls below ``min_acceptance`` (further generations would cost more than they gain).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+PRIORS = Path(__file__).with_name("priors.toml")
+
+
+class PriorError(ValueError):
+    """A bad priors file: one line naming the file, the parameter and what was expected."""
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Independent flat priors in a transformed space (log for ``loguniform``)."""
+
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    low: np.ndarray          # bounds on the natural scale
+    high: np.ndarray
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def dim(self) -> int:
+        return len(self.names)
+
+    @property
+    def is_log(self) -> np.ndarray:
+        return np.array([k == "loguniform" for k in self.kinds])
+
+    @property
+    def z_low(self) -> np.ndarray:
+        return np.where(self.is_log, np.log(np.where(self.is_log, self.low, 1.0)), self.low)
+
+    @property
+    def z_high(self) -> np.ndarray:
+        return np.where(self.is_log, np.log(np.where(self.is_log, self.high, 1.0)), self.high)
+
+    def to_z(self, x: np.ndarray) -> np.ndarray:
+        return np.where(self.is_log, np.log(np.where(self.is_log, np.maximum(x, 1e-300), 1.0)), x)
+
+    def from_z(self, z: np.ndarray) -> np.ndarray:
+        return np.where(self.is_log, np.exp(np.where(self.is_log, z, 0.0)), z)
+
+    def sample_z(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.z_low, self.z_high, size=(n, self.dim))
+
+    def inside(self, z: np.ndarray) -> np.ndarray:
+        return np.all((z >= self.z_low) & (z <= self.z_high), axis=-1)
+
+    def as_dict(self, x: np.ndarray) -> dict[str, float]:
+        return {n: float(v) for n, v in zip(self.names, x)}
+
+
+def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
+    """Read priors.toml; ``schema`` (the baseline parameters) checks the names exist and are numbers."""
+    path = Path(path)
+    where = path.name
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise PriorError(f"{where}: file not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise PriorError(f"{where}: not valid TOML ({e})") from None
+    params = data.get("parameters")
+    if not isinstance(params, dict) or not params:
+        raise PriorError(f"{where}: parameters: expected at least one [parameters.\"dotted.key\"] table")
+    names, kinds, lows, highs, reasons = [], [], [], [], []
+    for name, spec in params.items():
+        if schema is not None and name not in schema:
+            raise PriorError(f"{where}: parameters.{name}: expected a parameter of baseline.toml (unknown key)")
+        if schema is not None and (isinstance(schema[name], bool) or not isinstance(schema[name], (int, float))):
+            raise PriorError(f"{where}: parameters.{name}: expected a numeric parameter, baseline has {schema[name]!r}")
+        kind = spec.get("prior")
+        if kind not in ("uniform", "loguniform"):
+            raise PriorError(f"{where}: parameters.{name}.prior: expected \"uniform\" or \"loguniform\", got {kind!r}")
+        lo, hi = spec.get("low"), spec.get("high")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi)) or not lo < hi:
+            raise PriorError(f"{where}: parameters.{name}: expected numbers low < high, got low={lo!r} high={hi!r}")
+        if kind == "loguniform" and lo <= 0:
+            raise PriorError(f"{where}: parameters.{name}.low: expected > 0 for a loguniform prior, got {lo!r}")
+        if not spec.get("reason"):
+            raise PriorError(f"{where}: parameters.{name}.reason: expected the reasoning behind the prior")
+        names.append(name)
+        kinds.append(kind)
+        lows.append(float(lo))
+        highs.append(float(hi))
+        reasons.append(" ".join(str(spec["reason"]).split()))
+    return Prior(tuple(names), tuple(kinds), np.array(lows), np.array(highs), tuple(reasons))
+
+
+@dataclass
+class Generation:
+    """One population: particles (natural scale and transformed), weights, distances."""
+
+    t: int
+    epsilon: float
+    z: np.ndarray
+    x: np.ndarray
+    weights: np.ndarray
+    distances: np.ndarray
+    seeds: np.ndarray
+    summaries: list[dict]
+    simulations: int
+    seconds: float
+
+    @property
+    def acceptance(self) -> float:
+        return len(self.weights) / max(self.simulations, 1)
+
+    @property
+    def ess(self) -> float:
+        """Effective sample size of the weights (Kish)."""
+        return float(1.0 / np.sum(self.weights**2))
+
+
+@dataclass
+class Result:
+    prior: Prior
+    generations: list[Generation] = field(default_factory=list)
+    stop_reason: str = ""
+
+    @property
+    def last(self) -> Generation:
+        return self.generations[-1]
+
+    @property
+    def simulations(self) -> int:
+        return sum(g.simulations for g in self.generations)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n parameter vectors (natural scale) drawn from the final weighted population."""
+        g = self.last
+        idx = rng.choice(len(g.weights), size=n, p=g.weights)
+        return g.x[idx]
+
+    def quantiles(self, qs: Sequence[float]) -> np.ndarray:
+        """Weighted quantiles of each parameter (rows: qs) in the final population."""
+        g = self.last
+        out = np.empty((len(qs), self.prior.dim))
+        for j in range(self.prior.dim):
+            order = np.argsort(g.x[:, j])
+            cw = np.cumsum(g.weights[order])
+            cw /= cw[-1]
+            out[:, j] = [g.x[order[min(np.searchsorted(cw, q), len(cw) - 1)], j] for q in qs]
+        return out
+
+
+# A batch evaluator: list of (parameter dict, seed) -> list of (distance, summaries)
+Evaluate = Callable[[list[tuple[dict[str, float], int]]], list[tuple[float, dict]]]
+
+
+def _kernel_cov(z: np.ndarray, w: np.ndarray, z_low: np.ndarray, z_high: np.ndarray) -> np.ndarray:
+    """Twice the weighted covariance (Beaumont et al. 2009), kept positive definite."""
+    mean = w @ z
+    d = z - mean
+    cov = 2.0 * (d * w[:, None]).T @ d
+    floor = (1e-6 * (z_high - z_low)) ** 2
+    return cov + np.diag(floor)
+
+
+def _log_mvn_mixture(z: np.ndarray, centres: np.ndarray, w: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """log sum_j w_j N(z | centres_j, cov) for each row of z."""
+    chol = np.linalg.cholesky(cov)
+    logdet = 2.0 * np.log(np.diag(chol)).sum()
+    k = z.shape[1]
+    out = np.empty(len(z))
+    logw = np.log(np.maximum(w, 1e-300))
+    for i, zi in enumerate(z):
+        sol = np.linalg.solve(chol, (zi - centres).T)
+        q = np.sum(sol**2, axis=0)
+        a = logw - 0.5 * (q + logdet + k * math.log(2 * math.pi))
+        m = a.max()
+        out[i] = m + math.log(np.exp(a - m).sum())
+    return out
+
+
+def abc_smc(
+    prior: Prior,
+    evaluate: Evaluate,
+    *,
+    n_particles: int,
+    generations: int,
+    seed: int = 0,
+    alpha: float = 0.5,
+    min_epsilon: float = 0.0,
+    min_acceptance: float = 0.02,
+    batch_size: int | None = None,
+    max_simulations: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Run ABC-SMC; the result depends on (prior, evaluate, the numbers above, seed) only.
+
+    ``evaluate`` gets a batch of (parameters, seed) and returns (distance, summaries) per item in
+    order; it may run them in parallel. ``batch_size`` (default: the number of particles) is part of
+    the method, not of the machine: keep it fixed to reproduce a result.
+    """
+    batch = int(batch_size or n_particles)
+    result = Result(prior)
+    ss = np.random.SeedSequence(seed)
+    eps = math.inf
+    for t in range(generations):
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(ss.spawn(1)[0])
+        prev = result.generations[-1] if result.generations else None
+        if prev is not None:
+            eps = float(np.quantile(prev.distances, alpha))
+            if eps <= min_epsilon:
+                eps = min_epsilon
+            cov = _kernel_cov(prev.z, prev.weights, prior.z_low, prior.z_high)
+            chol = np.linalg.cholesky(cov)
+        acc_z, acc_d, acc_seeds, acc_s = [], [], [], []
+        sims = 0
+        cut = ""
+        while len(acc_z) < n_particles:
+            if max_simulations is not None and result.simulations + sims >= max_simulations and t > 0:
+                cut = f"simulation budget {max_simulations} used in generation {t}"
+                break
+            if prev is None:
+                z = prior.sample_z(rng, batch)
+            else:  # propose from the previous population; proposals outside the prior are redrawn, unsimulated
+                z = np.empty((0, prior.dim))
+                while len(z) < batch:
+                    pick = rng.choice(len(prev.weights), size=batch, p=prev.weights)
+                    cand = prev.z[pick] + rng.standard_normal((batch, prior.dim)) @ chol.T
+                    z = np.vstack([z, cand[prior.inside(cand)]])
+                z = z[:batch]
+            seeds = rng.integers(0, 2**31 - 1, size=len(z))
+            out = evaluate([(prior.as_dict(prior.from_z(zi)), int(s)) for zi, s in zip(z, seeds)])
+            sims += len(z)
+            for zi, s, (d, summ) in zip(z, seeds, out):
+                if d <= eps and len(acc_z) < n_particles and np.isfinite(d):
+                    acc_z.append(zi)
+                    acc_d.append(d)
+                    acc_seeds.append(s)
+                    acc_s.append(summ)
+            if progress:
+                progress(f"generation {t}: epsilon {eps:.3g}, accepted {len(acc_z)}/{n_particles}, simulations {sims}")
+            if prev is not None and sims >= 20 * n_particles and len(acc_z) / sims < min_acceptance:
+                cut = f"acceptance rate below {min_acceptance:g} in generation {t}"
+                break
+        if len(acc_z) < max(2, n_particles // 2) and prev is not None:
+            result.stop_reason = f"{cut} (kept generation {t - 1})"
+            break
+        z = np.array(acc_z)
+        d = np.array(acc_d)
+        if prev is None:
+            w = np.full(len(z), 1.0 / len(z))
+            if not np.isfinite(eps):  # generation 0 accepts everything finite: its tolerance is its largest distance
+                eps = float(d.max())
+        else:
+            logw = -_log_mvn_mixture(z, prev.z, prev.weights, cov)
+            w = np.exp(logw - logw.max())
+            w /= w.sum()
+        result.generations.append(Generation(t, eps, z, prior.from_z(z), w, d, np.array(acc_seeds), acc_s, sims,
+                                             time.perf_counter() - t0))
+        if progress:
+            g = result.generations[-1]
+            progress(f"generation {t} done: epsilon {eps:.3g}, acceptance {g.acceptance:.1%}, ESS {g.ess:.0f}, "
+                     f"median distance {np.median(d):.3g}, {g.seconds:.0f} s")
+        if eps <= min_epsilon:
+            result.stop_reason = f"tolerance reached min_epsilon {min_epsilon:g}"
+            break
+        if cut or (max_simulations is not None and result.simulations >= max_simulations):
+            result.stop_reason = cut or f"simulation budget {max_simulations} used"
+            break
+    if not result.stop_reason:
+        result.stop_reason = f"{len(result.generations)} generations"
+    return result

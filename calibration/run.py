@@ -1,0 +1,284 @@
+"""Fit the free parameters (priors.toml) to the hub data (targets.toml) by ABC-SMC, and write the results.
+
+    propeller calibrate [--quick] [--workers N] [--scheduler ADDR] [--seed N] [--out DIR]
+
+Outputs (``--out``, default outputs/calibration/): ``posterior.db`` (SQLite: settings, priors,
+generations, every accepted particle, posterior-predictive draws, targets and held-out data),
+``report.md`` with figures, and - for the full calibration - ``scenarios/calibrated.toml`` (the point
+estimate: weighted posterior medians) and ``scenarios/posterior.csv`` (the final weighted population,
+which sweeps draw parameter sets from). ``--quick`` writes its scenario files into ``--out`` instead, so
+a smoke run never replaces the committed calibration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibration.abc import Prior, Result, abc_smc, load_priors
+from calibration.targets import distance, load_targets, load_validation, observe
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The method's settings: part of the result (a different batch size is a different calibration)."""
+
+    n_particles: int
+    generations: int
+    alpha: float = 0.5
+    min_acceptance: float = 0.03
+    max_simulations: int | None = None
+    predictive_draws: int = 100
+    until: str = "2025-09"
+
+
+QUICK = Settings(n_particles=60, generations=3, max_simulations=900, predictive_draws=40)
+FULL = Settings(n_particles=250, generations=8, min_acceptance=0.05, max_simulations=7_500, predictive_draws=200)
+
+
+# ------------------------------------------------------------------------------------------ one particle
+_CACHE: dict[str, Any] = {}
+
+
+def _base(overrides: tuple[tuple[str, Any], ...]):
+    """The base scenario, loaded and validated once per process."""
+    key = ("base", overrides)
+    if key not in _CACHE:
+        from scenarios.loader import load
+
+        _CACHE[key] = load(overrides=dict(overrides))
+    return _CACHE[key]
+
+
+def _targets(which: str) -> pd.DataFrame:
+    if which not in _CACHE:
+        _CACHE[which] = load_targets() if which == "targets" else load_validation()
+    return _CACHE[which]
+
+
+def evaluate_one(item: tuple) -> tuple[float, dict[str, float]]:
+    """Simulate one particle and return (distance to the targets, simulated target values).
+
+    ``item`` = (parameters, seed, until, base overrides, targets frame or None for targets.toml).
+    Module level so that process pools and Dask can ship it.
+    """
+    from model.simulate import simulate
+
+    params, seed, until, base, targets = item
+    targets = _targets("targets") if targets is None else targets
+    scenario = _base(base).with_overrides(params, origin="calibration")
+    out = simulate(scenario, seed=seed, until=until)
+    sim = observe(out, targets)
+    return distance(sim, targets), sim
+
+
+def predict_one(item: tuple) -> dict[str, float]:
+    """Simulated values of the targets ("target:<output>") and of the held-out data ("held_out:<output>")
+    for one posterior draw."""
+    from model.simulate import simulate
+
+    params, seed, until, base = item
+    scenario = _base(base).with_overrides(params, origin="calibration")
+    out = simulate(scenario, seed=seed, until=until)
+    values = {f"target:{k}": v for k, v in observe(out, _targets("targets")).items()}
+    values.update({f"held_out:{k}": v for k, v in observe(out, _targets("validation")).items()})
+    return values
+
+
+# ------------------------------------------------------------------------------------------ the fit
+def calibrate(prior: Prior, settings: Settings, executor, *, seed: int = 0, base: dict | None = None,
+              targets: pd.DataFrame | None = None, progress=None) -> Result:
+    """ABC-SMC over ``prior`` against ``targets`` (default: targets.toml); runs go through ``executor``."""
+    base_key = tuple(sorted((base or {}).items()))
+
+    def evaluate(batch):
+        return executor.map(evaluate_one, [(p, s, settings.until, base_key, targets) for p, s in batch])
+
+    return abc_smc(prior, evaluate, n_particles=settings.n_particles, generations=settings.generations, seed=seed,
+                   alpha=settings.alpha, min_acceptance=settings.min_acceptance,
+                   max_simulations=settings.max_simulations, progress=progress)
+
+
+def posterior_predictive(result: Result, settings: Settings, executor, *, seed: int = 0,
+                         base: dict | None = None) -> pd.DataFrame:
+    """Targets and held-out outputs simulated for draws from the posterior (fresh seeds): one row per draw."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+    xs = result.sample(settings.predictive_draws, rng)
+    seeds = rng.integers(0, 2**31 - 1, size=len(xs))
+    base_key = tuple(sorted((base or {}).items()))
+    rows = executor.map(predict_one, [(result.prior.as_dict(x), int(s), settings.until, base_key) for x, s in zip(xs, seeds)])
+    df = pd.DataFrame(rows)
+    df.insert(0, "draw", np.arange(len(df)))
+    return df
+
+
+# ------------------------------------------------------------------------------------------ writing
+def _code_version() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=5)
+        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if rev.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def point_estimate(result: Result) -> dict[str, float]:
+    """Weighted posterior median of each parameter (rounded to 4 significant digits)."""
+    med = result.quantiles([0.5])[0]
+    return {n: float(f"{v:.4g}") for n, v in zip(result.prior.names, med)}
+
+
+def _toml_value(v: Any) -> str:
+    return json.dumps(v)
+
+
+def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path = SCENARIOS) -> str:
+    """scenarios/calibrated.toml: extends the baseline with the point estimates, each with its interval."""
+    q = result.quantiles([0.05, 0.5, 0.95])
+    lines = [
+        "# Calibrated parameters: written by `propeller calibrate` - do not edit by hand.",
+        f"# ABC-SMC (calibration/abc.py), {meta['created']}, code {meta['code_version']}, seed {meta['seed']}:",
+        f"# {len(result.generations)} generations x {settings.n_particles} particles, {result.simulations} simulations,",
+        f"# final tolerance {result.last.epsilon:.3g} (sd-weighted RMS miss over the targets of calibration/targets.toml).",
+        "# Each value is the weighted posterior median; the comment gives the 90 % posterior interval.",
+        "# Sourced and assumed defaults stay in baseline.toml; the posterior sample is scenarios/posterior.csv.",
+        f'extends = "{os.path.relpath(SCENARIOS / "baseline.toml", folder)}"',
+        "",
+    ]
+    groups: dict[str, list[tuple[str, float, float, float]]] = {}
+    for j, name in enumerate(result.prior.names):
+        table, key = name.rsplit(".", 1)
+        groups.setdefault(table, []).append((key, q[1, j], q[0, j], q[2, j]))
+    for table, items in groups.items():
+        lines.append(f"[{table}]")
+        for key, med, lo, hi in items:
+            lines.append(f"{key} = {float(f'{med:.4g}')!r:<12} # calibrated: 90 % interval {lo:.4g} - {hi:.4g}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_db(path: Path, result: Result, settings: Settings, meta: dict, predictive: pd.DataFrame,
+             targets: pd.DataFrame, validation: pd.DataFrame) -> None:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(path)
+    db["meta"].insert_all([{"key": k, "value": json.dumps(v)} for k, v in {**meta, **asdict(settings)}.items()], pk="key")
+    db["priors"].insert_all([{"name": n, "prior": k, "low": float(lo), "high": float(hi), "reason": r}
+                             for n, k, lo, hi, r in zip(result.prior.names, result.prior.kinds, result.prior.low,
+                                                        result.prior.high, result.prior.reasons)], pk="name")
+    db["generations"].insert_all([{"t": g.t, "epsilon": g.epsilon, "particles": len(g.weights), "simulations": g.simulations,
+                                   "acceptance": g.acceptance, "ess": g.ess, "seconds": g.seconds}
+                                  for g in result.generations], pk="t")
+    rows = []
+    for g in result.generations:
+        for i in range(len(g.weights)):
+            rows.append({"t": g.t, "i": i, "weight": float(g.weights[i]), "distance": float(g.distances[i]),
+                         "seed": int(g.seeds[i]), **result.prior.as_dict(g.x[i])})
+    db["particles"].insert_all(rows, pk=("t", "i"))
+    db["particles"].create_index(["t"])
+    long = predictive.melt(id_vars="draw", var_name="name", value_name="value")
+    db["predictive"].insert_all(long.to_dict(orient="records"), pk=("draw", "name"))
+    for name, df in (("targets", targets), ("validation", validation)):
+        db[name].insert_all(df.astype(object).where(df.notna(), None).to_dict(orient="records"), pk="name")
+    db.close()
+
+
+def posterior_frame(result: Result) -> pd.DataFrame:
+    g = result.last
+    df = pd.DataFrame(g.x, columns=list(result.prior.names))
+    df.insert(0, "weight", g.weights)
+    return df
+
+
+def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, seed: int = 0,
+        out: Path | None = None, write_scenarios: bool | None = None, settings: Settings | None = None,
+        log=print) -> dict:
+    """The ``propeller calibrate`` command: fit, predict, write db + report (+ scenario files)."""
+    from model.parallel import Executor
+    from scenarios.loader import load
+
+    settings = settings or (QUICK if quick else FULL)
+    out = Path(out or ROOT / "outputs" / "calibration")
+    write_scenarios = (not quick) if write_scenarios is None else write_scenarios
+    prior = load_priors(schema=load().params)
+    targets, validation = load_targets(), load_validation()
+    code_version = _code_version()  # of the code that runs, not of whatever is checked out at the end
+    t0 = time.perf_counter()
+    with Executor(workers, scheduler) as ex:
+        log(f"calibrate: {'quick' if quick else 'full'} ABC-SMC, {len(prior.names)} parameters, "
+            f"{int((targets['status'] == 'ok').sum())} targets, {settings.n_particles} particles, on {ex.description}")
+        result = calibrate(prior, settings, ex, seed=seed, progress=lambda s: log(f"  {s}"))
+        log(f"  predictive: {settings.predictive_draws} draws from the posterior")
+        predictive = posterior_predictive(result, settings, ex, seed=seed)
+    seconds = time.perf_counter() - t0
+    meta = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": code_version,
+            "seed": seed, "quick": quick, "workers": workers, "scheduler": scheduler or "", "seconds": round(seconds, 1),
+            "simulations": result.simulations, "stop_reason": result.stop_reason, "method": "ABC-SMC (calibration/abc.py)"}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write_db(tmp / "posterior.db", result, settings, meta, predictive, targets, validation)
+        posterior_frame(result).to_csv(tmp / "posterior.csv", index=False)
+        (tmp / "calibrated.toml").write_text(calibrated_toml(result, settings, meta, out.resolve()))
+        from calibration.report import write_report
+
+        write_report(tmp, result, settings, meta, predictive, targets, validation)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in tmp.iterdir():
+            dest = out / f.name
+            if dest.is_dir():
+                shutil.rmtree(dest)
+            os.replace(f, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if write_scenarios:
+        _atomic_write(SCENARIOS / "calibrated.toml", calibrated_toml(result, settings, meta))
+        _atomic_write(SCENARIOS / "posterior.csv", (out / "posterior.csv").read_text())
+    log(f"calibrate: {result.simulations} simulations in {seconds:.0f} s ({result.stop_reason}); "
+        f"final tolerance {result.last.epsilon:.3g}")
+    log(f"Written: {out / 'posterior.db'}, {out / 'report.md'}"
+        + (f", {SCENARIOS / 'calibrated.toml'}, {SCENARIOS / 'posterior.csv'}" if write_scenarios else
+           f", {out / 'calibrated.toml'}, {out / 'posterior.csv'}"))
+    return {"result": result, "predictive": predictive, "meta": meta, "out": out}
+
+
+def main_cli(args) -> int:
+    from calibration.abc import PriorError
+    from calibration.targets import TargetError
+    from model.parallel import ExecutorError
+
+    try:
+        run(quick=args.quick, workers=args.workers, scheduler=args.scheduler, seed=args.seed,
+            out=Path(args.out) if args.out else None,
+            log=lambda s: print(s, file=sys.stderr, flush=True))
+    except (PriorError, TargetError, ExecutorError) as e:
+        print(f"propeller: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+__all__ = ["FULL", "QUICK", "Settings", "calibrate", "evaluate_one", "posterior_predictive", "run"]
