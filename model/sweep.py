@@ -47,10 +47,10 @@ import numpy as np
 
 from scenarios.loader import SCENARIO_DIR, Scenario, ScenarioError, _date, _flatten, load, read_table
 
-DESIGNS = ("scenarios", "grid", "lhs", "sobol", "morris")
+DESIGNS = ("scenarios", "grid", "lhs", "sobol", "morris", "posterior")
 SPEC_KEYS = ("name", "description", "base", "scenarios", "seed", "replications", "common_seeds", "until", "outputs",
              "key_dates", "overrides", "design", "factors")
-DESIGN_KEYS = ("kind", "samples", "levels", "second_order")
+DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "file")
 FACTOR_KEYS = ("key", "keys", "levels", "bounds", "scale")
 DEFAULT_OUTPUTS = ("partners_total", "partners_four_hubs", "kpi4_mkb", "kpi5_skilled", "adopted_share",
                    "productivity_index")
@@ -97,6 +97,7 @@ class Spec:
     overrides: dict[str, Any]
     kind: str
     samples: int | None
+    posterior: Path | None
     levels: int
     second_order: bool
     factors: list[Factor]
@@ -207,20 +208,32 @@ def load_spec(path: str | Path) -> Spec:
     raw_factors = data.get("factors", {})
     if not isinstance(raw_factors, dict):
         raise _err(path, "factors", "a table of factors ([factors.NAME] with key and levels or bounds)", raw_factors)
-    if not scenarios and not raw_factors:
-        raise _err(path, "(sweep)", "a list of `scenarios` or a [factors] table: the sweep is empty", show_got=False)
     kind = design.get("kind", "grid" if raw_factors else "scenarios")
+    if not scenarios and not raw_factors and kind != "posterior":
+        raise _err(path, "(sweep)", "a list of `scenarios` or a [factors] table: the sweep is empty", show_got=False)
     if kind not in DESIGNS:
         raise _err(path, "design.kind", "one of " + ", ".join(repr(d) for d in DESIGNS), kind)
     if kind == "scenarios" and raw_factors:
         raise _err(path, "design.kind", "'grid', 'lhs', 'sobol' or 'morris' when [factors] are given", kind)
-    if kind != "scenarios" and not raw_factors:
+    if kind not in ("scenarios", "posterior") and not raw_factors:
         raise _err(path, "factors", f"at least one factor for design '{kind}': the sweep is empty", show_got=False)
-    sampled = kind in ("lhs", "sobol", "morris")
+    if kind == "posterior" and raw_factors:
+        raise _err(path, "factors", "no [factors] for design 'posterior' (the posterior's columns are the factors)",
+                   show_got=False)
+    posterior = None
+    if kind == "posterior":
+        ref = design.get("file", str(SCENARIO_DIR / "posterior.csv"))
+        if not isinstance(ref, str) or not (here / ref).is_file():
+            raise _err(path, "design.file", "an existing posterior CSV (weight + one column per parameter; "
+                       "default scenarios/posterior.csv)", ref)
+        posterior = (here / ref).resolve()
+    elif "file" in design:
+        raise _err(path, "design.file", f"no file for design '{kind}' (only 'posterior' reads one)", show_got=False)
+    sampled = kind in ("lhs", "sobol", "morris", "posterior")
     samples = _int(path, design, "samples", None, 2 if kind == "morris" else 1, "design.samples")
     if sampled and samples is None:
-        raise _err(path, "design.samples", f"the number of {'trajectories' if kind == 'morris' else 'samples'} "
-                   f"for design '{kind}'", show_got=False)
+        what = {"morris": "trajectories", "posterior": "parameter sets to draw"}.get(kind, "samples")
+        raise _err(path, "design.samples", f"the number of {what} for design '{kind}'", show_got=False)
     if kind == "sobol" and samples & (samples - 1):
         raise _err(path, "design.samples", "a power of 2 for a Sobol design (Saltelli base samples)", samples)
     levels = _int(path, design, "levels", 4, 2, "design.levels")
@@ -229,8 +242,10 @@ def load_spec(path: str | Path) -> Spec:
     second_order = design.get("second_order", False)
     if not isinstance(second_order, bool):
         raise _err(path, "design.second_order", "true/false", second_order)
-    if not sampled and ("samples" in design or "second_order" in design):
-        raise _err(path, "design", f"no samples/second_order for design '{kind}'", show_got=False)
+    for key, only in (("second_order", ("sobol",)), ("levels", ("morris",)),
+                      ("samples", ("lhs", "sobol", "morris", "posterior"))):
+        if key in design and kind not in only:
+            raise _err(path, f"design.{key}", f"no {key} for design '{kind}' (only {', '.join(only)})", show_got=False)
 
     factors: list[Factor] = []
     for fname, f in raw_factors.items():
@@ -270,7 +285,7 @@ def load_spec(path: str | Path) -> Spec:
             factors.append(Factor(fname, tuple(keys), levels=tuple(lv), scale=scale))
     return Spec(path=path, text=text, name=name, description=description, scenarios=scenarios or [base], seed=seed,
                 replications=replications, common_seeds=common_seeds, until=until, outputs=tuple(outputs),
-                key_dates=key_dates, overrides=overrides, kind=kind, samples=samples, levels=levels,
+                key_dates=key_dates, overrides=overrides, kind=kind, samples=samples, posterior=posterior, levels=levels,
                 second_order=second_order, factors=factors)
 
 
@@ -413,6 +428,8 @@ def _factor_points(spec: Spec) -> tuple[list[tuple], dict | None, np.ndarray | N
     """The factor values of every design point, the SALib problem and the design matrix."""
     if spec.kind == "scenarios":
         return [()], None, None
+    if spec.kind == "posterior":
+        return _posterior_draws(spec)[1], None, None
     if spec.kind == "grid":
         pts = list(itertools.product(*(f.levels for f in spec.factors)))
         numeric = all(_is_num(v) for p in pts for v in p)
@@ -434,6 +451,30 @@ def _factor_points(spec: Spec) -> tuple[list[tuple], dict | None, np.ndarray | N
 
             x = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
     return [tuple(float(v) for v in row) for row in x], problem, x
+
+
+POSTERIOR_STREAM = 2**32 - 1  # SeedSequence spawn key of the posterior draw, apart from the replications' keys
+
+
+def _posterior_draws(spec: Spec) -> tuple[list[str], list[tuple]]:
+    """``samples`` parameter sets drawn with replacement, by weight, from the posterior CSV (seeded by the spec)."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(spec.posterior)
+    except (ValueError, OSError) as exc:
+        raise _err(spec.path, "design.file", f"a readable posterior CSV ({exc})", show_got=False) from None
+    cols = [c for c in table.columns if c != "weight"]
+    if "weight" not in table.columns or not cols or table.empty:
+        raise _err(spec.path, "design.file", "a CSV with a weight column and one column per parameter",
+                   str(spec.posterior))
+    w = table["weight"].to_numpy(dtype=float)
+    if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+        raise _err(spec.path, "design.file", "non-negative weights with a positive sum", str(spec.posterior))
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(POSTERIOR_STREAM,)))
+    idx = rng.choice(len(table), size=spec.samples, replace=True, p=w / w.sum())
+    values = table[cols].to_numpy(dtype=float)
+    return cols, [tuple(float(v) for v in values[i]) for i in idx]
 
 
 def _cast(like: Any, value: Any) -> Any:
@@ -466,8 +507,25 @@ def build_plan(spec: Spec) -> Plan:
     runs: list[dict] = []
     seeds = [replication_seed(spec.seed, r) for r in range(spec.replications)] if spec.common_seeds else None
     key_of = {k: f.name for f in spec.factors for k in f.keys}
+    factors = spec.factors
+    calibrated = None
+    if spec.kind == "posterior":
+        # a posterior design varies the calibrated parameters: each draw is applied as its ratio to the calibrated
+        # value, so a scenario that scales a calibrated parameter (e.g. 1.5 x recruitment) keeps its scaling
+        cols, _ = _posterior_draws(spec)
+        factors = [Factor(c, (c,), scale=True) for c in cols]
+        key_of = {c: c for c in cols}
+        cal_path = (SCENARIO_DIR / "calibrated.toml").resolve()
+        calibrated = load(cal_path)
+        for c in cols:
+            if c not in calibrated.params or not _is_num(calibrated[c]) or calibrated[c] == 0:
+                raise _err(spec.path, "design.file", "posterior columns that are non-zero numeric parameters of "
+                           "scenarios/calibrated.toml", c)
     for scen_name, scen_path in spec.scenarios:
         base = load(scen_path)
+        if calibrated is not None and str(cal_path) not in {str(Path(f).resolve()) for f in base.files}:
+            raise _err(spec.path, "scenarios", "scenarios that extend scenarios/calibrated.toml for a posterior design",
+                       scen_name)
         try:
             base = base.with_overrides(spec.overrides, origin="overrides") if spec.overrides else base
         except ScenarioError as exc:
@@ -479,7 +537,7 @@ def build_plan(spec: Spec) -> Plan:
                 raise _err(spec.path, "until", _tail(exc), show_got=False) from None
         schema = dict(base.params)
         schema.update({t.key: t.rate for t in base.transitions})
-        for f in spec.factors:
+        for f in factors:
             for k in f.keys:
                 if k not in schema:
                     raise _err(spec.path, f"factors.{f.name}", "keys that exist in baseline.toml or the propeller "
@@ -487,9 +545,11 @@ def build_plan(spec: Spec) -> Plan:
                 if f.scale and not _is_num(schema[k]):
                     raise _err(spec.path, f"factors.{f.name}.scale", f"numeric keys to scale ({k} is not)",
                                show_got=False)
-        for values in points_values:
+        for draw, values in enumerate(points_values):
             overrides: dict[str, Any] = {}
-            for f, v in zip(spec.factors, values):
+            for f, v in zip(factors, values):
+                if calibrated is not None:
+                    v = v / calibrated[f.keys[0]]  # the draw relative to the calibrated value
                 for k in f.keys:
                     overrides[k] = _cast(schema[k], schema[k] * v if f.scale else v)
             try:
@@ -503,14 +563,17 @@ def build_plan(spec: Spec) -> Plan:
             until = sc["simulation.until"]
             start_dates.append(sc["simulation.start"])
             untils.append(until)
-            label = scen_name
+            label = scen_name  # a posterior design: the draws of a scenario are one group (its uncertainty)
             if spec.factors:
                 label += " [" + ", ".join(f"{f.name}={_fmt_value(v)}" for f, v in zip(spec.factors, values)) + "]"
             pt = Point(len(points), scen_name, str(scen_path), label, overrides,
                        [float(v) for v in values] if x is not None else None)
             points.append(pt)
             for r in range(spec.replications):
-                seed = seeds[r] if seeds is not None else replication_seed(spec.seed, r, pt.index)
+                if calibrated is not None and seeds is not None:  # common to the scenarios, new for every draw
+                    seed = replication_seed(spec.seed, r, draw)
+                else:
+                    seed = seeds[r] if seeds is not None else replication_seed(spec.seed, r, pt.index)
                 runs.append({"run_id": make_run_id(digest, seed, until, version), "scenario": scen_name,
                              "scenario_file": str(scen_path), "overrides": overrides, "point": pt.index,
                              "replication": r, "seed": seed, "until": until, "params": record,
@@ -724,12 +787,20 @@ def describe(plan: Plan, db_path: Path | None = None) -> list[str]:
         rng = (f"levels {', '.join(_fmt_value(v) for v in f.levels)}" if f.levels is not None
                else f"bounds [{f.bounds[0]:g}, {f.bounds[1]:g}]")
         lines.append(f"  factor {f.name}: {', '.join(f.keys)} {'x ' if f.scale else ''}{rng}")
+    if s.kind == "posterior":
+        cols, _ = _posterior_draws(s)
+        lines.append(f"  posterior design: {s.samples} parameter sets drawn by weight from {s.posterior} "
+                     f"({', '.join(cols)}), applied as ratios to scenarios/calibrated.toml")
     if s.kind in ("lhs", "sobol", "morris"):
         extra = {"lhs": "", "sobol": f", second order {s.second_order}", "morris": f", {s.levels} levels"}[s.kind]
         lines.append(f"  {s.kind} design: samples {s.samples}{extra} -> {per} points (SALib, seed {s.seed})")
     seeds = plan.seeds
-    lines.append(f"  seeds: spec seed {s.seed}" + (f"; replication seeds {seeds[:5]}{' ...' if len(seeds) > 5 else ''} "
-                                                  "(common to every point)" if seeds else "; per point and replication"))
+    if s.kind == "posterior" and seeds:
+        lines.append(f"  seeds: spec seed {s.seed}; one per draw and replication, common to the scenarios")
+    else:
+        lines.append(f"  seeds: spec seed {s.seed}" + (
+            f"; replication seeds {seeds[:5]}{' ...' if len(seeds) > 5 else ''} (common to every point)" if seeds
+            else "; per point and replication"))
     lines.append(f"  outputs: {', '.join(s.outputs)}; key dates: {', '.join(plan.key_dates)}")
     unique = plan.unique_runs
     if db_path is not None:

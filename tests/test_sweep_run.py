@@ -419,3 +419,20 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and f"{stored} already stored, {60 - stored} to run" in r.stderr, r.stderr
     assert rows(db, "SELECT COUNT(DISTINCT run_id), COUNT(*) FROM runs") == [(60, 60)]
+
+
+def test_posterior_sweep_compare_pairs_by_draw_and_seed(tmp_path):
+    from model.analysis import compare
+
+    spec = write(tmp_path / "post.toml", spec_text(name="post", reps=2, until="2027-12", key_dates=["2027-12"],
+                                                   scenarios=("calibrated", "funding_minus50"),
+                                                   extra="").replace("[overrides]", '[design]\nkind = "posterior"\n'
+                                                                     'samples = 3\n[overrides]'))
+    plan = build_plan(load_spec(spec))
+    db = tmp_path / "post.db"
+    assert execute(plan, db, progress=False).stored == 12
+    table, info = compare(db, reference="calibrated")
+    assert set(table["scenario"]) == {"calibrated", "funding_minus50"}
+    assert set(table["n"]) == {6} and set(table["paired"]) == {6}  # 3 draws x 2 seeds, paired one to one
+    cut = table[(table["scenario"] == "funding_minus50") & (table["outcome"] == "kpi5_skilled")].iloc[0]
+    assert cut["diff_median"] < 0

@@ -181,3 +181,59 @@ def test_latin_hypercube_and_scenarios_times_factors(tmp_path):
     assert all(isinstance(p.overrides["hubs.midden.potential_known"], int) for p in lhs.points)  # integer key
     assert [p.overrides for p in lhs.points[:5]] == [p.overrides for p in lhs.points[5:]]
     assert {p.scenario for p in lhs.points} == {"baseline", "funding_minus50"}
+
+
+POSTERIOR = f"""
+name = "post"
+scenarios = ["{LIB / 'calibrated.toml'}", "{LIB / 'funding_plus50.toml'}"]
+seed = 3
+replications = 2
+until = "2025-03"
+outputs = ["partners_total"]
+[design]
+kind = "posterior"
+samples = 5
+"""
+
+
+def test_posterior_design_draws_parameter_sets(tmp_path):
+    import pandas as pd
+
+    from model.sweep import _posterior_draws
+
+    plan = build_plan(load_spec(write(tmp_path, POSTERIOR)))
+    assert len(plan.points) == 10 and len(plan.runs) == 20
+    post = pd.read_csv(ROOT / "scenarios" / "posterior.csv")
+    cols = [c for c in post.columns if c != "weight"]
+    rows = {tuple(r) for r in post[cols].itertuples(index=False)}
+    cal, plus = plan.points[:5], plan.points[5:]
+    for a, b in zip(cal, plus):
+        assert a.label == "calibrated" and b.label == "funding_plus50"  # the draws of a scenario are one group
+        assert tuple(a.overrides[c] for c in cols) == pytest.approx(next(r for r in rows if r[0] == pytest.approx(
+            a.overrides[cols[0]])))  # the calibrated scenario runs the drawn parameter set itself
+        for hub in ("noord", "zuid", "oost", "west"):  # funding_plus50 keeps its 1.5 x the (drawn) recruitment
+            assert b.overrides[f"hubs.{hub}.recruitment"] == pytest.approx(1.5 * a.overrides[f"hubs.{hub}.recruitment"])
+    seeds = {s: [t["seed"] for t in plan.runs if t["scenario"] == s] for s in ("calibrated", "funding_plus50")}
+    assert seeds["calibrated"] == seeds["funding_plus50"] and len(set(seeds["calibrated"])) == 10
+    again = build_plan(load_spec(write(tmp_path, POSTERIOR)))
+    assert [p.overrides for p in again.points] == [p.overrides for p in plan.points]
+    # the draws follow the posterior weights
+    big = load_spec(write(tmp_path, POSTERIOR.replace("samples = 5", "samples = 4000"), "big.toml"))
+    _, draws = _posterior_draws(big)
+    top = post["weight"].idxmax()
+    p = post.at[top, "weight"] / post["weight"].sum()
+    hits = sum(1 for d in draws if d == tuple(float(v) for v in post.loc[top, cols]))
+    assert abs(hits - 4000 * p) < 5 * (4000 * p * (1 - p)) ** 0.5
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (("calibrated.toml", "baseline.toml"), "scenarios: expected scenarios that extend scenarios/calibrated.toml"),
+    (("samples = 5", "samples = 5\nfile = \"nope.csv\""), "design.file: expected an existing posterior CSV"),
+    (("[design]", "[factors.f]\nkey = \"diffusion.p\"\nlevels = [0.001]\n[design]"),
+     "factors: expected no [factors] for design 'posterior'"),
+    (("samples = 5", "samples = 5\nlevels = 4"), "design.levels: expected no levels for design 'posterior'"),
+])
+def test_bad_posterior_specs(tmp_path, change, fragment):
+    with pytest.raises(SpecError) as exc:
+        build_plan(load_spec(write(tmp_path, POSTERIOR.replace(*change))))
+    assert fragment in str(exc.value) and "\n" not in str(exc.value)
