@@ -125,7 +125,7 @@ def _num(v: float) -> str:
 
 
 def format_compare(table: pd.DataFrame, info: dict) -> str:
-    lines = [f"sweep {info['name']} ({info['sweep_id']}): median and 90 % interval over replications"
+    lines = [f"sweep {info['name']} ({info['sweep_id']}): median and 90 % interval over the n runs of each scenario"
              + (f"; difference from {info['reference']!r}, paired by seed" if info["reference"] else
                 "; no reference scenario in this sweep (use --reference)")]
     if info["missing"]:
