@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=.venv/.installed
-if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt requirements.lock ]; then
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt requirements.lock ] && [ "$stamp" -nt tools/bootstrap.sh ]; then
   exit 0
 fi
 find_python() {
@@ -25,6 +25,6 @@ rm -rf .venv
 # pip's and the build backend's chatter goes to .venv/install.log; it is shown only if a step fails.
 quiet() { "$@" >> .venv/install.log 2>&1 || { cat .venv/install.log >&2; echo "bootstrap: failed: $*" >&2; return 1; }; }
 quiet .venv/bin/python -m pip install --quiet --upgrade pip
-quiet .venv/bin/python -m pip install --quiet -c requirements.lock -e '.[test]'
+quiet .venv/bin/python -m pip install --quiet -c requirements.lock -e '.[test,ema]'
 echo "bootstrap: .venv ready" >&2
 touch "$stamp"
