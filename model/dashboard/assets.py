@@ -22,9 +22,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-# npm spec -> a file the front-end asks for (present once the package is unpacked)
+# npm spec -> a file the front-end asks for (present once the package is unpacked). The Vue 2 app:
+# requirements.lock pins ipyvuetify 1.x, because solara's grid layout (which SolaraViz uses for its
+# pages) is a Vue 2 library that fails under ipyvuetify 3 / Vue 3 ("GlobalVue.use is not a function").
 PACKAGES = {
-    "@widgetti/solara-vuetify3-app@5.2.0": "dist/solara-vuetify-app8.min.js",
+    "@widgetti/solara-vuetify-app@10.1.1": "dist/solara-vuetify-app8.min.js",
     "requirejs@2.3.6": "require.js",
     "font-awesome@4.5.0": "css/font-awesome.min.css",
     "@widgetti/vue-grid-layout@2.3.13-alpha.2": "dist/vue-grid-layout.umd.js",

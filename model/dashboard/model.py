@@ -18,7 +18,10 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 from model import calendar
 from model.constants import HUBS, PHASES, STEP_PHASE, THEMES, TYPES
 from model.model import PropellerModel
-from scenarios.loader import BASELINE, load
+from scenarios.loader import BASELINE, SCENARIO_DIR, load
+
+ROOT = SCENARIO_DIR.parent
+_LAYOUTS: dict = {}  # initial graph + seed -> layout: a Reset with other levers reuses the layout
 
 INSTRUMENTS = ("events", "trajectories", "education", "llo", "coaching")
 REGIONS = HUBS + ("all",)
@@ -112,6 +115,25 @@ def scenario_overrides(base, *, region: str, funding: float, connector: float, c
     return over
 
 
+def scenario_path(name: str | None) -> Path:
+    """A scenario file: absolute, relative to the working directory, or relative to the repository."""
+    if not name:
+        return BASELINE
+    path = Path(name)
+    if not path.is_absolute() and not path.exists() and (ROOT / path).exists():
+        path = ROOT / path
+    return path
+
+
+def scenario_label(path: str | Path) -> str:
+    """The file relative to the repository when it lies inside it."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(ROOT))
+    except ValueError:
+        return str(p)
+
+
 def _seed(rng):
     """The seed field's text (or an int, or None) as an int."""
     if rng is None or isinstance(rng, (int, np.integer)):
@@ -134,7 +156,7 @@ class DashboardModel(PropellerModel):
                  connector: float = 1.0, connector_leaves: str = "scenario", follower_weight: float = 0.15,
                  events: float = 1.0, trajectories: float = 1.0, education: float = 1.0, llo: float = 1.0,
                  coaching: float = 1.0, rng=0):
-        path = Path(scenario_file) if scenario_file else BASELINE
+        path = scenario_path(scenario_file)
         base = load(path)
         rates = {"events": events, "trajectories": trajectories, "education": education, "llo": llo,
                  "coaching": coaching}
@@ -148,6 +170,9 @@ class DashboardModel(PropellerModel):
         super().__init__(scenario, rng=seed, with_agents=True)
         self.seed = seed
         self._layout = None
+        rings = self.eco.rings()
+        self._layout_key = (self.seed, self.pop.n, hash(self.eco.u.tobytes()), hash(self.eco.v.tobytes()),
+                            hash(rings.tobytes()))
         self.datacollector = DataCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 
@@ -180,6 +205,18 @@ class DashboardModel(PropellerModel):
         return calendar.fmt(calendar.parse(self.start) + self.t)
 
     @property
+    def dates(self) -> list[str]:
+        """'YYYY-MM' of months 0..n_months."""
+        if getattr(self, "_dates", None) is None:
+            start = calendar.parse(self.start)
+            self._dates = [calendar.fmt(start + t) for t in range(self.n_months + 1)]
+        return self._dates
+
+    @property
+    def scenario_label(self) -> str:
+        return scenario_label(self.scenario_file)
+
+    @property
     def region_label(self) -> str:
         return "All hubs" if self.region == "all" else self.region.capitalize()
 
@@ -188,7 +225,11 @@ class DashboardModel(PropellerModel):
         if self._layout is None:
             from model.dashboard.layout import region_layout
 
-            self._layout = region_layout(self, int(self.seed or 0))
+            if self._layout_key not in _LAYOUTS:
+                if len(_LAYOUTS) >= 8:
+                    _LAYOUTS.pop(next(iter(_LAYOUTS)))
+                _LAYOUTS[self._layout_key] = region_layout(self, int(self.seed or 0))
+            self._layout = _LAYOUTS[self._layout_key]
         return self._layout
 
     def phase(self, theme: str) -> np.ndarray:

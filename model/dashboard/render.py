@@ -3,8 +3,9 @@ tests call them directly).
 
 * :func:`network_png`: the hub's ecosystem (matplotlib, PNG): organisations coloured by propeller
   phase on a theme and sized by organisation size, organisation-hub relations coloured by ring.
-* :func:`steps_chart`: organisations per propeller step on a theme now (Altair).
-* :func:`with_target`: a post-process for Mesa's plot component that adds a target line.
+* :func:`series_spec`: monthly series from the DataCollector, with a target line (Vega-Lite);
+* :func:`steps_spec`: organisations per propeller step on a theme now (Vega-Lite);
+* :func:`with_titles`: a post-process for Mesa's ``make_plot_component``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import io
 
 import altair as alt
 import numpy as np
-import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -36,8 +36,8 @@ def node_sizes(size: np.ndarray) -> np.ndarray:
 def network_png(model, theme: str, dpi: int = 80) -> bytes:
     """The network view as PNG bytes (about 40-60 ms for one hub region here)."""
     d = model.network_view(theme)
-    fig = Figure(figsize=(6.4, 6.4), dpi=dpi)
-    ax = fig.add_axes((0, 0, 1, 0.93))
+    fig = Figure(figsize=(6.0, 4.5), dpi=dpi)                   # 480 x 360 px: fits a SolaraViz grid cell
+    ax = fig.add_axes((0.0, 0.0, 0.7, 0.93))
     ax.set_axis_off()
     ax.add_collection(LineCollection(d["ties"], colors=TIE_COLOR, linewidths=0.3, zorder=0))
     ax.add_collection(LineCollection(d["collab"], colors=COLLAB_COLOR, linewidths=0.5, alpha=0.7, zorder=1))
@@ -61,56 +61,80 @@ def network_png(model, theme: str, dpi: int = 80) -> bytes:
                for p, c in PHASE_COLORS.items()]
     handles += [Line2D([], [], color=RING_COLORS[r], label=RING_LABELS[r]) for r in (1, 2, 3, 4)]
     handles += [Line2D([], [], color=COLLAB_COLOR, label="tie from a joint activity")]
-    fig.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, framealpha=0.85, ncol=2)
     counts = np.bincount(d["phase"], minlength=len(PHASES))
-    fig.suptitle(f"{model.region_label} — {theme.replace('_', ' ')} — {model.date}   "
-                 + "  ".join(f"{p} {c}" for p, c in zip(PHASES, counts)), fontsize=9, y=0.985)
+    for h in handles[:len(PHASES)]:
+        h.set_label(f"{h.get_label()} ({counts[PHASES.index(h.get_label())]})")
+    fig.legend(handles=handles, loc="center right", fontsize=7, frameon=False, title="phase / relation",
+               title_fontsize=7)
+    fig.suptitle(f"{model.region_label}, {model.date}: {theme.replace('_', ' ')}", fontsize=9, y=0.985)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
-def steps_frame(model, theme: str) -> pd.DataFrame:
+VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"  # the version solara's front-end loads
+TARGET_COLOR = "#d62728"
+
+
+def series_spec(model, measures: dict[str, str], y_title: str, target: tuple[float, str] | None = None,
+                width: int = 400, height: int = 250) -> dict:
+    """A Vega-Lite spec of DataCollector series (one line per measure) with an optional target line.
+
+    Built as a plain dict: about 1 ms, where an Altair chart costs 30-70 ms per render here (schema
+    validation), which matters because every chart on the page is rebuilt after every step.
+    """
+    df = model.datacollector.get_model_vars_dataframe()
+    dates = model.dates
+    values = [{"month": int(t), "date": dates[t], "measure": name, "value": float(v)}
+              for name in measures for t, v in zip(range(len(df)), df[name].to_numpy())]
+    layers = [{
+        "data": {"values": values},
+        "mark": {"type": "line", "point": len(values) <= 2 * len(measures)},
+        "encoding": {
+            "x": {"field": "month", "type": "quantitative", "title": "month (0 = 2024-03)",
+                  "scale": {"domain": [0, max(12, len(df) - 1)]}},
+            "y": {"field": "value", "type": "quantitative", "title": y_title},
+            "color": {"field": "measure", "type": "nominal", "legend": {"orient": "top", "title": None},
+                      "scale": {"domain": list(measures), "range": list(measures.values())}},
+            "tooltip": [{"field": "date", "title": "month"}, {"field": "measure"},
+                        {"field": "value", "format": ",.3~f"}],
+        },
+    }]
+    if target is not None:
+        value, label = target
+        tdata = {"values": [{"y": value, "label": label}]}
+        layers.append({"data": tdata, "mark": {"type": "rule", "color": TARGET_COLOR, "strokeDash": [6, 4]},
+                       "encoding": {"y": {"field": "y", "type": "quantitative"}}})
+        layers.append({"data": tdata, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -7, "color": TARGET_COLOR},
+                       "encoding": {"y": {"field": "y", "type": "quantitative"}, "x": {"value": 0},
+                                    "text": {"field": "label"}}})
+    return {"$schema": VEGA_LITE, "width": width, "height": height, "layer": layers}
+
+
+def steps_spec(model, theme: str, width: int = 400, height: int = 220) -> dict:
+    """Organisations per propeller step on ``theme`` now, coloured by phase (Vega-Lite)."""
     counts = model.steps_count(theme)
-    return pd.DataFrame({"step": list(STEPS), "order": np.arange(len(STEPS)), "organisations": counts,
-                         "phase": [PHASES[p] for p in STEP_PHASE]})
-
-
-def steps_chart(model, theme: str) -> alt.Chart:
-    """Organisations per propeller step on ``theme`` now, coloured by phase."""
-    df = steps_frame(model, theme)
-    return (
-        alt.Chart(df, title=f"Propeller steps now — {theme.replace('_', ' ')} ({model.date})")
-        .mark_bar()
-        .encode(
-            x=alt.X("step:N", sort=list(STEPS), title=None, axis=alt.Axis(labelAngle=-40)),
-            y=alt.Y("organisations:Q", title="organisations"),
-            color=alt.Color("phase:N", scale=alt.Scale(domain=list(PHASE_COLORS), range=list(PHASE_COLORS.values())),
-                            legend=alt.Legend(orient="top", title=None)),
-            tooltip=["step", "phase", "organisations"],
-        )
-        .properties(width=420, height=300)
-    )
-
-
-def with_target(value: float, label: str, y_title: str):
-    """Post-process for ``make_plot_component``: a dashed target line with its label, and axis titles."""
-
-    def post(chart: alt.Chart) -> alt.LayerChart:
-        rule_df = pd.DataFrame({"y": [value], "label": [label]})
-        rule = alt.Chart(rule_df).mark_rule(color="#d62728", strokeDash=[6, 4]).encode(y="y:Q")
-        text = alt.Chart(rule_df).mark_text(align="left", dx=4, dy=-7, color="#d62728").encode(
-            y="y:Q", x=alt.value(0), text="label:N")
-        line = chart.encode(x=alt.X("Step:Q", title="month (0 = 2024-03)"), y=alt.Y("Value:Q", title=y_title))
-        return alt.layer(line, rule, text)
-
-    return post
+    values = [{"step": s, "organisations": int(c), "phase": PHASES[p]} for s, c, p in zip(STEPS, counts, STEP_PHASE)]
+    return {
+        "$schema": VEGA_LITE, "width": width, "height": height,
+        "title": f"Propeller steps, {model.date}: {theme.replace('_', ' ')} ({model.region_label})",
+        "data": {"values": values},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "step", "type": "nominal", "sort": list(STEPS), "title": None, "axis": {"labelAngle": -40}},
+            "y": {"field": "organisations", "type": "quantitative"},
+            "color": {"field": "phase", "type": "nominal", "legend": {"orient": "top", "title": None},
+                      "scale": {"domain": list(PHASE_COLORS), "range": list(PHASE_COLORS.values())}},
+            "tooltip": [{"field": "step"}, {"field": "phase"}, {"field": "organisations"}],
+        },
+    }
 
 
 def with_titles(y_title: str):
-    """Post-process for ``make_plot_component``: axis titles only."""
+    """Post-process for Mesa's ``make_plot_component`` (Altair): axis titles and a legend on top."""
 
     def post(chart: alt.Chart) -> alt.Chart:
-        return chart.encode(x=alt.X("Step:Q", title="month (0 = 2024-03)"), y=alt.Y("Value:Q", title=y_title))
+        return (chart.encode(x=alt.X("Step:Q", title="month (0 = 2024-03)"), y=alt.Y("Value:Q", title=y_title))
+                .properties(width=400, height=250).configure_legend(orient="top", title=None))
 
     return post
