@@ -30,6 +30,10 @@ def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, float) else html.escape(str(v))
 
 
+def _num(v) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:.2f}"
+
+
 def VegaLiteChart(spec: dict):
     return VegaLite.element(spec=spec, listen_to_click=False, listen_to_hover=False)
 
@@ -82,7 +86,12 @@ def make_series_component(measures: dict[str, str], y_title: str, target: tuple[
     @solara.component
     def Series(model):
         update_counter.get()
-        VegaLiteChart(series_spec(model, measures, y_title, target))
+        df = model.datacollector.get_model_vars_dataframe()
+        now = ", ".join(f"{name} {_num(df[name].iloc[-1])}" for name in measures)
+        with solara.Column(gap="0px"):
+            VegaLiteChart(series_spec(model, measures, y_title, target))
+            solara.Text(f"{model.date}: {now} ({len(df)} months plotted)", classes=["series-caption"],
+                        style={"font-size": "12px", "color": "#555", "padding-left": "40px"})
 
     Series.__name__ = "Series_" + "_".join(m.replace(" ", "") for m in measures)
     return (Series, page)
@@ -98,7 +107,7 @@ def NetworkView(model):
     if png is None:
         solara.Warning(f"{model.pop.n} organisations: too many to draw; choose a smaller region or scenario.")
     else:
-        solara.Image(png)
+        solara.Image(png, classes=["propeller-network"])
 
 
 @solara.component
