@@ -17,10 +17,11 @@ from solara.widgets import VegaLite
 
 from model.constants import HUBS, THEMES
 from model.dashboard.model import INSTRUMENTS
-from model.dashboard.render import MAX_DRAWN, PHASE_COLORS, network_png, series_spec, steps_spec, with_titles
+from model.dashboard.render import MAX_DRAWN, network_png, series_spec, steps_spec, with_titles
 
 theme = solara.reactive(THEMES[0])  # the theme of the network colours and the step bars (per browser session)
 
+PHASE_LINE_COLORS = {"none": "#9e9e9e", "agenderen": "#f28e2b", "uitproberen": "#4e79a7", "adopteren": "#1a9850"}
 TARGETS = {"Partners": (500, "target 500+ partners (all hubs)"),
            "KPI 4": (130, "target ≥ 130 MKB companies (2027, all hubs)"),
            "KPI 5": (650, "target +650 people (2027, all hubs)")}
@@ -119,6 +120,21 @@ def PropellerSteps(model):
         VegaLiteChart(steps_spec(model, theme.value))
 
 
+def stable(plot: tuple) -> tuple:
+    """Mesa's ``make_plot_component`` returns a plain function, which SolaraViz wraps in a new component
+    class each time its page view re-renders (e.g. when the grid reports its layout): the chart is then
+    torn down and rebuilt, and a Vega plot still pending in the browser fails ("reading 'usermeta'").
+    One solara component per plot, made once, keeps the chart mounted."""
+    fn, page = plot
+
+    @solara.component
+    def MesaPlot(model):
+        update_counter.get()
+        return fn(model)
+
+    return (MesaPlot, page)
+
+
 def components() -> list:
     """(component, page) pairs for SolaraViz: page 0 steering, page 1 analyst."""
     return [
@@ -130,7 +146,7 @@ def components() -> list:
                               page=0),
         (Overview, 1),
         (NetworkView, 1),
-        make_plot_component({f"Phase {p}": c for p, c in PHASE_COLORS.items()}, backend="altair", page=1,
-                            post_process=with_titles("share of partner x theme pairs")),
+        stable(make_plot_component({f"Phase {p}": c for p, c in PHASE_LINE_COLORS.items()}, backend="altair", page=1,
+                                   post_process=with_titles("share of partner x theme pairs"))),
         (PropellerSteps, 1),
     ]
