@@ -258,6 +258,7 @@ def test_dashboard_in_a_browser(dashboard):
         try:
             expect(lever).to_have_text("0.5", timeout=3_000)
         except AssertionError:                                 # the last value came after the click: once more
+            print("dashboard test: second Reset needed")
             reset.click()
             expect(lever).to_have_text("0.5")
         step.click()

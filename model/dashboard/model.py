@@ -9,6 +9,7 @@ them into dotted scenario overrides for ``scenarios.loader.load``. Its monthly s
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -170,6 +171,7 @@ class DashboardModel(PropellerModel):
         super().__init__(scenario, rng=seed, with_agents=True)
         self.seed = seed
         self._layout = None
+        self.render_lock = threading.Lock()  # the network renderer is drawn from solara's render threads
         rings = self.eco.rings()
         self._layout_key = (self.seed, self.pop.n, hash(self.eco.u.tobytes()), hash(self.eco.v.tobytes()),
                             hash(rings.tobytes()))

@@ -14,11 +14,10 @@ import io
 
 import altair as alt
 import numpy as np
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from model.constants import PHASES, STEP_PHASE, STEPS
+from model.constants import PHASES, STEP_PHASE, STEPS, THEMES
 
 PHASE_COLORS = {"none": "#d9d9d9", "agenderen": "#fdae61", "uitproberen": "#74add1", "adopteren": "#1a9850"}
 RING_COLORS = {1: "#08306b", 2: "#2171b5", 3: "#6baed6", 4: "#e0e0e0"}
@@ -26,6 +25,7 @@ RING_LABELS = {1: "ring 1 (strategic)", 2: "ring 2", 3: "ring 3 (ad hoc)", 4: "r
 TIE_COLOR, COLLAB_COLOR = "#d0d0d0", "#9467bd"
 MAX_DRAWN = 5000  # organisations: beyond this the view would be unreadable (and the layout slow)
 _PHASE_RGB = np.array(list(PHASE_COLORS.values()))
+THEMES_DEFAULT = THEMES[0]
 
 
 def node_sizes(size: np.ndarray) -> np.ndarray:
@@ -33,43 +33,86 @@ def node_sizes(size: np.ndarray) -> np.ndarray:
     return 3.0 + 7.0 * np.log10(1.0 + np.asarray(size, dtype=float))
 
 
-def network_png(model, theme: str, dpi: int = 80) -> bytes:
-    """The network view as PNG bytes (about 40-60 ms for one hub region here)."""
-    d = model.network_view(theme)
-    fig = Figure(figsize=(6.0, 4.5), dpi=dpi)                   # 480 x 360 px: fits a SolaraViz grid cell
-    ax = fig.add_axes((0.0, 0.0, 0.7, 0.93))
-    ax.set_axis_off()
-    ax.add_collection(LineCollection(d["ties"], colors=TIE_COLOR, linewidths=0.3, zorder=0))
-    ax.add_collection(LineCollection(d["collab"], colors=COLLAB_COLOR, linewidths=0.5, alpha=0.7, zorder=1))
-    for r in (4, 3, 2, 1):
-        ax.add_collection(LineCollection(d["hub_edges"][r], colors=RING_COLORS[r], linewidths=0.6 if r < 4 else 0.4,
-                                         zorder=2))
-    pos = d["pos"]
-    ax.scatter(pos[:, 0], pos[:, 1], s=node_sizes(d["size"]), c=_PHASE_RGB[d["phase"]], edgecolors="#555555",
-               linewidths=0.2, zorder=3)
-    hp = d["hub_pos"]
-    ax.scatter(hp[:, 0], hp[:, 1], s=160, marker="s", c="black", zorder=4)
-    for (x, y), name in zip(hp, d["hub_names"]):
-        ax.annotate(name.capitalize(), (x, y), xytext=(6, 6), textcoords="offset points", fontsize=9, weight="bold",
-                    zorder=5)
-    lo, hi = pos.min(axis=0), pos.max(axis=0)
-    pad = 0.04 * max((hi - lo).max(), 1e-9)
-    ax.set_xlim(lo[0] - pad, hi[0] + pad)
-    ax.set_ylim(lo[1] - pad, hi[1] + pad)
-    ax.set_aspect("equal", adjustable="datalim")
-    handles = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#555555", label=p)
-               for p, c in PHASE_COLORS.items()]
-    handles += [Line2D([], [], color=RING_COLORS[r], label=RING_LABELS[r]) for r in (1, 2, 3, 4)]
-    handles += [Line2D([], [], color=COLLAB_COLOR, label="tie from a joint activity")]
-    counts = np.bincount(d["phase"], minlength=len(PHASES))
-    for h in handles[:len(PHASES)]:
-        h.set_label(f"{h.get_label()} ({counts[PHASES.index(h.get_label())]})")
-    fig.legend(handles=handles, loc="center right", fontsize=7, frameon=False, title="phase / relation",
-               title_fontsize=7)
-    fig.suptitle(f"{model.region_label}, {model.date}: {theme.replace('_', ' ')}", fontsize=9, y=0.985)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
+def _polyline(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments (n x 2 x 2) as one NaN-separated polyline: one Line2D draws them all."""
+    pts = np.full((len(segments), 3, 2), np.nan)
+    pts[:, :2] = segments
+    pts = pts.reshape(-1, 2)
+    return pts[:, 0], pts[:, 1]
+
+
+class NetworkRenderer:
+    """The network view of one model as PNG bytes, drawn by blitting.
+
+    What never moves (the structural ties, the legend, the axes) is drawn once into a background; each
+    call restores it and draws only what changes (relations to the hub by ring, ties from joint
+    activities, the organisations' phase colours, the hubs, the title), then encodes the pixels.
+    """
+
+    def __init__(self, model, dpi: int = 80):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        view = model.network_view(THEMES_DEFAULT)
+        self.fig = fig = Figure(figsize=(6.0, 4.5), dpi=dpi)   # 480 x 360 px: fits a SolaraViz grid cell
+        self.canvas = FigureCanvasAgg(fig)
+        self.ax = ax = fig.add_axes((0.0, 0.0, 0.7, 0.9))
+        ax.set_axis_off()
+        pos = view["pos"]
+        lo, hi = pos.min(axis=0), pos.max(axis=0)
+        pad = 0.04 * max((hi - lo).max(), 1e-9)
+        ax.set_xlim(lo[0] - pad, hi[0] + pad)
+        ax.set_ylim(lo[1] - pad, hi[1] + pad)
+        ax.set_aspect("equal", adjustable="box")
+        ax.plot(*_polyline(view["ties"]), color=TIE_COLOR, lw=0.3, zorder=0)
+        handles = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#555555", label=p)
+                   for p, c in PHASE_COLORS.items()]
+        handles += [Line2D([], [], color=RING_COLORS[r], label=RING_LABELS[r]) for r in (1, 2, 3, 4)]
+        handles += [Line2D([], [], color=TIE_COLOR, label="chain/client/member tie"),
+                    Line2D([], [], color=COLLAB_COLOR, label="tie from a joint activity")]
+        fig.legend(handles=handles, loc="center right", fontsize=7, frameon=False, title="phase / relation",
+                   title_fontsize=7)
+        self.rings = {r: ax.plot([], [], color=RING_COLORS[r], lw=0.6 if r < 4 else 0.4, animated=True)[0]
+                      for r in (4, 3, 2, 1)}
+        self.collab = ax.plot([], [], color=COLLAB_COLOR, lw=0.4, alpha=0.35, animated=True)[0]
+        self.nodes = ax.scatter(pos[:, 0], pos[:, 1], s=node_sizes(view["size"]), c=_PHASE_RGB[view["phase"]],
+                                linewidths=0, animated=True)
+        hp = view["hub_pos"]
+        self.hubs = ax.scatter(hp[:, 0], hp[:, 1], s=160, marker="s", c="black", animated=True)
+        self.hub_labels = [ax.annotate(name.capitalize(), (x, y), xytext=(6, 6), textcoords="offset points",
+                                       fontsize=9, weight="bold", animated=True)
+                           for (x, y), name in zip(hp, view["hub_names"])]
+        self.title = fig.text(0.02, 0.985, "", fontsize=8.5, va="top", animated=True)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+
+    def png(self, model, theme: str) -> bytes:
+        from PIL import Image
+
+        view = model.network_view(theme)
+        self.canvas.restore_region(self.background)
+        for r, line in self.rings.items():
+            line.set_data(*_polyline(view["hub_edges"][r]))
+        self.collab.set_data(*_polyline(view["collab"]))
+        self.nodes.set_facecolors(_PHASE_RGB[view["phase"]])
+        counts = np.bincount(view["phase"], minlength=len(PHASES))
+        self.title.set_text(f"{model.region_label}, {model.date}: {theme.replace('_', ' ')}\n"
+                            + "   ".join(f"{p} {c}" for p, c in zip(PHASES, counts)))
+        for artist in (*self.rings.values(), self.collab, self.nodes, self.hubs, *self.hub_labels, self.title):
+            self.fig.draw_artist(artist)
+        buf = io.BytesIO()
+        w, h = self.canvas.get_width_height()
+        Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB").save(
+            buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+
+def network_png(model, theme: str) -> bytes:
+    """The network view as PNG bytes; the renderer (and its background) is made once per model."""
+    renderer = getattr(model, "_network_renderer", None)
+    if renderer is None:
+        renderer = model._network_renderer = NetworkRenderer(model)
+    with model.render_lock:
+        return renderer.png(model, theme)
 
 
 VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"  # the version solara's front-end loads
