@@ -166,8 +166,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"propeller: {exc}", file=sys.stderr)
         return 2
-    from model.dashboard.server import serve
+    from model.dashboard.server import port_problem, serve
 
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"propeller: dashboard: {problem}", file=sys.stderr)
+        return 2
     return serve(args.scenario, host=args.host, port=args.port)
 
 

@@ -128,11 +128,18 @@ def test_asset_list_follows_solara():
     assert asked <= set(PACKAGES), asked - set(PACKAGES)
 
 
-def test_dashboard_command_refuses_a_bad_scenario():
+def test_dashboard_command_refuses_bad_input():
     exe = Path(sys.executable).parent / "propeller"
     r = subprocess.run([str(exe), "dashboard", "--scenario", "missing.toml"], cwd=ROOT, capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "missing.toml" in r.stderr
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:   # a port already in use
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([str(exe), "dashboard", "--port", str(port)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "in use" in r.stderr
     from model.cli import build_parser
 
     args = build_parser().parse_args(["dashboard"])

@@ -10,7 +10,9 @@ front-end files come from the local cache that ``model.dashboard.assets`` fills.
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import warnings
 from pathlib import Path
 
 APP = "model.dashboard.app"
@@ -19,6 +21,22 @@ APP = "model.dashboard.app"
 def solara_args(host: str, port: int) -> list[str]:
     return [APP, "--host", host, "--port", str(port), "--no-open", "--no-check-version", "--production",
             "--log-level-uvicorn", "warning"]
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in use, unknown address), or None."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot resolve {host!r} ({exc.strerror or exc})"
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            return f"cannot listen on {host}:{port} ({exc.strerror or exc})"
+    return None
 
 
 def serve(scenario: str | Path | None = None, host: str = "127.0.0.1", port: int = 8765) -> int:
@@ -33,6 +51,9 @@ def serve(scenario: str | Path | None = None, host: str = "127.0.0.1", port: int
               "without internet access the page stays blank. Fetch them with: python -m model.dashboard.assets",
               file=sys.stderr)
     from solara.__main__ import run
+
+    # plain http on this machine: solara's advice about samesite cookies over https is noise here
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
     print(f"propeller: dashboard at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
     try:
