@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test bench venv browser dashboard
+.PHONY: baseline test bench bench-dashboard venv browser dashboard
 SEED ?= 0
 
 venv:
@@ -19,3 +19,6 @@ dashboard: venv browser
 
 bench: venv
 	.venv/bin/python benchmarks/bench_run.py
+
+bench-dashboard: venv
+	.venv/bin/python benchmarks/bench_dashboard.py
