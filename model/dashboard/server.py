@@ -55,6 +55,9 @@ def serve(scenario: str | Path | None = None, host: str = "127.0.0.1", port: int
     # plain http on this machine: solara's advice about samesite cookies over https is noise here
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"propeller: warning: listening on {host}: anyone who reaches port {port} there can use the dashboard",
+              file=sys.stderr)
     print(f"propeller: dashboard at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
     try:
         run.main(args=solara_args(host, port), prog_name="propeller dashboard", standalone_mode=False)
