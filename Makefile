@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test bench venv
+.PHONY: baseline test bench bench-dashboard venv browser dashboard
 SEED ?= 0
 
 venv:
@@ -8,8 +8,17 @@ venv:
 baseline: venv
 	.venv/bin/propeller run scenarios/calibrated.toml --seed $(SEED) --out outputs/baseline
 
-test: venv
+test: venv browser
 	.venv/bin/python -m pytest -q
+
+browser: venv
+	@bash tools/browser.sh
+
+dashboard: venv browser
+	.venv/bin/propeller dashboard
 
 bench: venv
 	.venv/bin/python benchmarks/bench_run.py
+
+bench-dashboard: venv
+	.venv/bin/python benchmarks/bench_dashboard.py

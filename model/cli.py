@@ -2,6 +2,7 @@
 
     propeller run SCENARIO [--seed N] [--until YYYY-MM] [--set dotted.key=value ...] [--out DIR]
     propeller sweep | compare | sensitivity ...   (scenario sweeps: model/sweep_cli.py)
+    propeller dashboard [--scenario FILE] [--port N] [--host H]
 
 Bad input (unknown key, wrong type, out of range, bad date, missing file) prints one line naming the
 file, the key and what was expected, exits with code 2 and writes nothing.
@@ -142,7 +143,40 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=int, default=0, help="random seed of the calibration (default 0)")
     cal.add_argument("--out", default=None, help="output folder (default outputs/calibration)")
     cal.set_defaults(func=cmd_calibrate)
+    dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
+    dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/baseline.toml)")
+    dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    dash.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1, this machine only; another only when given)")
+    dash.set_defaults(func=cmd_dashboard)
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}") from None
+    if not 1 <= v <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
+    return v
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from scenarios.loader import ScenarioError, load
+
+    try:
+        load(args.scenario)  # the same one-line error and exit 2 as `run`, before a server starts
+    except ScenarioError as exc:
+        print(f"propeller: {exc}", file=sys.stderr)
+        return 2
+    from model.dashboard.server import port_problem, serve
+
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"propeller: dashboard: {problem}", file=sys.stderr)
+        return 2
+    return serve(args.scenario, host=args.host, port=args.port)
 
 
 def _positive_int(text: str) -> int:
