@@ -4,7 +4,7 @@ Configuration: ``hubs.enabled = false``, network on, one region (default West), 
 Outcomes at each checked date: adopted share per theme, share of (organisation, theme) pairs per
 propeller phase, cumulative adoptions per theme.
 
-Two designs:
+Three checks:
 
 * **independent** (the verdict of issue 7): the fast model on seeds 0..n-1 and the baseline on seeds
   10000..10000+n-1, so the two samples are independent (different initial states and draws). Per outcome
@@ -13,12 +13,17 @@ Two designs:
   starts from the identical initial state and differs only in the dynamics and their random numbers; a
   paired t-test on the per-seed differences (Bonferroni over its tests). It removes the between-seed
   variance of the initial state, so it detects smaller differences in the dynamics.
+* **one month** (most sensitive to the move rules): from one identical state (seed 0 after 41 months, so the
+  next month is 2027-09 and the school rows are open), each implementation draws the next month ``--one-month``
+  times; per (route, from, to) the mean number of moves is compared with a z-test (Bonferroni over the cells).
+  With 1000 repetitions it detects, for example, a baseline without procurement pull (z = -4.9).
 
 Effect sizes: d = (mean baseline - mean fast) / pooled sd (independent), and mean difference / sd of the
 differences (paired). An outcome that is constant in both samples counts as equal.
 
-    .venv/bin/python benchmarks/check_baseline.py [--seeds 30] [--region west] [--dates 2025-09,2027-12,2030-12]
-                                                 [--alpha 0.05] [--no-paired] [--csv outputs/check_baseline.csv]
+    .venv/bin/python benchmarks/check_baseline.py [--seeds 50] [--region west] [--dates 2025-09,2027-12,2030-12]
+                                                 [--alpha 0.05] [--no-paired] [--one-month 2000] [--timing 5]
+                                                 [--csv outputs/check_baseline.csv]
 
 Exit code 0 on PASS, 1 on FAIL.
 """
@@ -39,6 +44,8 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.mesa_baseline import BaselineModel, comparison_scenario, run_baseline, run_fast  # noqa: E402
+from model import calendar  # noqa: E402
+from model.constants import ROUTES, STEPS  # noqa: E402
 from model.model import PropellerModel  # noqa: E402
 
 OFFSET = 10_000  # baseline seeds of the independent design
@@ -106,46 +113,106 @@ def paired_tests(fast: pd.DataFrame, base: pd.DataFrame, dates, cols) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def _timed(make, seed: int) -> tuple[float, float]:
-    """(set-up, run) seconds for one model from ``make(seed)`` run to its horizon; gc off around the timers."""
+def one_month_check(scenario, seed: int = 0, at: int = 41, reps: int = 1000, alpha: float = 0.05) -> pd.DataFrame:
+    """The one-month move from one identical state, repeated ``reps`` times in each implementation.
+
+    The state is the fast model's after ``at`` months (default 41: the next month is 2027-09, when the
+    school rows are open too); both implementations then draw the following month again and again from
+    that same state. Per (route, from, to) the mean number of (organisation, theme) pairs making that move
+    is compared with a z-test (Bonferroni over the cells). This isolates the move rules (hazards,
+    couplings, gate, entry) from the between-run variance, so it detects differences of a few percent in
+    any one transition."""
+    route_names = ROUTES
+    fast = PropellerModel(scenario, rng=seed, with_agents=False)
+    base = BaselineModel(scenario, seed)  # same seed: same network and attributes
+    fast.run_for(at)
+    s0 = fast.stage.copy()
+    t = at + 1
+    month = (calendar.parse(fast.start) + t) % 12 + 1
+    route = fast.pop.route.astype(np.int64)
+    n_s = len(STEPS)
+
+    def tally(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        i, k = np.nonzero(before != after)
+        code = (route[i] * n_s + before[i, k].astype(np.int64)) * n_s + after[i, k].astype(np.int64)
+        return np.bincount(code, minlength=len(route_names) * n_s * n_s)
+
+    fast.t = t
+    counts_f = []
+    for _ in range(reps):
+        fast.stage[:] = s0
+        fast.move_propeller(month)
+        counts_f.append(tally(s0, fast.stage))
+    base.t = t
+    base.month_rates = base.rates_by_month[month - 1]
+    rows0 = s0.tolist()
+    counts_b = []
+    for _ in range(reps):
+        for a, row in zip(base.orgs, rows0):
+            a.stage = row[:]
+        base.agents.do("observe")
+        base.agents.shuffle_do("move")
+        counts_b.append(tally(s0, np.array([a.stage for a in base.orgs], dtype=s0.dtype)))
+    cf, cb = np.array(counts_f, float), np.array(counts_b, float)
+    used = np.flatnonzero((cf.sum(axis=0) + cb.sum(axis=0)) > 0)
+    rows = []
+    for c in used:
+        r, rest = divmod(int(c), n_s * n_s)
+        a, b = divmod(rest, n_s)
+        mf, mb = cf[:, c].mean(), cb[:, c].mean()
+        se = np.sqrt(cf[:, c].var(ddof=1) / reps + cb[:, c].var(ddof=1) / reps)
+        z = (mb - mf) / se if se > 0 else 0.0
+        rows.append({"route": route_names[r], "from": STEPS[a], "to": STEPS[b], "mean_fast": mf, "mean_mesa": mb,
+                     "rel_diff": (mb - mf) / mf if mf > 0 else np.inf, "z": z,
+                     "p": float(2 * stats.norm.sf(abs(z)))})
+    df = pd.DataFrame(rows)
+    df["reject"] = df["p"] < alpha / len(df)
+    return df
+
+
+def _timed(make, seed: int) -> tuple[float, float, float]:
+    """(set-up, run) wall seconds and run CPU seconds for one model from ``make(seed)`` run to its horizon;
+    gc off around the timers. CPU time is less disturbed than wall time when other jobs share the cores."""
     gc.collect()
     gc.disable()
     try:
         t0 = time.perf_counter()
         m = make(seed)
         t1 = time.perf_counter()
+        c1 = time.process_time()
         m.run_for(m.n_months)
+        c2 = time.process_time()
         t2 = time.perf_counter()
     finally:
         gc.enable()
-    return t1 - t0, t2 - t1
+    return t1 - t0, t2 - t1, c2 - c1
 
 
 def timings(scenario, repeats: int = 5, seed: int = 0) -> pd.DataFrame:
-    """Median over ``repeats`` runs of each implementation (after one warm-up): set-up, the monthly steps, total.
-    The baseline's set-up includes building the fast model it copies its initial state from."""
+    """Median over ``repeats`` runs of each implementation (after one warm-up): set-up, the monthly steps (wall and
+    CPU), total. The baseline's set-up includes building the fast model it copies its initial state from."""
     makers = {"fast (PropellerModel)": lambda s: PropellerModel(scenario, rng=s, with_agents=False),
               "mesa baseline": lambda s: BaselineModel(scenario, s)}
     rows = []
     for name, make in makers.items():
         _timed(make, seed)  # warm-up (numba cache load, imports)
         runs = np.array([_timed(make, seed) for _ in range(repeats)])
-        setup, run = np.median(runs[:, 0]), np.median(runs[:, 1])
-        rows.append({"implementation": name, "setup_ms": 1e3 * setup, "run_ms": 1e3 * run,
-                     "total_ms": 1e3 * np.median(runs.sum(axis=1))})
-    df = pd.DataFrame(rows)
-    return df
+        rows.append({"implementation": name, "setup_ms": 1e3 * np.median(runs[:, 0]),
+                     "run_ms": 1e3 * np.median(runs[:, 1]), "run_cpu_ms": 1e3 * np.median(runs[:, 2]),
+                     "total_ms": 1e3 * np.median(runs[:, 0] + runs[:, 1])})
+    return pd.DataFrame(rows)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=30)
+    ap.add_argument("--seeds", type=int, default=50)
     ap.add_argument("--region", default="west")
     ap.add_argument("--dates", default="2025-09,2027-12,2030-12")
     ap.add_argument("--until", default="2030-12")
     ap.add_argument("--alpha", type=float, default=0.05)
     ap.add_argument("--no-paired", action="store_true")
     ap.add_argument("--csv", default="")
+    ap.add_argument("--one-month", type=int, default=1000, help="repetitions of the one-month check (0: skip)")
     ap.add_argument("--timing", type=int, default=5, help="time one run of each, median of this many (0: skip)")
     args = ap.parse_args(argv)
     # near-constant outcomes (few adoptions early on) make scipy warn about precision; the test is still valid
@@ -204,13 +271,29 @@ def main(argv=None) -> int:
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         ind.to_csv(args.csv, index=False)
+    if args.one_month:
+        t5 = time.perf_counter()
+        om = one_month_check(scenario, reps=args.one_month, alpha=args.alpha)
+        t6 = time.perf_counter()
+        ok_m = not om["reject"].any()
+        print(f"\nOne month from one identical state (seed 0 after 41 months; the month 2027-09), {args.one_month} "
+              f"repetitions each ({t6 - t5:.1f} s): mean moves per (route, from, to), z-test, "
+              f"Bonferroni alpha = {args.alpha}/{len(om)}")
+        print(om.to_string(index=False, formatters={"mean_fast": "{:.3f}".format, "mean_mesa": "{:.3f}".format,
+                                                    "rel_diff": "{:+.3f}".format, "z": "{:+.2f}".format,
+                                                    "p": "{:.3f}".format}))
+        tot_f, tot_b = om["mean_fast"].sum(), om["mean_mesa"].sum()
+        print(f"all moves per month: fast {tot_f:.2f}, mesa {tot_b:.2f} ({(tot_b - tot_f) / tot_f:+.2%}); "
+              f"max |z| = {np.abs(om['z']).max():.2f}")
+        verdicts.append(("one-month", ok_m))
     if args.timing:
         tm = timings(scenario, args.timing)
         months = PropellerModel(scenario, rng=0, with_agents=False).n_months
         print(f"\nTiming: one run ({months} months), median of {args.timing} (gc off, after a warm-up)")
         print(tm.to_string(index=False, float_format="{:.1f}".format))
         f, b = tm.set_index("implementation").iloc[0], tm.set_index("implementation").iloc[1]
-        print(f"ratio mesa / fast: monthly steps {b.run_ms / f.run_ms:.1f}x, whole run {b.total_ms / f.total_ms:.1f}x")
+        print(f"ratio mesa / fast: monthly steps {b.run_ms / f.run_ms:.1f}x (CPU {b.run_cpu_ms / f.run_cpu_ms:.1f}x), "
+              f"whole run {b.total_ms / f.total_ms:.1f}x")
     all_ok = all(v for _, v in verdicts)
     print("\n" + ("PASS" if all_ok else "FAIL") + ": " + ", ".join(f"{name} {'pass' if v else 'FAIL'}" for name, v in verdicts))
     return 0 if all_ok else 1
