@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test bench venv
+.PHONY: baseline test bench venv check-baseline
 SEED ?= 0
 
 venv:
@@ -13,3 +13,6 @@ test: venv
 
 bench: venv
 	.venv/bin/python benchmarks/bench_run.py
+
+check-baseline: venv
+	.venv/bin/python benchmarks/check_baseline.py --seeds 50 --region west --csv outputs/check_baseline.csv

@@ -212,7 +212,7 @@ def main(argv=None) -> int:
     ap.add_argument("--alpha", type=float, default=0.05)
     ap.add_argument("--no-paired", action="store_true")
     ap.add_argument("--csv", default="")
-    ap.add_argument("--one-month", type=int, default=1000, help="repetitions of the one-month check (0: skip)")
+    ap.add_argument("--one-month", type=int, default=2000, help="repetitions of the one-month check (0: skip)")
     ap.add_argument("--timing", type=int, default=5, help="time one run of each, median of this many (0: skip)")
     args = ap.parse_args(argv)
     # near-constant outcomes (few adoptions early on) make scipy warn about precision; the test is still valid
