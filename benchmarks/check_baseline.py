@@ -123,6 +123,9 @@ def one_month_check(scenario, seed: int = 0, at: int = 41, reps: int = 1000, alp
     couplings, gate, entry) from the between-run variance, so it detects differences of a few percent in
     any one transition."""
     route_names = ROUTES
+    start = scenario["simulation.start"]
+    scenario = scenario.with_overrides({"simulation.until": calendar.fmt(calendar.parse(start) + at + 1)},
+                                       origin="one-month check")
     fast = PropellerModel(scenario, rng=seed, with_agents=False)
     base = BaselineModel(scenario, seed)  # same seed: same network and attributes
     fast.run_for(at)
@@ -276,7 +279,8 @@ def main(argv=None) -> int:
         om = one_month_check(scenario, reps=args.one_month, alpha=args.alpha)
         t6 = time.perf_counter()
         ok_m = not om["reject"].any()
-        print(f"\nOne month from one identical state (seed 0 after 41 months; the month 2027-09), {args.one_month} "
+        next_month = calendar.fmt(calendar.parse(scenario["simulation.start"]) + 42)
+        print(f"\nOne month from one identical state (seed 0 after 41 months; the month {next_month}), {args.one_month} "
               f"repetitions each ({t6 - t5:.1f} s): mean moves per (route, from, to), z-test, "
               f"Bonferroni alpha = {args.alpha}/{len(om)}")
         print(om.to_string(index=False, formatters={"mean_fast": "{:.3f}".format, "mean_mesa": "{:.3f}".format,
