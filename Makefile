@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test bench bench-dashboard venv browser dashboard
+.PHONY: baseline test bench bench-dashboard venv browser dashboard check-baseline bench-issue7
 SEED ?= 0
 
 venv:
@@ -22,3 +22,9 @@ bench: venv
 
 bench-dashboard: venv
 	.venv/bin/python benchmarks/bench_dashboard.py
+
+check-baseline: venv
+	.venv/bin/python benchmarks/check_baseline.py --seeds 50 --region west --csv outputs/check_baseline.csv
+
+bench-issue7: venv
+	.venv/bin/python benchmarks/run.py
