@@ -186,9 +186,7 @@ class Ecosystem:
                 setattr(self, name, new)
         m = insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, self._keys, self._u,
                         self._v, self._kind, self._base, self._w, self.m, float(intensity), COLLAB)
-        added, self.m = m - self.m, m
-        if added:
-            self._changed()
+        added, self.m = m - self.m, m  # collaboration ties are not in the structural views: no refresh
         return added
 
     def _changed(self) -> None:
@@ -203,8 +201,8 @@ class Ecosystem:
             self.add_ties(a, b, intensify)
         if len(self.u) == 0:
             return
-        update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify, decay)
-        self._changed()
+        if update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify, decay, self.n_static):
+            self._changed()  # the structural views refresh their intensities only when one changed
 
     # ------------------------------------------------------------------ export
     def to_networkx(self, pop=None) -> nx.Graph:

@@ -72,12 +72,12 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
                 num[a, t] += w
             if adopted[a] >> t & 1:
                 num[b, t] += w
-    exposure = np.zeros((n, k))
-    for i in range(n):
+    for i in range(n):  # exposure = num / deg, in place
         if deg[i] > 0:
+            inv = 1.0 / deg[i]
             for t in range(k):
-                exposure[i, t] = num[i, t] / deg[i]
-    return exposure, comaker, pulled
+                num[i, t] *= inv
+    return num, comaker, pulled
 
 
 @njit(cache=True)
@@ -330,14 +330,22 @@ def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_k
 
 
 @njit(cache=True)
-def update_tie_weights(u, v, w, base, activity, intensify, decay):
-    """Joint participation (same activity id) intensifies a tie; otherwise it decays towards its base."""
+def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static):
+    """Joint participation (same activity id) intensifies a tie; otherwise it decays towards its base
+    (and rests there once within 1e-9). Returns whether a structural tie (e < n_static) changed."""
+    static_changed = False
     for e in range(u.shape[0]):
         a = activity[u[e]]
+        old = w[e]
         if a >= 0 and a == activity[v[e]]:
             w[e] += intensify * (1.0 - w[e])
-        else:
+        elif old != base[e]:
             w[e] -= decay * (w[e] - base[e])
+            if abs(w[e] - base[e]) < 1e-9:
+                w[e] = base[e]
+        if e < n_static and w[e] != old:
+            static_changed = True
+    return static_changed
 
 
 @njit(cache=True)

@@ -59,7 +59,7 @@ def test_quick_calibration_command(tmp_path):
     that loads; it leaves scenarios/ alone."""
     out = tmp_path / "cal"
     r = subprocess.run([sys.executable, "-m", "model.cli", "calibrate", "--quick", "--workers", "2", "--out", str(out)],
-                       capture_output=True, text=True, timeout=240)
+                       capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "generation 2 done" in r.stderr
     db = sqlite_utils.Database(out / "posterior.db")
