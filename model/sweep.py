@@ -60,6 +60,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Modules that do not change a run's numbers: editing them keeps the run ids (see code_version).
 _NOT_MODEL_CODE = {"cli.py", "sweep.py", "sweep_cli.py", "store.py", "analysis.py", "ema.py"}
+_NOT_MODEL_DIRS = {"report"}  # model/report/: the steering-group report reads runs, never changes their numbers
 _VERSIONED_PACKAGES = ("numpy", "numba", "llvmlite", "networkx", "mesa", "pandas", "scipy")
 
 
@@ -356,7 +357,8 @@ def code_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     root = Path(__file__).resolve().parent
-    files = sorted(p for p in root.rglob("*.py") if p.name not in _NOT_MODEL_CODE and "__pycache__" not in p.parts)
+    files = sorted(p for p in root.rglob("*.py") if p.name not in _NOT_MODEL_CODE and "__pycache__" not in p.parts
+                   and not _NOT_MODEL_DIRS & set(p.relative_to(root).parts[:-1]))
     files.append(SCENARIO_DIR / "loader.py")
     h = hashlib.sha256()
     for f in files:
