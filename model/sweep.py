@@ -350,6 +350,15 @@ def scenario_from_record(params: Mapping[str, Any]) -> Scenario:
     return sc
 
 
+def model_files() -> list[Path]:
+    """The source files whose digest is part of code_version(): model/**/*.py except the sweep, CLI and report
+    modules (they never change a run's numbers), plus scenarios/loader.py."""
+    root = Path(__file__).resolve().parent
+    files = sorted(p for p in root.rglob("*.py") if p.name not in _NOT_MODEL_CODE and "__pycache__" not in p.parts
+                   and not _NOT_MODEL_DIRS & set(p.relative_to(root).parts[:-1]))
+    return files + [SCENARIO_DIR / "loader.py"]
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """Version of the code that produces a run's numbers: package version + digest of the model sources
@@ -357,9 +366,7 @@ def code_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     root = Path(__file__).resolve().parent
-    files = sorted(p for p in root.rglob("*.py") if p.name not in _NOT_MODEL_CODE and "__pycache__" not in p.parts
-                   and not _NOT_MODEL_DIRS & set(p.relative_to(root).parts[:-1]))
-    files.append(SCENARIO_DIR / "loader.py")
+    files = model_files()
     h = hashlib.sha256()
     for f in files:
         h.update(f.relative_to(root.parent).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")

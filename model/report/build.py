@@ -284,7 +284,10 @@ class ReportBuilder:
             self.probability_table(probs)
         sections.append(("prob", t("sec_prob"), body))
 
-        occ_intro = t("sec_occupancy_intro", scenario=ref, n=len(ref_runs))
+        from model.constants import ROUTES
+
+        occ_intro = t("sec_occupancy_intro", scenario=ref, n=len(ref_runs),
+                      routes=", ".join(t.route(r) for r in ROUTES))
         sections.append(("occupancy", t("sec_occupancy"),
                          f"<p>{_e(occ_intro)}</p>" + self.figure(figures.occupancy(d, t, ref), _e(self.rerun_note()))))
         sections.append(("adoption", t("sec_adoption"), self.figure(

@@ -305,12 +305,15 @@ def productivity(data: SweepData, t: Text) -> Figure:
 
 
 def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figure:
-    """Figure 3.1-style ring diagrams: rows = dates, columns = hubs; dots = organisations of one run by ring and
-    type; the number beside each ring is the median count over all runs of the scenario."""
+    """Figure 3.1-style ring diagrams, one per hub and date: dots = the organisations of one run by ring (radius)
+    and partner type (sector); the title gives the median partners and the numbers under each diagram the median
+    count per ring over all runs of the scenario."""
     dates = [d for d in SPIDER_DATES if d in run.rings]
     type_colors = sns.color_palette("tab10", len(TYPES))
-    cell = min(WIDTH / len(hubs), 2.7)
-    fig, axes = plt.subplots(len(dates), len(hubs), figsize=(max(cell * len(hubs), 6.0), cell * len(dates) + 1.3),
+    by_row = len(hubs) >= len(dates)    # rows = dates, columns = hubs; one or two hubs: rows = hubs, columns = dates
+    nrows, ncols = (len(dates), len(hubs)) if by_row else (len(hubs), len(dates))
+    cell = min(WIDTH / ncols, 3.0)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(cell * ncols, 7.5), cell * nrows + 1.3),
                              subplot_kw={"projection": "polar"}, squeeze=False)
     rng = np.random.default_rng(12345)
     n = 0
@@ -318,7 +321,7 @@ def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figur
     for i, date in enumerate(dates):
         rings = run.rings[date]
         for j, hub in enumerate(hubs):
-            ax = axes[i][j]
+            ax = axes[i][j] if by_row else axes[j][i]
             h = HUBS.index(hub)
             r = rings[:, h]
             theta_grid = np.linspace(0, 2 * np.pi, 200)
@@ -346,7 +349,8 @@ def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figur
             ax.set_xticks([])
             ax.grid(False)
             ax.spines["polar"].set_visible(False)
-            partners = np.nansum(counts[:3])
+            total = data.at(label, f"partners_{hub}", date)
+            partners = np.median(total) if len(total) else np.nansum(counts[:3])
             ax.set_title(f"{t.hub(hub)} {date}\n{t('partners_axis').split(' (')[0]} {t.num(partners, 0)}",
                          fontsize=9, pad=3)
             ax.text(0.5, -0.06, "·".join(t.num(c, 0) for c in counts), transform=ax.transAxes, ha="center",
@@ -354,5 +358,5 @@ def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figur
     handles = [Line2D([], [], color=type_colors[k], marker="o", ls="", label=t.type(typ))
                for k, typ in enumerate(TYPES)]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8.5, bbox_to_anchor=(0.5, -0.01))
-    fig.tight_layout(rect=(0, 1.1 / (cell * len(dates) + 1.3), 1, 1))
+    fig.tight_layout(rect=(0, 1.1 / (cell * nrows + 1.3), 1, 1))
     return _finish(fig, "spiders", t("sec_rings"), n)

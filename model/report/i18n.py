@@ -49,8 +49,10 @@ STRINGS: dict[str, dict[str, str]] = {
                           "partners (all hubs), KPI 4 (≥ 130 active MKB companies, all hubs) and KPI 5 (+650 people "
                           "with new skills since March 2024, all hubs).",
         "sec_occupancy": "Where organisations stand in the propeller",
-        "sec_occupancy_intro": "Organisations per phase of the propeller and stakeholder route (mean over the four "
-                               "themes), {scenario}: mean of {n} runs re-run from their stored records.",
+        "sec_occupancy_intro": "Organisations per phase of the propeller (agenderen, uitproberen, adopteren; not "
+                               "engaged left out) per stakeholder route ({routes}), as the mean over the four themes; "
+                               "scenario {scenario}, mean of {n} runs re-run from their stored records. 'n' is the "
+                               "number of organisations on the route, engaged or not.",
         "sec_adoption": "Adoption per theme",
         "sec_rings": "Relation intensity per hub (spider diagrams)",
         "sec_rings_intro": "Like Figure 3.1 of the TNO evaluation: each dot is an organisation, placed in the ring "
@@ -176,9 +178,10 @@ STRINGS: dict[str, dict[str, str]] = {
                           "partners (alle hubs), KPI 4 (≥ 130 actieve mkb-bedrijven, alle hubs) en KPI 5 (+650 "
                           "mensen met nieuwe vaardigheden sinds maart 2024, alle hubs).",
         "sec_occupancy": "Waar organisaties staan in de propeller",
-        "sec_occupancy_intro": "Organisaties per fase van de propeller en per route (gemiddeld over de vier thema's), "
-                               "{scenario}: gemiddelde van {n} runs, opnieuw doorgerekend uit hun opgeslagen "
-                               "gegevens.",
+        "sec_occupancy_intro": "Organisaties per fase van de propeller (agenderen, uitproberen, adopteren; niet "
+                               "betrokken weggelaten) per route ({routes}), gemiddeld over de vier thema's; scenario "
+                               "{scenario}, gemiddelde van {n} runs, opnieuw doorgerekend uit hun opgeslagen "
+                               "gegevens. 'n' is het aantal organisaties op de route, betrokken of niet.",
         "sec_adoption": "Adoptie per thema",
         "sec_rings": "Intensiteit van de relaties per hub (spinnenwebben)",
         "sec_rings_intro": "Zoals figuur 3.1 van de TNO-evaluatie: elke stip is een organisatie, in de ring van haar "
