@@ -49,6 +49,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: lef
 th { background: var(--soft); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 th.num { text-align: right; }
+td.group { font-weight: 600; background: var(--bg); min-width: 150px; }
 tr.ref td { background: #eef6fb; }
 .kind { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11.5px; white-space: nowrap; }
 .kind-source { background: #e3f2e1; } .kind-source_assumption { background: #fdf3d8; }
@@ -90,7 +91,9 @@ class ReportBuilder:
         th = "".join(f'<th class="num">{_e(h)}</th>' if i in num_cols else f"<th>{_e(h)}</th>" for i, h in enumerate(head))
         body = []
         for k, r in enumerate(rows):
-            tds = "".join(f'<td class="num">{c}</td>' if i in num_cols else f"<td>{c}</td>" for i, c in enumerate(r))
+            # a cell given as None is covered by a rowspan above; a cell starting with "<td" is written as is
+            tds = "".join(c if c.startswith("<td") else (f'<td class="num">{c}</td>' if i in num_cols else f"<td>{c}</td>")
+                          for i, c in enumerate(r) if c is not None)
             cls = f' class="{row_class[k]}"' if row_class and row_class[k] else ""
             body.append(f"<tr{cls}>{tds}</tr>")
         return f"<div class='scroll'><table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
@@ -178,11 +181,12 @@ class ReportBuilder:
         rows, classes = [], []
         for outcome in outcomes:
             f = self._fmt_for(outcome)
-            for lab in d.labels:
+            group = [lab for lab in d.labels if ((table["outcome"] == outcome) & (table["scenario"] == lab)).any()]
+            for k, lab in enumerate(group):
                 g = table[(table["outcome"] == outcome) & (table["scenario"] == lab)].set_index("date")
-                if g.empty:
-                    continue
-                row = [_e(t(outcome) if outcome in t.strings else outcome), _e(lab), str(int(g["n"].iloc[0]))]
+                name = _e(t(outcome) if outcome in t.strings else outcome)
+                first = f'<td rowspan="{len(group)}" class="group">{name}</td>' if k == 0 else None
+                row = [first, _e(lab), str(int(g["n"].iloc[0]))]
                 for dt in dates:
                     if dt not in g.index:
                         row += ["–"] + (["–"] if ref else [])

@@ -50,8 +50,11 @@ def style() -> None:
 
 
 def scenario_colors(labels: list[str]) -> dict[str, tuple]:
-    pal = sns.color_palette("colorblind", max(len(labels), 3))
-    return {lab: pal[i % len(pal)] for i, lab in enumerate(labels)}
+    """One colour per scenario: the colour-blind palette in an order that keeps neighbours apart
+    (blue, vermillion, green, purple, orange, ...)."""
+    pal = sns.color_palette("colorblind", 10)
+    order = (0, 3, 2, 4, 1, 9, 5, 6, 8, 7)
+    return {lab: pal[order[i % len(order)]] for i, lab in enumerate(labels)}
 
 
 def _finish(fig, key: str, title: str, n_values: int) -> Figure:
@@ -351,10 +354,8 @@ def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figur
             ax.spines["polar"].set_visible(False)
             total = data.at(label, f"partners_{hub}", date)
             partners = np.median(total) if len(total) else np.nansum(counts[:3])
-            ax.set_title(f"{t.hub(hub)} {date}\n{t('partners_axis').split(' (')[0]} {t.num(partners, 0)}",
-                         fontsize=9, pad=3)
-            ax.text(0.5, -0.06, "·".join(t.num(c, 0) for c in counts), transform=ax.transAxes, ha="center",
-                    va="top", fontsize=8, color="#444444")
+            ax.set_title(f"{t.hub(hub)} {date}\n{t('partners_axis').split(' (')[0]} {t.num(partners, 0)}\n"
+                         + " · ".join(t.num(c, 0) for c in counts), fontsize=8.5, pad=2, linespacing=1.25)
     handles = [Line2D([], [], color=type_colors[k], marker="o", ls="", label=t.type(typ))
                for k, typ in enumerate(TYPES)]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8.5, bbox_to_anchor=(0.5, -0.01))

@@ -127,8 +127,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_kpi5": "target +650",
         "prob_by": "P({target}) by {year}",
         "ring": "ring {r}",
-        "ring_counts": "The numbers under each diagram are the organisations in rings 1 · 2 · 3 · 4 (median over "
-                       "the runs); the title gives the partners (rings 1–3).",
+        "ring_counts": "Above each diagram: the hub, the month, the partners (rings 1–3) and the organisations in "
+                       "rings 1 · 2 · 3 · 4, medians over the runs of the scenario.",
         "from_reruns": "From {n} runs per scenario re-run from their stored records (the sweep did not keep: {cols}).",
         "rerun_identical": "The re-runs reproduce the stored rows exactly ({n} of {n} runs identical).",
         "rerun_differs": "Note: {k} of {n} re-runs differ from their stored rows (stored with code {stored}, re-run "
@@ -256,8 +256,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_kpi5": "doel +650",
         "prob_by": "kans {target} uiterlijk {year}",
         "ring": "ring {r}",
-        "ring_counts": "De getallen onder elk spinnenweb zijn de organisaties in ring 1 · 2 · 3 · 4 (mediaan over de "
-                       "runs); de titel geeft het aantal partners (ring 1–3).",
+        "ring_counts": "Boven elk spinnenweb: de hub, de maand, het aantal partners (ring 1–3) en de organisaties in "
+                       "ring 1 · 2 · 3 · 4, medianen over de runs van het scenario.",
         "from_reruns": "Uit {n} runs per scenario, opnieuw doorgerekend uit hun opgeslagen gegevens (de sweep "
                        "bewaarde niet: {cols}).",
         "rerun_identical": "De herhaalde runs geven exact de opgeslagen rijen ({n} van {n} runs gelijk).",
