@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import base64
 import html
-import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -385,4 +384,4 @@ def add_command(sub) -> None:
     rep.set_defaults(func=cmd_report)
 
 
-__all__ = ["build_report", "add_command", "cmd_report", "json"]
+__all__ = ["build_report", "add_command", "cmd_report"]

@@ -16,7 +16,6 @@ report draws.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from model.constants import HUBS, THEMES, TYPES
-from model.store import Store, StoreError
+from model.store import Store
 from model.sweep import SpecError
 
 # The timeseries columns the report draws (scenarios/sweeps/steering_report.toml keeps them all).
@@ -302,6 +301,3 @@ def fmt_interval(t, v: np.ndarray, digits: int | None = None, pct: bool = False)
     f = (lambda x: t.pct(x, 1)) if pct else (lambda x: t.num(x, digits))
     return f"{f(q50)} ({f(q05)} – {f(q95)})"
 
-
-def nan_to_none(v: float) -> float | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
