@@ -39,7 +39,6 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
         pytest.importorskip(NEEDS[path.stem])
     monkeypatch.setenv("PROPELLER_NOTEBOOK_SMALL", "1")
     monkeypatch.setenv("PROPELLER_NOTEBOOK_OUT", str(tmp_path / "out"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp_path}},

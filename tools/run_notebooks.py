@@ -33,7 +33,6 @@ def main() -> int:
     os.environ["PROPELLER_NOTEBOOK_SMALL"] = "1" if args.small else "0"
     os.environ["PROPELLER_NOTEBOOK_OUT"] = str(out)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    os.environ.setdefault("MPLBACKEND", "Agg")
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         if args.names and path.stem not in args.names:
             continue
