@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import base64
 import html
+import os
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -326,12 +328,27 @@ class ReportBuilder:
         return "".join(parts)
 
 
+def write_atomically(out: Path, text: str) -> None:
+    """Write through a temporary file next to ``out`` and move it into place (os.replace); the file gets the
+    usual permissions (0666 less the umask), not mkstemp's private 0600: a report is meant to be shared."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: str = "en",
                  scenarios: list[str] | None = None, sweep: str | None = None, reference: str | None = None,
                  reruns: int = 6, progress=None) -> dict:
     """Write the report; return a manifest: out, lang, figures [(key, n_values, width, height)], scenarios."""
-    from model.analysis import _atomic_write
-
     out = Path(out)
     if lang not in LANGS:
         raise ReportError("--lang", lang, f"one of {', '.join(LANGS)}", show_got=False)
@@ -344,7 +361,7 @@ def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: 
     data = SweepData.load(db, sweep=sweep, scenarios=scenarios, reference=reference, reruns=reruns, progress=progress)
     builder = ReportBuilder(data, lang)
     text = builder.render()
-    _atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(out, text)
     return {"out": str(out), "lang": lang, "scenarios": data.labels, "reference": data.reference,
             "figures": [(f.key, f.n_values, f.width, f.height) for f in builder.figures],
             "reruns": [(r.run_id, r.label, r.identical) for r in data.reruns], "bytes": len(text.encode())}
