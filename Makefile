@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test bench bench-dashboard venv browser dashboard check-baseline bench-issue7
+.PHONY: baseline test bench bench-dashboard venv browser dashboard check-baseline bench-issue7 notebooks report
 SEED ?= 0
 
 venv:
@@ -28,3 +28,11 @@ check-baseline: venv
 
 bench-issue7: venv
 	.venv/bin/python benchmarks/run.py
+
+notebooks: venv
+	.venv/bin/python tools/run_notebooks.py
+
+report: venv
+	.venv/bin/propeller sweep scenarios/sweeps/steering_report.toml
+	.venv/bin/propeller report outputs/sweeps/steering_report.db --out outputs/report.html
+	.venv/bin/propeller report outputs/sweeps/steering_report.db --lang nl --out outputs/rapport.html

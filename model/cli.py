@@ -3,6 +3,7 @@
     propeller run SCENARIO [--seed N] [--until YYYY-MM] [--set dotted.key=value ...] [--out DIR]
     propeller sweep | compare | sensitivity ...   (scenario sweeps: model/sweep_cli.py)
     propeller dashboard [--scenario FILE] [--port N] [--host H]
+    propeller report DB [--scenario NAME ...] [--lang en|nl] [--out FILE.html]   (model/report/)
 
 Bad input (unknown key, wrong type, out of range, bad date, missing file) prints one line naming the
 file, the key and what was expected, exits with code 2 and writes nothing.
@@ -126,9 +127,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="propeller", description="Propeller: project innovation adoption through the regional hubs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    from model.report.build import add_command as add_report  # report (steering group, HTML)
     from model.sweep_cli import add_commands  # sweep, compare, sensitivity
 
     add_commands(sub)
+    add_report(sub)
     run = sub.add_parser("run", help="run one scenario and print the summary")
     run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -60,6 +60,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Modules that do not change a run's numbers: editing them keeps the run ids (see code_version).
 _NOT_MODEL_CODE = {"cli.py", "sweep.py", "sweep_cli.py", "store.py", "analysis.py", "ema.py"}
+_NOT_MODEL_DIRS = {"report"}  # model/report/: the steering-group report reads runs, never changes their numbers
 _VERSIONED_PACKAGES = ("numpy", "numba", "llvmlite", "networkx", "mesa", "pandas", "scipy")
 
 
@@ -349,6 +350,15 @@ def scenario_from_record(params: Mapping[str, Any]) -> Scenario:
     return sc
 
 
+def model_files() -> list[Path]:
+    """The source files whose digest is part of code_version(): model/**/*.py except the sweep, CLI and report
+    modules (they never change a run's numbers), plus scenarios/loader.py."""
+    root = Path(__file__).resolve().parent
+    files = sorted(p for p in root.rglob("*.py") if p.name not in _NOT_MODEL_CODE and "__pycache__" not in p.parts
+                   and not _NOT_MODEL_DIRS & set(p.relative_to(root).parts[:-1]))
+    return files + [SCENARIO_DIR / "loader.py"]
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """Version of the code that produces a run's numbers: package version + digest of the model sources
@@ -356,8 +366,7 @@ def code_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     root = Path(__file__).resolve().parent
-    files = sorted(p for p in root.rglob("*.py") if p.name not in _NOT_MODEL_CODE and "__pycache__" not in p.parts)
-    files.append(SCENARIO_DIR / "loader.py")
+    files = model_files()
     h = hashlib.sha256()
     for f in files:
         h.update(f.relative_to(root.parent).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")

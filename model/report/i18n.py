@@ -1,0 +1,355 @@
+"""The report's words in English and Dutch: one dict of strings per language, and number formatting.
+
+Dutch uses the programme's own terms (partners, hubs, agenderen / uitproberen / adopteren, woningcorporaties,
+gemeenten, mkb) and the labels of Table 3.1 of the TNO evaluation for the partner types.
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGS = ("en", "nl")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Propeller — steering-group report",
+        "subtitle": "Projected partners, KPIs and adoption of the regional hubs, March 2024 to {end}",
+        "generated": "Generated {when} from sweep {sweep} ({design} design, {runs} runs, code {code}) in {db}.",
+        "toc": "Contents",
+        "key_numbers": "Key numbers",
+        "key_numbers_intro": "Median over the runs of each scenario, with the 90 % interval in brackets; "
+                             "probabilities are shares of runs.",
+        "how_to_read": "How to read this report",
+        "how_to_read_body": [
+            "Every number comes from the agent-based model Propeller: organisations move through the Innovatie "
+            "Adoptie Propeller (agenderen, uitproberen, adopteren) while the hubs run events, trajectories, "
+            "education and LLO within their budget. The model is meant to compare scenarios, not to predict.",
+            "A scenario was run many times: with parameter sets drawn from the calibration posterior (what the "
+            "data of 2024–2025 leave uncertain) and with several random seeds (chance). The line is the median "
+            "over those runs, the dark band holds the middle 50 % of the runs and the light band 90 %.",
+            "Dots are observed numbers from the TNO evaluation (Table 3.1, the hub appendices, the KPI table). "
+            "The model was calibrated to the observations of September 2025, so agreement there is by "
+            "construction; the years after that are projections.",
+            "Partners are organisations in rings 1–3 of a hub's spider diagram; ring 4 (potential partners) is "
+            "not counted. An organisation that is a partner of two hubs counts twice, as in Table 3.1. "
+            "'All hubs' includes Midden, which was not evaluated; 'four hubs' is Noord, Zuid, Oost and West.",
+            "A probability 'by year Y' is the share of runs in which the number was at or above the target in "
+            "some month up to December of Y.",
+            "After 2028 the budget halves by assumption (the programme ends in 2028). Assumptions and sources of "
+            "every parameter are listed in the appendix.",
+        ],
+        "sec_partners": "Partners",
+        "sec_partners_intro": "Partners of the hubs (rings 1–3), all hubs and the four evaluated hubs, with the "
+                              "programme ambition of 500+ organisations.",
+        "sec_partners_hub": "Partners per hub",
+        "sec_partners_type": "Partners per partner type (Table 3.1)",
+        "sec_kpi": "KPI 4 and KPI 5",
+        "sec_prob": "Probability of reaching the targets",
+        "sec_prob_intro": "Share of runs that reached the target in some month up to December of each year: 500+ "
+                          "partners (all hubs), KPI 4 (≥ 130 active MKB companies, all hubs) and KPI 5 (+650 people "
+                          "with new skills since March 2024, all hubs).",
+        "sec_occupancy": "Where organisations stand in the propeller",
+        "sec_occupancy_intro": "Organisations per phase of the propeller (agenderen, uitproberen, adopteren; not "
+                               "engaged left out) per stakeholder route ({routes}), as the mean over the four themes; "
+                               "scenario {scenario}, mean of {n} runs re-run from their stored records. 'n' is the "
+                               "number of organisations on the route, engaged or not.",
+        "sec_adoption": "Adoption per theme",
+        "sec_rings": "Relation intensity per hub (spider diagrams)",
+        "sec_rings_intro": "Like Figure 3.1 of the TNO evaluation: each dot is an organisation, placed in the ring "
+                           "of its relation with the hub (1 = long-term strategic, 2 = medium-term, 3 = ad hoc, "
+                           "4 = potential partner, not counted) and in the sector of its partner type. Dots: one run "
+                           "of {scenario} (run {run}, the re-run closest to the scenario's median of partners in "
+                           "{date}); the counts per ring are medians over all {n} runs of the scenario.",
+        "sec_productivity": "Labour-productivity index",
+        "sec_compare": "Scenario comparison",
+        "sec_compare_intro": "Median and 90 % interval over the runs of each scenario, and the difference from "
+                             "{ref} paired by seed (common random numbers).",
+        "sec_compare_noref": "Median and 90 % interval over the runs of each scenario (no reference scenario among "
+                             "them: no differences).",
+        "sec_appendix": "Appendix: assumptions and sources",
+        "sec_appendix_intro": "Generated from the comments of scenarios/baseline.toml (every parameter with its "
+                              "source) and scenarios/calibrated.toml (the calibrated values with their 90 % posterior "
+                              "intervals). Sources: 003 = TNO 2025 evaluation (line numbers), 000 = NGF proposal, "
+                              "001 = national policy letter.",
+        "sec_appendix_scenarios": "Scenarios in this report",
+        "sec_appendix_params": "Parameters",
+        "sec_appendix_counts": "{n} parameters: {parts}.",
+        "sec_appendix_data": "Data behind this report",
+        "col_parameter": "parameter",
+        "col_value": "value",
+        "col_kind": "kind",
+        "col_source": "source or reasoning",
+        "col_scenario": "scenario",
+        "col_outcome": "outcome",
+        "col_date": "date",
+        "col_n": "runs",
+        "col_median": "median",
+        "col_interval": "90 % interval",
+        "col_diff": "difference from {ref}",
+        "col_diff_interval": "90 % interval of the difference",
+        "col_year": "year",
+        "col_target": "target",
+        "kind_source": "source",
+        "kind_source_assumption": "source + assumption",
+        "kind_assumption": "assumption",
+        "kind_setting": "setting",
+        "kind_derived": "derived",
+        "kind_calibrated": "calibrated",
+        "kind_other": "no source stated",
+        "calibrated_note": "calibrated {value} (90 % interval {lo} – {hi}; baseline {base})",
+        "median": "median",
+        "band50": "50 % of runs",
+        "band90": "90 % of runs",
+        "observed": "observed",
+        "observed_four": "observed, four hubs",
+        "target": "target",
+        "month_axis": "month",
+        "year_axis": "year (December)",
+        "organisations": "organisations",
+        "persons": "persons",
+        "partners_axis": "partners (organisations)",
+        "share_axis": "share of organisations (%)",
+        "probability_axis": "share of runs (%)",
+        "index_axis": "index (2024-03 = 100)",
+        "partners_total": "Partners, all hubs",
+        "partners_four_hubs": "Partners, four evaluated hubs",
+        "kpi4_mkb": "KPI 4: active MKB companies, all hubs",
+        "kpi5_skilled": "KPI 5: people with new skills, all hubs",
+        "kpi4_mkb_four_hubs": "KPI 4, four evaluated hubs",
+        "kpi5_skilled_four_hubs": "KPI 5, four evaluated hubs",
+        "adopted_share": "Adopted share, all organisations",
+        "productivity_index": "Labour-productivity index",
+        "target_500": "500+ partners",
+        "target_kpi4": "KPI 4 ≥ 130",
+        "target_kpi5": "KPI 5 ≥ 650",
+        "goal_500": "ambition 500+",
+        "goal_kpi4": "target ≥ 130",
+        "goal_kpi5": "target +650",
+        "prob_by": "P({target}) by {year}",
+        "ring": "ring {r}",
+        "ring_counts": "Above each diagram: the hub, the month, the partners (rings 1–3) and the organisations in "
+                       "rings 1 · 2 · 3 · 4, medians over the runs of the scenario.",
+        "from_reruns": "From {n} runs per scenario re-run from their stored records (the sweep did not keep: {cols}).",
+        "rerun_identical": "The re-runs reproduce the stored rows exactly ({n} of {n} runs identical).",
+        "rerun_differs": "Note: {k} of {n} re-runs differ from their stored rows (stored with code {stored}, re-run "
+                         "with {now}); occupancy and spider diagrams come from the current code.",
+        "hubs_left_out": "Hubs without partners in any run of this sweep (regional runs) are left out: {hubs}.",
+        "figure_alt": "Figure: {title}",
+        "footer": "Propeller agent-based model. This file is self-contained: it needs no network or Python to open.",
+        "scenario_header": "{name}: {text}",
+        "no_header": "(no description in the scenario file)",
+    },
+    "nl": {
+        "title": "Propeller — rapportage voor de stuurgroep",
+        "subtitle": "Verwachte partners, KPI's en adoptie van de regionale hubs, maart 2024 tot {end}",
+        "generated": "Gemaakt op {when} uit sweep {sweep} ({design}-ontwerp, {runs} runs, code {code}) in {db}.",
+        "toc": "Inhoud",
+        "key_numbers": "Kerncijfers",
+        "key_numbers_intro": "Mediaan over de runs van elk scenario, met het 90 %-interval tussen haakjes; "
+                             "kansen zijn aandelen van de runs.",
+        "how_to_read": "Zo leest u dit rapport",
+        "how_to_read_body": [
+            "Alle getallen komen uit het agent-based model Propeller: organisaties doorlopen de Innovatie Adoptie "
+            "Propeller (agenderen, uitproberen, adopteren) terwijl de hubs bijeenkomsten, innovatietrajecten, "
+            "onderwijsvernieuwing en LLO organiseren binnen hun budget. Het model is bedoeld om scenario's te "
+            "vergelijken, niet om te voorspellen.",
+            "Elk scenario is vele keren doorgerekend: met parametersets uit de kalibratie (wat de gegevens van "
+            "2024–2025 onzeker laten) en met meerdere toevalsreeksen (toeval). De lijn is de mediaan over die "
+            "runs, de donkere band bevat de middelste 50 % van de runs en de lichte band 90 %.",
+            "Punten zijn waargenomen aantallen uit de TNO-evaluatie (tabel 3.1, de bijlagen per hub, de "
+            "KPI-tabel). Het model is gekalibreerd op de waarnemingen van september 2025; overeenstemming daar is "
+            "dus geen toetsing. De jaren daarna zijn projecties.",
+            "Partners zijn organisaties in ring 1–3 van het spinnenweb van een hub; ring 4 (potentiële partners) "
+            "telt niet mee. Een organisatie die partner is van twee hubs telt twee keer, zoals in tabel 3.1. "
+            "'Alle hubs' omvat Midden, dat niet is geëvalueerd; 'vier hubs' zijn Noord, Zuid, Oost en West.",
+            "Een kans 'uiterlijk in jaar J' is het aandeel runs waarin het aantal in enige maand tot en met "
+            "december van J op of boven het doel lag.",
+            "Na 2028 halveert het budget (aanname: het programma eindigt in 2028). Aannames en bronnen van elke "
+            "parameter staan in de bijlage.",
+        ],
+        "sec_partners": "Partners",
+        "sec_partners_intro": "Partners van de hubs (ring 1–3), alle hubs en de vier geëvalueerde hubs, met de "
+                              "ambitie van het programma: 500+ organisaties.",
+        "sec_partners_hub": "Partners per hub",
+        "sec_partners_type": "Partners per type partner (tabel 3.1)",
+        "sec_kpi": "KPI 4 en KPI 5",
+        "sec_prob": "Kans dat de doelen gehaald worden",
+        "sec_prob_intro": "Aandeel runs dat het doel haalde in enige maand tot en met december van elk jaar: 500+ "
+                          "partners (alle hubs), KPI 4 (≥ 130 actieve mkb-bedrijven, alle hubs) en KPI 5 (+650 "
+                          "mensen met nieuwe vaardigheden sinds maart 2024, alle hubs).",
+        "sec_occupancy": "Waar organisaties staan in de propeller",
+        "sec_occupancy_intro": "Organisaties per fase van de propeller (agenderen, uitproberen, adopteren; niet "
+                               "betrokken weggelaten) per route ({routes}), gemiddeld over de vier thema's; scenario "
+                               "{scenario}, gemiddelde van {n} runs, opnieuw doorgerekend uit hun opgeslagen "
+                               "gegevens. 'n' is het aantal organisaties op de route, betrokken of niet.",
+        "sec_adoption": "Adoptie per thema",
+        "sec_rings": "Intensiteit van de relaties per hub (spinnenwebben)",
+        "sec_rings_intro": "Zoals figuur 3.1 van de TNO-evaluatie: elke stip is een organisatie, in de ring van haar "
+                           "relatie met de hub (1 = strategisch, lange termijn, 2 = middellange termijn, 3 = ad hoc, "
+                           "4 = potentiële partner, telt niet mee) en in de sector van haar type partner. Stippen: één "
+                           "run van {scenario} (run {run}, de run die het dichtst bij de mediaan van het aantal "
+                           "partners in {date} ligt); de aantallen per ring zijn medianen over alle {n} runs van het "
+                           "scenario.",
+        "sec_productivity": "Index van de arbeidsproductiviteit",
+        "sec_compare": "Vergelijking van scenario's",
+        "sec_compare_intro": "Mediaan en 90 %-interval over de runs van elk scenario, en het verschil met {ref}, "
+                             "per toevalsreeks gepaard (common random numbers).",
+        "sec_compare_noref": "Mediaan en 90 %-interval over de runs van elk scenario (geen referentiescenario: geen "
+                             "verschillen).",
+        "sec_appendix": "Bijlage: aannames en bronnen",
+        "sec_appendix_intro": "Gemaakt uit het commentaar in scenarios/baseline.toml (elke parameter met zijn bron) "
+                              "en scenarios/calibrated.toml (de gekalibreerde waarden met hun 90 %-interval). Bronnen: "
+                              "003 = TNO-evaluatie 2025 (regelnummers), 000 = NGF-voorstel, 001 = Kamerbrief.",
+        "sec_appendix_scenarios": "Scenario's in dit rapport",
+        "sec_appendix_params": "Parameters",
+        "sec_appendix_counts": "{n} parameters: {parts}.",
+        "sec_appendix_data": "Gegevens achter dit rapport",
+        "col_parameter": "parameter",
+        "col_value": "waarde",
+        "col_kind": "soort",
+        "col_source": "bron of onderbouwing",
+        "col_scenario": "scenario",
+        "col_outcome": "uitkomst",
+        "col_date": "datum",
+        "col_n": "runs",
+        "col_median": "mediaan",
+        "col_interval": "90 %-interval",
+        "col_diff": "verschil met {ref}",
+        "col_diff_interval": "90 %-interval van het verschil",
+        "col_year": "jaar",
+        "col_target": "doel",
+        "kind_source": "bron",
+        "kind_source_assumption": "bron + aanname",
+        "kind_assumption": "aanname",
+        "kind_setting": "instelling",
+        "kind_derived": "afgeleid",
+        "kind_calibrated": "gekalibreerd",
+        "kind_other": "geen bron vermeld",
+        "calibrated_note": "gekalibreerd {value} (90 %-interval {lo} – {hi}; basiswaarde {base})",
+        "median": "mediaan",
+        "band50": "50 % van de runs",
+        "band90": "90 % van de runs",
+        "observed": "waargenomen",
+        "observed_four": "waargenomen, vier hubs",
+        "target": "doel",
+        "month_axis": "maand",
+        "year_axis": "jaar (december)",
+        "organisations": "organisaties",
+        "persons": "personen",
+        "partners_axis": "partners (organisaties)",
+        "share_axis": "aandeel organisaties (%)",
+        "probability_axis": "aandeel runs (%)",
+        "index_axis": "index (2024-03 = 100)",
+        "partners_total": "Partners, alle hubs",
+        "partners_four_hubs": "Partners, vier geëvalueerde hubs",
+        "kpi4_mkb": "KPI 4: actieve mkb-bedrijven, alle hubs",
+        "kpi5_skilled": "KPI 5: mensen met nieuwe vaardigheden, alle hubs",
+        "kpi4_mkb_four_hubs": "KPI 4, vier geëvalueerde hubs",
+        "kpi5_skilled_four_hubs": "KPI 5, vier geëvalueerde hubs",
+        "adopted_share": "Aandeel geadopteerd, alle organisaties",
+        "productivity_index": "Index arbeidsproductiviteit",
+        "target_500": "500+ partners",
+        "target_kpi4": "KPI 4 ≥ 130",
+        "target_kpi5": "KPI 5 ≥ 650",
+        "goal_500": "ambitie 500+",
+        "goal_kpi4": "doel ≥ 130",
+        "goal_kpi5": "doel +650",
+        "prob_by": "kans {target} uiterlijk {year}",
+        "ring": "ring {r}",
+        "ring_counts": "Boven elk spinnenweb: de hub, de maand, het aantal partners (ring 1–3) en de organisaties in "
+                       "ring 1 · 2 · 3 · 4, medianen over de runs van het scenario.",
+        "from_reruns": "Uit {n} runs per scenario, opnieuw doorgerekend uit hun opgeslagen gegevens (de sweep "
+                       "bewaarde niet: {cols}).",
+        "rerun_identical": "De herhaalde runs geven exact de opgeslagen rijen ({n} van {n} runs gelijk).",
+        "rerun_differs": "Let op: {k} van {n} herhaalde runs wijken af van hun opgeslagen rijen (opgeslagen met code "
+                         "{stored}, herhaald met {now}); bezetting en spinnenwebben komen uit de huidige code.",
+        "hubs_left_out": "Hubs zonder partners in alle runs van deze sweep (regionale runs) zijn weggelaten: {hubs}.",
+        "figure_alt": "Figuur: {title}",
+        "footer": "Agent-based model Propeller. Dit bestand is zelfstandig: het opent zonder netwerk of Python.",
+        "scenario_header": "{name}: {text}",
+        "no_header": "(geen beschrijving in het scenariobestand)",
+    },
+}
+
+HUB_NAMES = {"noord": "Noord", "zuid": "Zuid", "oost": "Oost", "west": "West", "midden": "Midden"}
+
+TYPE_NAMES = {
+    "en": {
+        "mkb_builders": "1 MKB construction & installation", "clients": "2 clients (wocos, public clients)",
+        "technology": "3 technology partners", "suppliers": "4 suppliers", "other_chain": "5 other chain partners",
+        "branch_ngo": "6 branch associations / NGOs", "education": "7 education & knowledge",
+        "government": "8 governments",
+    },
+    "nl": {
+        "mkb_builders": "1 (mkb-)bouw- en installatiebedrijven", "clients": "2 opdrachtgevers",
+        "technology": "3 technologiepartners", "suppliers": "4 toeleveranciers", "other_chain": "5 overige ketenpartners",
+        "branch_ngo": "6 brancheverenigingen / ngo's", "education": "7 onderwijs- en kennisinstellingen",
+        "government": "8 overheden",
+    },
+}
+
+ROUTE_NAMES = {
+    "en": {"mkb": "MKB companies", "woco": "woningcorporaties (housing associations)",
+           "gemeente": "gemeenten (municipalities)", "school": "schools (mbo/hbo/wo)", "generic": "other organisations"},
+    "nl": {"mkb": "mkb-bedrijven", "woco": "woningcorporaties", "gemeente": "gemeenten",
+           "school": "onderwijs (mbo/hbo/wo)", "generic": "overige organisaties"},
+}
+
+PHASE_NAMES = {
+    "en": {"none": "not engaged", "agenderen": "agenderen", "uitproberen": "uitproberen", "adopteren": "adopteren"},
+    "nl": {"none": "niet betrokken", "agenderen": "agenderen", "uitproberen": "uitproberen", "adopteren": "adopteren"},
+}
+
+THEME_NAMES = {
+    "en": {"biobased_circular": "biobased & circular building", "digitalisation": "digitalisation",
+           "industrialisation": "industrialisation", "chain_collaboration": "chain collaboration"},
+    "nl": {"biobased_circular": "biobased & circulair bouwen", "digitalisation": "digitalisering",
+           "industrialisation": "industrialisatie", "chain_collaboration": "ketensamenwerking"},
+}
+
+
+class Text:
+    """The strings of one language: ``t("key", **fields)``; ``t.num(v)`` formats a number for that language."""
+
+    def __init__(self, lang: str):
+        if lang not in LANGS:
+            raise ValueError(f"lang: expected one of {', '.join(LANGS)}, got {lang!r}")
+        self.lang = lang
+        self.strings = STRINGS[lang]
+
+    def __call__(self, key: str, **fields) -> str:
+        s = self.strings[key]
+        return s.format(**fields) if fields else s
+
+    def list(self, key: str) -> list[str]:
+        return list(self.strings[key])
+
+    def hub(self, hub: str) -> str:
+        return HUB_NAMES[hub]
+
+    def type(self, t: str) -> str:
+        return TYPE_NAMES[self.lang][t]
+
+    def route(self, r: str) -> str:
+        return ROUTE_NAMES[self.lang][r]
+
+    def phase(self, p: str) -> str:
+        return PHASE_NAMES[self.lang][p]
+
+    def theme(self, k: str) -> str:
+        return THEME_NAMES[self.lang][k]
+
+    def num(self, v: float, digits: int | None = None) -> str:
+        """A number for reading: thousands separated, `digits` decimals (default: 0 from 100 up, else 3 significant)."""
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            return "–"
+        if digits is None:
+            a = abs(v)
+            digits = 0 if a >= 100 or float(v).is_integer() else (1 if a >= 10 else (2 if a >= 1 else 3))
+        s = f"{v:,.{digits}f}"
+        if self.lang == "nl":
+            s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return s.replace("-", "−")
+
+    def pct(self, share: float, digits: int = 0) -> str:
+        return self.num(100.0 * share, digits) + " %"

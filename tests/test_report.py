@@ -1,0 +1,237 @@
+"""The steering-group report (`propeller report`, model/report/), checked as a person would see it.
+
+A small sweep database (two scenarios x posterior draws x seeds, regional runs of Noord to 2030-12, so the 2030
+figures are real) -> the report in English and Dutch -> rendered in headless Chromium (Debian's /usr/bin/chromium
+through Playwright; never a downloaded browser): no console errors, every <img> decoded (naturalWidth > 0), no
+request leaves the file, a full-page screenshot in outputs/report.png (outputs/report_nl.png). In Python, before
+embedding, every figure must have drawn data (Figure.n_values > 0, asserted by the builder and again here).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.cli import main
+from model.report.data import REPORT_COLUMNS, SPIDER_DATES, SweepData
+from model.report.provenance import calibrated_values, classify, parameters
+from model.sweep import build_plan, execute, load_spec, model_files
+from scenarios.loader import SCENARIO_DIR, load
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+FIGURES = ("partners", "partners_by_hub", "partners_by_type", "kpis", "probabilities", "occupancy", "adoption",
+           "spiders", "productivity")
+
+
+def _spec(path: Path, name: str, outputs: list[str], seed: int, samples: int, reps: int) -> Path:
+    lib = SCENARIO_DIR / "library"
+    cols = ", ".join(f'"{c}"' for c in outputs)
+    path.write_text(f"""
+name = "{name}"
+scenarios = ["{lib / 'calibrated.toml'}", "{lib / 'funding_minus50.toml'}"]
+seed = {seed}
+replications = {reps}
+until = "2030-12"
+outputs = [{cols}]
+key_dates = ["2025-09", "2027-12", "2030-12"]
+[overrides]
+simulation.region = "noord"
+[design]
+kind = "posterior"
+samples = {samples}
+file = "{SCENARIO_DIR / 'posterior.csv'}"
+""")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sweep_db(tmp_path_factory) -> Path:
+    """2 scenarios x 3 posterior draws x 2 seeds = 12 regional runs (Noord) to 2030-12, every report column kept."""
+    d = tmp_path_factory.mktemp("report")
+    spec = load_spec(_spec(d / "small.toml", "report_small", list(REPORT_COLUMNS), 7, 3, 2))
+    db = d / "small.db"
+    res = execute(build_plan(spec), db, workers=1, progress=False, stream=io.StringIO())
+    assert res.failed == 0 and res.stored == 12
+    return db
+
+
+@pytest.fixture(scope="module")
+def reports(sweep_db, tmp_path_factory) -> dict:
+    from model.report import build_report
+
+    d = tmp_path_factory.mktemp("html")
+    return {lang: build_report(sweep_db, d / f"report_{lang}.html", lang=lang, reruns=3) for lang in ("en", "nl")}
+
+
+def _imgs(text: str) -> list[str]:
+    return re.findall(r'<img [^>]*src="([^"]+)"', text)
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_report_is_one_self_contained_file_with_data_in_every_figure(reports, lang):
+    from PIL import Image
+
+    m = reports[lang]
+    assert [k for k, *_ in m["figures"]] == list(FIGURES)
+    assert all(n > 0 for _, n, _, _ in m["figures"]), m["figures"]   # every figure drew data
+    text = Path(m["out"]).read_text(encoding="utf-8")
+    srcs = _imgs(text)
+    assert len(srcs) == len(FIGURES)
+    for src, (key, _, w, h) in zip(srcs, m["figures"]):
+        assert src.startswith("data:image/png;base64,"), key
+        im = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+        assert im.format == "PNG" and im.width > 300 and im.height > 200, key
+        px = np.asarray(im.convert("L"), dtype=float)
+        assert px.std() > 5, f"{key}: a blank picture"
+    # no scripts, no stylesheets or fonts from elsewhere, no external references
+    assert "<script" not in text.lower() and "<link" not in text.lower() and "@import" not in text
+    assert not re.search(r'(src|href)="(?!data:|#)', text)
+    assert "url(" not in text
+    assert f'<html lang="{lang}">' in text
+    words = {"en": ["Key numbers", "How to read this report", "agenderen", "woningcorporaties", "Partners per hub",
+                    "Appendix: assumptions and sources", "calibrated"],
+             "nl": ["Kerncijfers", "Zo leest u dit rapport", "agenderen", "uitproberen", "adopteren",
+                    "woningcorporaties", "gemeenten", "Partners per hub", "Bijlage: aannames en bronnen",
+                    "gekalibreerd"]}[lang]
+    for w in words:
+        assert w in text, w
+    # the appendix lists every parameter of baseline.toml and the calibrated values with their intervals
+    for p in parameters():
+        assert f"<code>{p.key}</code>" in text, p.key
+    for key, v in calibrated_values().items():
+        assert v["lo"] in text and v["hi"] in text, key
+    # observed points come from calibration/targets.toml; the comparison table has both scenarios
+    assert text.count("funding_minus50") >= 3
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("PROPELLER_REQUIRE_BROWSER"),
+                    reason="Debian's chromium is not installed (apt-get install chromium; tools/browser.sh on CI)")
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_report_renders_in_headless_chromium(reports, lang):
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    m = reports[lang]
+    shot = ROOT / "outputs" / ("report.png" if lang == "en" else f"report_{lang}.png")
+    shot.parent.mkdir(exist_ok=True)
+    errors, requests = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
+            page.on("request", lambda req: requests.append(req.url))
+            page.goto(Path(m["out"]).resolve().as_uri(), wait_until="load")
+            imgs = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight, "
+                                 "i.getBoundingClientRect().width])")
+            title = page.title()
+            headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert len(imgs) == len(FIGURES)
+    for complete, nw, nh, shown in imgs:
+        assert complete and nw > 0 and nh > 0 and shown > 200, imgs   # decoded, and drawn at a readable size
+    assert overflow <= 0, "the page scrolls sideways at 1366 px"
+    assert title and len(headings) >= 10
+    im = Image.open(shot)
+    assert im.width >= 1300 and im.height > 5000
+    assert np.asarray(im.convert("L"), dtype=float).std() > 10
+
+
+def test_reruns_reproduce_the_stored_rows_and_the_spider_rings(sweep_db):
+    data = SweepData.load(sweep_db, reruns=2)
+    assert data.reference == "calibrated" and data.rerun_columns == []
+    assert len(data.reruns) == 2 and all(r.identical for r in data.reruns)
+    for r in data.reruns:
+        stored = data.outcomes[data.outcomes["run_id"] == r.run_id].set_index("date")
+        for date in SPIDER_DATES:
+            rings = r.rings[date][:, 0]   # Noord
+            for ring in (1, 2, 3, 4):
+                assert (rings == ring).sum() == stored.at[date, f"ring{ring}_noord"], (date, ring)
+        occ = r.occupancy.groupby("date", observed=True)["organisations"].sum()
+        assert occ.nunique() == 1    # every organisation on every theme, every month
+    # the share of runs reaching a target is monotone in the year
+    for lab in data.labels:
+        p = data.reach_probability(lab, "kpi5_skilled", 650)
+        assert list(p) == list(range(2024, 2031)) and all(a <= b for a, b in zip(p.values(), list(p.values())[1:]))
+
+
+def test_columns_the_sweep_did_not_keep_come_from_reruns(tmp_path):
+    from model.report import build_report
+
+    spec = load_spec(_spec(tmp_path / "few.toml", "report_few", ["partners_total", "kpi4_mkb"], 11, 2, 1))
+    db = tmp_path / "few.db"
+    execute(build_plan(spec), db, workers=1, progress=False, stream=io.StringIO())
+    m = build_report(db, tmp_path / "r.html", scenarios=["calibrated"], reruns=2)
+    assert m["scenarios"] == ["calibrated"] and all(n > 0 for _, n, _, _ in m["figures"])
+    text = (tmp_path / "r.html").read_text()
+    assert "re-run from their stored records (the sweep did not keep" in text
+    assert all(ident for _, _, ident in m["reruns"])
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["missing.db"], "missing.db: (file): expected an existing sweep database"),
+    (["NOTSQLITE"], "expected an SQLite sweep database"),
+    (["DB", "--scenario", "nope"], "--scenario: nope: expected a scenario of sweep 'report_small'"),
+    (["DB", "--reference", "nope"], "--reference: nope: expected one of the report's scenarios"),
+    (["DB", "--lang", "de"], "argument --lang: invalid choice: 'de'"),
+    (["DB", "--out", "FOLDER"], "--out: "),
+    (["DB", "--out", "report.txt"], "expected a file name ending in .html"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(sweep_db, tmp_path, capsys, args, fragment):
+    (tmp_path / "FOLDER").mkdir()
+    (tmp_path / "NOTSQLITE").write_text("not a database\n")
+    subst = {"DB": str(sweep_db), "NOTSQLITE": str(tmp_path / "NOTSQLITE"), "FOLDER": str(tmp_path / "FOLDER"),
+             "missing.db": str(tmp_path / "missing.db"), "report.txt": str(tmp_path / "report.txt")}
+    argv = ["report"] + [subst.get(a, a) for a in args]
+    if "--out" not in args:
+        argv += ["--out", str(tmp_path / "out.html")]
+    with pytest.raises(SystemExit) as exc:
+        raise SystemExit(main(argv))
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and fragment in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FOLDER", "NOTSQLITE"]
+
+
+def test_cli_report_writes_atomically(sweep_db, tmp_path, capsys):
+    out = tmp_path / "sub" / "r.html"
+    assert main(["report", str(sweep_db), "--scenario", "funding_minus50", "--lang", "nl", "--out", str(out),
+                 "--reruns", "1"]) == 0
+    assert "Written:" in capsys.readouterr().out
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert [p.name for p in out.parent.iterdir()] == ["r.html"]   # no temporary file left behind
+
+
+def test_provenance_of_every_parameter():
+    rows = parameters()
+    base = load(SCENARIO_DIR / "baseline.toml").params
+    keys = {r.key for r in rows}
+    for k in base:  # every flat parameter belongs to a row (an inline table is one row)
+        assert k in keys or any(k.startswith(r + ".") for r in keys), k
+    kinds = {r.kind for r in rows}
+    assert {"source", "assumption", "setting", "calibrated"} <= kinds
+    cal = [r for r in rows if r.kind == "calibrated"]
+    assert len(cal) == len(calibrated_values()) == 10 and all(r.calibrated["lo"] and r.calibrated["hi"] for r in cal)
+    assert all(r.comment for r in rows)
+    assert classify("euro/month [000 L3867] split by planned activity (assumption)") == "source_assumption"
+    assert classify("setting: sub-steps") == "setting" and classify("assumption") == "assumption"
+
+
+def test_report_code_is_not_part_of_the_run_ids():
+    # editing the report must not change code_version(): stored runs stay valid
+    assert not [p for p in model_files() if "report" in p.relative_to(ROOT).parts]
+
