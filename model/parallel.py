@@ -12,6 +12,13 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent (which stops the pool), instead of each printing a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ExecutorError(RuntimeError):
     """The executor cannot be set up (bad scheduler address, Dask missing): one line for the user."""
 
@@ -40,7 +47,8 @@ class Executor:
                 raise ExecutorError(f"--scheduler: cannot connect to {self.scheduler!r} ({type(e).__name__}: {e})") from None
         elif self.workers > 1:
             # fork: workers inherit the imported model and the compiled kernels (no 1.5 s import each)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork"),
+                                             initializer=_ignore_sigint)
         return self
 
     def __exit__(self, *exc) -> None:

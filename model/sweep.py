@@ -45,7 +45,17 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.loader import SCENARIO_DIR, Scenario, ScenarioError, _date, _flatten, load, read_table
+from scenarios.loader import (
+    SCENARIO_DIR,
+    Scenario,
+    ScenarioError,
+    _date,
+    _flatten,
+    did_you_mean,
+    key_hint,
+    load,
+    read_table,
+)
 
 DESIGNS = ("scenarios", "grid", "lhs", "sobol", "morris", "posterior")
 SPEC_KEYS = ("name", "description", "base", "scenarios", "seed", "replications", "common_seeds", "until", "outputs",
@@ -59,7 +69,7 @@ ALWAYS_KEPT = ("month", "date")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Modules that do not change a run's numbers: editing them keeps the run ids (see code_version).
-_NOT_MODEL_CODE = {"cli.py", "sweep.py", "sweep_cli.py", "store.py", "analysis.py", "ema.py"}
+_NOT_MODEL_CODE = {"cli.py", "sweep.py", "sweep_cli.py", "store.py", "analysis.py", "ema.py", "userio.py"}
 _VERSIONED_PACKAGES = ("numpy", "numba", "llvmlite", "networkx", "mesa", "pandas", "scipy")
 
 
@@ -103,8 +113,8 @@ class Spec:
     factors: list[Factor]
 
 
-def _err(path: Path, key: str, expected: str, got: Any = None, show_got: bool = True) -> SpecError:
-    return SpecError(path, key, expected, got, show_got=show_got)
+def _err(path: Path, key: str, expected: str, got: Any = None, show_got: bool = True, hint: str = "") -> SpecError:
+    return SpecError(path, key, expected, got, show_got=show_got, hint=hint)
 
 
 def _is_num(v: Any) -> bool:
@@ -127,13 +137,18 @@ def load_spec(path: str | Path) -> Spec:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError):
         raise _err(path, "(file)", "an existing sweep spec file", show_got=False) from None
+    except OSError as exc:
+        raise _err(path, "(file)", f"a readable sweep spec file ({exc.strerror})", show_got=False) from None
+    except UnicodeDecodeError:
+        raise _err(path, "(syntax)", "a UTF-8 text file of TOML (this file is binary)", show_got=False) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _err(path, "(syntax)", f"valid TOML ({exc})", show_got=False) from None
     for key in data:
         if key not in SPEC_KEYS:
-            raise _err(path, key, "a sweep spec key (" + ", ".join(SPEC_KEYS) + ")", show_got=False)
+            raise _err(path, key, "a sweep spec key (" + ", ".join(SPEC_KEYS) + ")", show_got=False,
+                       hint=did_you_mean(key, SPEC_KEYS))
     here = path.parent
 
     name = data.get("name", path.stem)
@@ -182,7 +197,8 @@ def load_spec(path: str | Path) -> Spec:
     for i, o in enumerate(outputs):
         if o not in known or o in ALWAYS_KEPT:
             raise _err(path, f"outputs[{i}]", "an outcome column of the timeseries (docs/ODD.md §10.1; "
-                       "date and month are always kept)", o)
+                       "date and month are always kept)", o, hint=did_you_mean(o, [c for c in known
+                                                                                   if c not in ALWAYS_KEPT]))
     key_dates = data.get("key_dates")
     if key_dates is not None:
         if not isinstance(key_dates, list) or not key_dates:
@@ -204,7 +220,8 @@ def load_spec(path: str | Path) -> Spec:
         raise _err(path, "design", "a table with kind, samples, levels, second_order", design)
     for key in design:
         if key not in DESIGN_KEYS:
-            raise _err(path, f"design.{key}", "a design key (" + ", ".join(DESIGN_KEYS) + ")", show_got=False)
+            raise _err(path, f"design.{key}", "a design key (" + ", ".join(DESIGN_KEYS) + ")", show_got=False,
+                       hint=did_you_mean(key, DESIGN_KEYS))
     raw_factors = data.get("factors", {})
     if not isinstance(raw_factors, dict):
         raise _err(path, "factors", "a table of factors ([factors.NAME] with key and levels or bounds)", raw_factors)
@@ -212,7 +229,8 @@ def load_spec(path: str | Path) -> Spec:
     if not scenarios and not raw_factors and kind != "posterior":
         raise _err(path, "(sweep)", "a list of `scenarios` or a [factors] table: the sweep is empty", show_got=False)
     if kind not in DESIGNS:
-        raise _err(path, "design.kind", "one of " + ", ".join(repr(d) for d in DESIGNS), kind)
+        raise _err(path, "design.kind", "one of " + ", ".join(repr(d) for d in DESIGNS), kind,
+                   hint=did_you_mean(kind, DESIGNS))
     if kind == "scenarios" and raw_factors:
         raise _err(path, "design.kind", "'grid', 'lhs', 'sobol' or 'morris' when [factors] are given", kind)
     if kind not in ("scenarios", "posterior") and not raw_factors:
@@ -256,7 +274,8 @@ def load_spec(path: str | Path) -> Spec:
             raise _err(path, where, "a table with key (or keys) and levels or bounds", f)
         for key in f:
             if key not in FACTOR_KEYS:
-                raise _err(path, f"{where}.{key}", "a factor key (" + ", ".join(FACTOR_KEYS) + ")", show_got=False)
+                raise _err(path, f"{where}.{key}", "a factor key (" + ", ".join(FACTOR_KEYS) + ")", show_got=False,
+                           hint=did_you_mean(key, FACTOR_KEYS))
         if ("key" in f) == ("keys" in f):
             raise _err(path, where, "exactly one of key = \"dotted.key\" or keys = [...]", show_got=False)
         keys = [f["key"]] if "key" in f else f["keys"]
@@ -541,7 +560,7 @@ def build_plan(spec: Spec) -> Plan:
             for k in f.keys:
                 if k not in schema:
                     raise _err(spec.path, f"factors.{f.name}", "keys that exist in baseline.toml or the propeller "
-                               "table (propeller.rates.<route>.<from>.<kind>)", k)
+                               "table (propeller.rates.<route>.<from>.<kind>)", k, hint=key_hint(k, schema))
                 if f.scale and not _is_num(schema[k]):
                     raise _err(spec.path, f"factors.{f.name}.scale", f"numeric keys to scale ({k} is not)",
                                show_got=False)
