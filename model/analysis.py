@@ -159,6 +159,10 @@ def _parse_outcome(item: str) -> tuple[str, str]:
     if "@" not in item:
         raise SpecError("--outcome", item, "OUTCOME@YYYY-MM, e.g. partners_total@2027-12", show_got=False)
     o, d = item.split("@", 1)
+    from scenarios.loader import _date
+
+    if not o or _date(d):
+        raise SpecError("--outcome", item, "OUTCOME@YYYY-MM, e.g. partners_total@2027-12", show_got=False)
     return o, d
 
 

@@ -82,6 +82,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from model.sweep import build_plan, default_db, load_spec
     from model.userio import check_output_file
 
+    from model.analysis import _parse_outcome
+
+    for item in args.outcome or ():  # the arguments first, before any database is opened
+        _parse_outcome(item)
     for arg, value in (("--png", args.png), ("--csv", args.csv)):
         if value:
             check_output_file(value, arg)

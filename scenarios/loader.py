@@ -98,6 +98,7 @@ def _choice(options: Iterable[str]):
     def check(v: Any) -> str | None:
         return None if v in opts else "one of " + ", ".join(repr(o) for o in opts)
 
+    check.options = opts  # for "did you mean"
     return check
 
 
@@ -348,7 +349,9 @@ def _apply(params: dict, rates: dict, key: str, value: Any, origin: str, schema:
     if rule is not None:
         problem = rule(value)
         if problem:
-            raise ScenarioError(origin, key, problem, value)
+            options = getattr(rule, "options", None)
+            hint = did_you_mean(value, options) if options and isinstance(value, str) else ""
+            raise ScenarioError(origin, key, problem, value, hint=hint)
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         raise ScenarioError(origin, key, "a number >= 0", value)
     elif isinstance(value, list) and any(isinstance(x, (int, float)) and x < 0 for x in value):
