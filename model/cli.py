@@ -20,8 +20,10 @@ import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_DATES = ("2025-09", "2027-12", "2030-12")
 # Observed values for September 2025 next to the projection (Table 3.1 [003 L2720-2776];
@@ -54,6 +56,8 @@ ROWS = (
 
 def summary_table(ts: pd.DataFrame, dates=SUMMARY_DATES) -> pd.DataFrame:
     """The steering-group summary: selected outcomes at the summary dates that the run reached."""
+    import pandas as pd
+
     ts = ts.set_index("date")
     cols = [d for d in dates if d in ts.index]
     if ts.index[-1] > dates[-1] or not cols:
@@ -199,12 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # first: Ctrl-C while starting up (imports) or computing
+        print("propeller: interrupted; nothing more was written", file=sys.stderr)
+        return 130
     except user_errors() as exc:
         print(" ".join(f"propeller: {exc}".split()), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("propeller: interrupted; nothing more was written", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

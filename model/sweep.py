@@ -664,6 +664,24 @@ def _serial(tasks: Iterable[dict]) -> Iterator[dict]:
         yield run_task(t)
 
 
+class _sigint_ignored_while_spawning:
+    """Ctrl-C in a terminal goes to every process of the group. A spawned worker takes seconds to import the model
+    before its initializer can ignore SIGINT, and a KeyboardInterrupt during those imports prints a traceback. A
+    process inherits an *ignored* SIGINT through exec, so the parent ignores it for the moment it starts workers
+    (on submit); the parent itself handles Ctrl-C as usual before and after."""
+
+    def __enter__(self):
+        import threading
+
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+
+
 def _pool(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -671,14 +689,19 @@ def _pool(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
     it = iter(tasks)
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init,
                              initargs=(os.getpid(),))
+
+    def submit(task):
+        with _sigint_ignored_while_spawning():
+            return ex.submit(run_task, task)
+
     try:
-        inflight = {ex.submit(run_task, t) for t in itertools.islice(it, 2 * workers)}
+        inflight = {submit(t) for t in itertools.islice(it, 2 * workers)}
         while inflight:
             done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
             for fut in done:
                 nxt = next(it, None)
                 if nxt is not None:
-                    inflight.add(ex.submit(run_task, nxt))
+                    inflight.add(submit(nxt))
                 yield fut.result()
     finally:
         ex.shutdown(wait=True, cancel_futures=True)

@@ -47,7 +47,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         check_output_file(db, "--db")
         res = execute(plan, db, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     except KeyboardInterrupt:  # before the runs started (planning, opening the database)
-        print("propeller: interrupted before any run was stored", file=sys.stderr)
+        print("propeller: interrupted before this command stored any run", file=sys.stderr)
         return 130
     done = res.already + res.stored
     if res.interrupted:
