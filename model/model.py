@@ -50,7 +50,9 @@ class PropellerModel(Model):
             from scenarios.loader import load
 
             scenario = load()
-        self.scenario = scenario
+        # Not through Mesa's ``scenario`` setter: it would set ``scenario.model = self``, and a caller's scenario
+        # (reused for many runs) would keep the last model and all its arrays alive after the run.
+        self._scenario = scenario
         p = self.p = scenario.params
         self.hub_names = HUBS
         self.start = p["simulation.start"]
