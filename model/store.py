@@ -25,11 +25,11 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from urllib.parse import quote
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 

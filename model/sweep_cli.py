@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 
-
 def _workers(text: str) -> int:
     from model.cli import _positive_int
 
@@ -77,12 +76,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from model.analysis import format_sensitivity, plot_sensitivity, sensitivity, write_csv
+    from model.analysis import _parse_outcome, format_sensitivity, plot_sensitivity, sensitivity, write_csv
     from model.store import Store, StoreError
     from model.sweep import build_plan, default_db, load_spec
     from model.userio import check_output_file
-
-    from model.analysis import _parse_outcome
 
     for item in args.outcome or ():  # the arguments first, before any database is opened
         _parse_outcome(item)
