@@ -7,7 +7,7 @@ Two measurements, each recording the resident set size (VmRSS from /proc, no psu
 2. a sweep of as many runs with ``--workers`` spawn workers, stored as ``propeller sweep`` stores them (the same
    loop as ``model.sweep.execute``): the parent's RSS and each worker's.
 
-The slope is a least-squares fit of RSS against runs after the warm-up (the first ``--warmup`` runs: imports,
+No explicit garbage collection: the figures are what a long-running process holds. The slope is a least-squares fit of RSS against runs after the warm-up (the first ``--warmup`` runs: imports,
 compiled kernels, allocator pools), in MB per 1,000 runs.
 
     .venv/bin/python benchmarks/bench_memory.py [--runs 2000] [--every 100] [--warmup 200] [--workers 2] [--json PATH]
@@ -16,7 +16,6 @@ compiled kernels, allocator pools), in MB per 1,000 runs.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import multiprocessing as mp
 import os
@@ -62,8 +61,7 @@ def in_process(runs: int, every: int) -> list[tuple[int, float]]:
     points = [(0, rss_mb())]
     for i in range(1, runs + 1):
         simulate(scenario, seed=i)
-        if i % every == 0:
-            gc.collect()
+        if i % every == 0:  # no gc.collect(): what a long-running process really holds
             points.append((i, rss_mb()))
     return points
 
@@ -88,7 +86,6 @@ def sweep(runs: int, every: int, workers: int) -> tuple[list[tuple[int, float]],
             for i, r in enumerate(stream, start=1):
                 assert store.write(by_id[r["run_id"]], r) == "new", r.get("error")
                 if i % every == 0:
-                    gc.collect()
                     parent.append((i, rss_mb()))
                     for p in mp.active_children():
                         children.setdefault(p.pid, []).append((i, rss_mb(p.pid)))
