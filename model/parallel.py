@@ -41,6 +41,12 @@ class Executor:
                 from dask.distributed import Client
             except ImportError:
                 raise ExecutorError("--scheduler: expected the 'dask[distributed]' package (pip install dask[distributed])") from None
+            from model.sweep import SpecError, check_scheduler_address
+
+            try:
+                check_scheduler_address(self.scheduler)
+            except SpecError as e:
+                raise ExecutorError(str(e)) from None
             try:
                 self._client = Client(self.scheduler, timeout="10s")
             except Exception as e:  # noqa: BLE001 - any connection failure is the user's address

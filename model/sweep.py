@@ -707,10 +707,24 @@ def _pool(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
         ex.shutdown(wait=True, cancel_futures=True)
 
 
+def check_scheduler_address(address: str, arg: str = "--scheduler") -> None:
+    """Refuse a malformed Dask scheduler address before a client is made (a client that fails to start would try
+    to close itself at exit for 30 s and print a traceback)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, loc = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise SpecError(arg, address, f"a Dask scheduler address tcp://HOST:PORT ({exc})", show_got=False) from None
+
+
 def dask_client(address: str):
     """A client of the Dask scheduler at ``address``; SpecError (one line) if it cannot be reached."""
     from distributed import Client
 
+    check_scheduler_address(address)
     try:
         return Client(address, timeout="15s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

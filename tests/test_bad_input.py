@@ -215,6 +215,8 @@ CASES = [
          "got 2.0", {"spec.toml": SPEC + '[factors.f]\nkey = "network.decay"\nlevels = [0.1, 2.0]\n'}),
     Case("sweep-workers-0", SWEEP[:-3] + ["--workers", "0"], "argument --workers: expected a positive whole number, "
          "got '0'", {"spec.toml": SPEC}),
+    Case("scheduler-malformed", SWEEP + ["--scheduler", "notanaddress"], "--scheduler: notanaddress: expected a "
+         "Dask scheduler address tcp://HOST:PORT (missing port number", {"spec.toml": SPEC}),
     Case("sweep-no-spec", ["sweep", "--db", "x.db"], "sweep: SPEC: expected a sweep spec file"),
     Case("sweep-rerun-without-db", ["sweep", "--rerun", "abc"], "sweep: --rerun: expected --rerun RUN_ID --db PATH"),
     Case("sweep-rerun-unknown-id", ["sweep", "--rerun", "abc", "--db", "{sweepdb}"],
@@ -284,6 +286,8 @@ CASES = [
     Case("calibrate-out-under-a-file", ["calibrate", "--quick", "--out", "afile/cal"],
          "--out: afile/cal: expected a path in a folder that can be created (afile is a file, not a folder)",
          {"afile": "keep me\n"}),
+    Case("calibrate-scheduler-malformed", CAL + ["--scheduler", "nope"],
+         "--scheduler: nope: expected a Dask scheduler address tcp://HOST:PORT"),
     Case("calibrate-workers-0", ["calibrate", "--quick", "--workers", "0"],
          "argument --workers: expected a positive whole number, got '0'"),
 ]
