@@ -487,12 +487,16 @@ def _posterior_draws(spec: Spec) -> tuple[list[str], list[tuple]]:
     if "weight" not in table.columns or not cols or table.empty:
         raise _err(spec.path, "design.file", "a CSV with a weight column and one column per parameter",
                    str(spec.posterior))
-    w = table["weight"].to_numpy(dtype=float)
+    try:
+        w = table["weight"].to_numpy(dtype=float)
+        values = table[cols].to_numpy(dtype=float)
+    except (ValueError, TypeError):
+        raise _err(spec.path, "design.file", "a CSV of numbers (weight and one column per parameter)",
+                   str(spec.posterior)) from None
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise _err(spec.path, "design.file", "non-negative weights with a positive sum", str(spec.posterior))
     rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(POSTERIOR_STREAM,)))
     idx = rng.choice(len(table), size=spec.samples, replace=True, p=w / w.sum())
-    values = table[cols].to_numpy(dtype=float)
     return cols, [tuple(float(v) for v in values[i]) for i in idx]
 
 

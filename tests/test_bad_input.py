@@ -213,6 +213,10 @@ CASES = [
          {"spec.toml": SPEC.replace("baseline.toml", "nope.toml")}),
     Case("spec-bad-level", SWEEP, "spec.toml: factors.f: expected levels valid for network.decay: a number in [0, 1], "
          "got 2.0", {"spec.toml": SPEC + '[factors.f]\nkey = "network.decay"\nlevels = [0.1, 2.0]\n'}),
+    Case("spec-posterior-not-numbers", SWEEP, "spec.toml: design.file: expected a CSV of numbers (weight and one "
+         "column per parameter)", {"spec.toml": SPEC.replace("[overrides]", '[design]\nkind = "posterior"\nsamples = 2'
+                                                             '\nfile = "post.csv"\n[overrides]'),
+                                   "post.csv": "weight,ecosystem.decay\nheavy,0.01\n"}),
     Case("sweep-workers-0", SWEEP[:-3] + ["--workers", "0"], "argument --workers: expected a positive whole number, "
          "got '0'", {"spec.toml": SPEC}),
     Case("scheduler-malformed", SWEEP + ["--scheduler", "notanaddress"], "--scheduler: notanaddress: expected a "
