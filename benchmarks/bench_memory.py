@@ -7,8 +7,9 @@ Two measurements, each recording the resident set size (VmRSS from /proc, no psu
 2. a sweep of as many runs with ``--workers`` spawn workers, stored as ``propeller sweep`` stores them (the same
    loop as ``model.sweep.execute``): the parent's RSS and each worker's.
 
-No explicit garbage collection: the figures are what a long-running process holds. The slope is a least-squares fit of RSS against runs after the warm-up (the first ``--warmup`` runs: imports,
-compiled kernels, allocator pools), in MB per 1,000 runs.
+No explicit garbage collection: the figures are what a long-running process holds. The slope is a least-squares
+fit of RSS against runs after the warm-up (the first ``--warmup`` runs: imports, compiled kernels, allocator pools),
+in MB per 1,000 runs.
 
     .venv/bin/python benchmarks/bench_memory.py [--runs 2000] [--every 100] [--warmup 200] [--workers 2] [--json PATH]
 """
