@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from model import PropellerModel
+from model.userio import atomic_write_text
 from scenarios.loader import load
 
 
@@ -65,7 +66,7 @@ def main() -> None:
               f"{r['total_ms']:9.1f} {r['per_month_ms']:9.2f}")
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "python": platform.python_version(),
+    atomic_write_text(out, json.dumps({"machine": platform.processor() or platform.machine(), "python": platform.python_version(),
                                "rows": rows}, indent=2))
 
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from model.sweep import build_plan, execute, load_spec
+from model.userio import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +78,7 @@ def main() -> None:
     print(f"speed-up with 2 workers: {speedup:.2f} end to end, {steady:.2f} steady")
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "speedup": speedup, "steady_speedup": steady, "region": args.region,
+    atomic_write_text(out, json.dumps({"rows": rows, "speedup": speedup, "steady_speedup": steady, "region": args.region,
                                "until": args.until}, indent=2))
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model.userio import atomic_write, atomic_write_text
+
 FINDINGS = Path(__file__).with_name("findings.md")
+
+
+def _savefig(fig, path: Path) -> None:
+    """A figure through a temporary file and os.replace (model/userio.py): never half a PNG under its name."""
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
 
 
 def _weighted_corr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -87,7 +94,7 @@ def _figures(out: Path, result, fit: pd.DataFrame) -> list[str]:
         axes[j // ncol][j % ncol].axis("off")
     fig.suptitle("Posterior marginals (bars) against the flat prior (dashed), final generation")
     fig.tight_layout()
-    fig.savefig(out / "posterior_marginals.png", dpi=110)
+    _savefig(fig, out / "posterior_marginals.png")
     plt.close(fig)
     files.append("posterior_marginals.png")
     # pairwise correlations (transformed space: log for log-uniform priors)
@@ -98,7 +105,7 @@ def _figures(out: Path, result, fit: pd.DataFrame) -> list[str]:
                 annot_kws={"size": 7}, ax=ax)
     ax.set_title("Posterior correlations (transformed space)")
     fig.tight_layout()
-    fig.savefig(out / "posterior_correlations.png", dpi=110)
+    _savefig(fig, out / "posterior_correlations.png")
     plt.close(fig)
     files.append("posterior_correlations.png")
     # fit: each target as (value - observed) / sd with 50 % and 90 % intervals
@@ -119,7 +126,7 @@ def _figures(out: Path, result, fit: pd.DataFrame) -> list[str]:
         ax.legend(fontsize=7, loc="lower right")
         ax.set_title("Posterior predictive against each target")
         fig.tight_layout()
-        fig.savefig(out / "targets_fit.png", dpi=110)
+        _savefig(fig, out / "targets_fit.png")
         plt.close(fig)
         files.append("targets_fit.png")
     return files
@@ -194,4 +201,4 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
     if len(no_output):
         lines += [f"{len(no_output)} held-out records have no model output yet: "
                   + ", ".join(f"`{n}`" for n in no_output["name"]) + ".", ""]
-    (out / "report.md").write_text("\n".join(lines))
+    atomic_write_text(out / "report.md", "\n".join(lines))

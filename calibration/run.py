@@ -1,6 +1,6 @@
 """Fit the free parameters (priors.toml) to the hub data (targets.toml) by ABC-SMC, and write the results.
 
-    propeller calibrate [--quick] [--workers N] [--scheduler ADDR] [--seed N] [--out DIR]
+    propeller calibrate [--quick] [--workers N] [--scheduler ADDR] [--seed N] [--out DIR] [--targets TOML] [--priors TOML]
 
 Outputs (``--out``, default outputs/calibration/): ``posterior.db`` (SQLite: settings, priors,
 generations, every accepted particle, posterior-predictive draws, targets and held-out data),
@@ -8,6 +8,11 @@ generations, every accepted particle, posterior-predictive draws, targets and he
 estimate: weighted posterior medians) and ``scenarios/posterior.csv`` (the final weighted population,
 which sweeps draw parameter sets from). ``--quick`` writes its scenario files into ``--out`` instead, so
 a smoke run never replaces the committed calibration.
+
+Everything the user gives is checked before the first simulation (``prepare``): the priors (each bound a value the
+scenario loader accepts), the targets (each fitted output readable from a run up to the calibration's horizon) and
+the output folder; a problem is one line (PriorError, TargetError, OutputError) and nothing is written. Every file
+is written into a temporary folder and moved into place, scenario files through a temporary file and os.replace.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.abc import Prior, Result, abc_smc, load_priors
-from calibration.targets import distance, load_targets, load_validation, observe
+from calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
+from calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -92,10 +97,11 @@ def predict_one(item: tuple) -> dict[str, float]:
     for one posterior draw."""
     from model.simulate import simulate
 
-    params, seed, until, base = item
+    params, seed, until, base, *rest = item
+    targets = rest[0] if rest and rest[0] is not None else _targets("targets")
     scenario = _base(base).with_overrides(params, origin="calibration")
     out = simulate(scenario, seed=seed, until=until)
-    values = {f"target:{k}": v for k, v in observe(out, _targets("targets")).items()}
+    values = {f"target:{k}": v for k, v in observe(out, targets).items()}
     values.update({f"held_out:{k}": v for k, v in observe(out, _targets("validation")).items()})
     return values
 
@@ -115,13 +121,14 @@ def calibrate(prior: Prior, settings: Settings, executor, *, seed: int = 0, base
 
 
 def posterior_predictive(result: Result, settings: Settings, executor, *, seed: int = 0,
-                         base: dict | None = None) -> pd.DataFrame:
+                         base: dict | None = None, targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """Targets and held-out outputs simulated for draws from the posterior (fresh seeds): one row per draw."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     xs = result.sample(settings.predictive_draws, rng)
     seeds = rng.integers(0, 2**31 - 1, size=len(xs))
     base_key = tuple(sorted((base or {}).items()))
-    rows = executor.map(predict_one, [(result.prior.as_dict(x), int(s), settings.until, base_key) for x, s in zip(xs, seeds)])
+    rows = executor.map(predict_one, [(result.prior.as_dict(x), int(s), settings.until, base_key, targets)
+                                      for x, s in zip(xs, seeds)])
     df = pd.DataFrame(rows)
     df.insert(0, "draw", np.arange(len(df)))
     return df
@@ -174,11 +181,10 @@ def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Through a temporary file and os.replace: the old file stays whole if writing fails (model/userio.py)."""
+    from model.userio import atomic_write_text
+
+    atomic_write_text(path, text)
 
 
 def write_db(path: Path, result: Result, settings: Settings, meta: dict, predictive: pd.DataFrame,
@@ -214,26 +220,44 @@ def posterior_frame(result: Result) -> pd.DataFrame:
     return df
 
 
+def prepare(settings: Settings, targets_path: str | Path | None = None, priors_path: str | Path | None = None,
+            out: Path | None = None) -> tuple[Prior, pd.DataFrame, pd.DataFrame]:
+    """Check everything the user gives before the first simulation: priors, targets (readable from a run up to the
+    horizon: one short regional run), validation data and the output folder. Returns (prior, targets, validation)."""
+    from model.simulate import simulate
+    from model.userio import check_output_dir
+    from scenarios.loader import load
+
+    if out is not None:
+        check_output_dir(out, "--out")
+    base = load()
+    prior = load_priors(priors_path or PRIORS, schema=base.params)
+    targets, validation = load_targets(targets_path), load_validation()
+    probe = simulate(base.with_overrides({"simulation.region": "midden"}, origin="calibration"), seed=0,
+                     until=settings.until)
+    check_observable(targets, probe, targets_path or TARGETS)
+    return prior, targets, validation
+
+
 def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, seed: int = 0,
         out: Path | None = None, write_scenarios: bool | None = None, settings: Settings | None = None,
-        log=print) -> dict:
+        log=print, targets_path: str | Path | None = None, priors_path: str | Path | None = None) -> dict:
     """The ``propeller calibrate`` command: fit, predict, write db + report (+ scenario files)."""
     from model.parallel import Executor
-    from scenarios.loader import load
 
     settings = settings or (QUICK if quick else FULL)
     out = Path(out or ROOT / "outputs" / "calibration")
     write_scenarios = (not quick) if write_scenarios is None else write_scenarios
-    prior = load_priors(schema=load().params)
-    targets, validation = load_targets(), load_validation()
+    prior, targets, validation = prepare(settings, targets_path, priors_path, out)
+    custom = targets if targets_path is not None else None  # default targets: each worker reads targets.toml once
     code_version = _code_version()  # of the code that runs, not of whatever is checked out at the end
     t0 = time.perf_counter()
     with Executor(workers, scheduler) as ex:
         log(f"calibrate: {'quick' if quick else 'full'} ABC-SMC, {len(prior.names)} parameters, "
             f"{int((targets['status'] == 'ok').sum())} targets, {settings.n_particles} particles, on {ex.description}")
-        result = calibrate(prior, settings, ex, seed=seed, progress=lambda s: log(f"  {s}"))
+        result = calibrate(prior, settings, ex, seed=seed, targets=custom, progress=lambda s: log(f"  {s}"))
         log(f"  predictive: {settings.predictive_draws} draws from the posterior")
-        predictive = posterior_predictive(result, settings, ex, seed=seed)
+        predictive = posterior_predictive(result, settings, ex, seed=seed, targets=custom)
     seconds = time.perf_counter() - t0
     meta = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": code_version,
             "seed": seed, "quick": quick, "workers": workers, "scheduler": scheduler or "", "seconds": round(seconds, 1),
@@ -247,6 +271,10 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         from calibration.report import write_report
 
         write_report(tmp, result, settings, meta, predictive, targets, validation)
+        for f in tmp.iterdir():  # on disk before the names point at them
+            if f.is_file():
+                with open(f, "rb+") as fh:
+                    os.fsync(fh.fileno())
         out.mkdir(parents=True, exist_ok=True)
         for f in tmp.iterdir():
             dest = out / f.name
@@ -273,10 +301,10 @@ def main_cli(args) -> int:
 
     try:
         run(quick=args.quick, workers=args.workers, scheduler=args.scheduler, seed=args.seed,
-            out=Path(args.out) if args.out else None,
-            log=lambda s: print(s, file=sys.stderr, flush=True))
+            out=Path(args.out) if args.out else None, targets_path=getattr(args, "targets", None),
+            priors_path=getattr(args, "priors", None), log=lambda s: print(s, file=sys.stderr, flush=True))
     except (PriorError, TargetError, ExecutorError) as e:
-        print(f"propeller: {e}", file=sys.stderr)
+        print(" ".join(f"propeller: {e}".split()), file=sys.stderr)
         return 2
     return 0
 

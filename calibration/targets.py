@@ -8,6 +8,7 @@ sd-weighted root-mean-square miss that ABC-SMC will minimise (docs/calibration_t
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import tomllib
@@ -44,13 +45,19 @@ _SOURCE_PART = re.compile(r"^(00[0-4]) (L\d+(?:-\d+)?(?:, L\d+(?:-\d+)?)*)(?: \(
 class TargetError(ValueError):
     """A bad targets/validation file, rendered as one line: ``FILE: record NAME: key: expected ..., got ...``."""
 
-    def __init__(self, file: str | Path, record: str | None, key: str, expected: str, got: Any = None, *, show_got: bool = True):
+    def __init__(self, file: str | Path, record: str | None, key: str, expected: str, got: Any = None, *, show_got: bool = True,
+                 hint: str = ""):
         self.file, self.record, self.key, self.expected = str(file), record, key, expected
         where = f"record {record}: " if record is not None else ""
         msg = f"{Path(file).name}: {where}{key}: expected {expected}"
         if show_got:
             msg += f", got {got!r}"
-        super().__init__(" ".join(msg.split()))
+        super().__init__(" ".join((msg + hint).split()))
+
+
+def _did_you_mean(name: Any, options) -> str:
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def parse_source(source: str) -> list[tuple[str, int, int]]:
@@ -90,7 +97,8 @@ def _check_record(file: Path, group: str, i: int, rec: Any, held_out: bool) -> d
             raise TargetError(file, label, key, "this key (required)", show_got=False)
     for key in rec:
         if key not in REQUIRED + OPTIONAL:
-            raise TargetError(file, label, key, "a known key (" + ", ".join(REQUIRED + OPTIONAL) + ")", show_got=False)
+            raise TargetError(file, label, key, "a known key (" + ", ".join(REQUIRED + OPTIONAL) + ")", show_got=False,
+                              hint=_did_you_mean(key, REQUIRED + OPTIONAL))
     if not isinstance(rec["name"], str) or not _NAME.match(rec["name"]):
         raise TargetError(file, label, "name", "a snake_case name", rec["name"])
     for key in ("value", "sd"):
@@ -141,6 +149,12 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise TargetError(path, None, "(file)", "an existing file", show_got=False) from None
+    except IsADirectoryError:
+        raise TargetError(path, None, "(file)", "a file, not a folder", show_got=False) from None
+    except OSError as exc:
+        raise TargetError(path, None, "(file)", f"a readable file ({exc.strerror})", show_got=False) from None
+    except UnicodeDecodeError:
+        raise TargetError(path, None, "(syntax)", "a UTF-8 text file of TOML (this file is binary)", show_got=False) from None
     except tomllib.TOMLDecodeError as exc:
         raise TargetError(path, None, "(syntax)", f"valid TOML ({exc})", show_got=False) from None
 
@@ -152,7 +166,8 @@ def _load(path: Path, groups: tuple[str, ...], held_out: bool) -> pd.DataFrame:
         if group == "check":
             continue
         if group not in groups:
-            raise TargetError(path, None, group, "a group of this file (" + ", ".join(groups) + ", check)", show_got=False)
+            raise TargetError(path, None, group, "a group of this file (" + ", ".join(groups) + ", check)", show_got=False,
+                              hint=_did_you_mean(group, groups + ("check",)))
         if not isinstance(records, list):
             raise TargetError(path, None, group, f"an array of tables [[{group}]]", records)
         rows += [_check_record(path, group, i, rec, held_out) for i, rec in enumerate(records)]
@@ -232,6 +247,41 @@ def _at(outcomes: Mapping[str, Any], output: str, date: str) -> float:
         sel = at_date[(at_date["hub"] != "midden") & (at_date["partner_type"] == m.group(1))]
         return float(sel["partners"].sum())
     raise KeyError(f"{output}: not a timeseries column, partners_<hub>_<type> or partners_four_hubs_<type>")
+
+
+def readable_outputs(outcomes: Mapping[str, Any]) -> list[str]:
+    """Every model_output name that ``observe`` can read from a simulate() result."""
+    names = [c for c in outcomes["timeseries"].columns if c not in ("date", "month")]
+    names += list(outcomes.get("after_activity", {}))
+    names += [f"partners_{h}_{t}" for h in HUBS for t in TYPES] + [f"partners_four_hubs_{t}" for t in TYPES]
+    return names
+
+
+def check_observable(targets_df: pd.DataFrame, outcomes: Mapping[str, Any], file: str | Path = TARGETS) -> None:
+    """Refuse (TargetError) a fitted target that ``observe`` cannot read from ``outcomes``, a simulate() result up to
+    the calibration's horizon: an unknown model output (with a near-miss suggestion) or a month the run does not
+    reach. Run before a calibration starts, so a bad targets file never fails half-way through."""
+    last = outcomes["timeseries"]["date"].iloc[-1]
+    known = readable_outputs(outcomes)
+    for i in range(len(targets_df)):
+        row = targets_df.iloc[i]
+        if row["status"] != "ok":
+            continue
+        for key in ("date", "date_from"):
+            if isinstance(row[key], str) and row[key] > last:
+                raise TargetError(file, row["name"], key, f"a month up to the calibration's horizon {last}", row[key])
+        try:
+            observe(outcomes, targets_df.iloc[[i]])
+        except KeyError as exc:
+            output = row["model_output"]
+            base = output.removesuffix("_change") if isinstance(row["date_from"], str) else output
+            if base in known:
+                raise TargetError(file, row["name"], "model_output", f"an output readable at {row['date']} "
+                                  f"({exc.args[0] if exc.args else exc})", output) from None
+            raise TargetError(file, row["name"], "model_output", "a model output (a timeseries column, "
+                              "partners_<hub>_<type> or partners_four_hubs_<type>"
+                              + (", with '_change' and date_from" if base != output else "") + ")", output,
+                              hint=_did_you_mean(base, known)) from None
 
 
 def observe(outcomes: Mapping[str, Any], targets_df: pd.DataFrame) -> dict[str, float]:

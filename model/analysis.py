@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,23 +18,21 @@ import numpy as np
 import pandas as pd
 
 from model.store import Store, StoreError
-from model.sweep import SpecError
+from model.sweep import SpecError, timeseries_columns
+from model.userio import atomic_write
+from scenarios.loader import did_you_mean
 
 SENSITIVITY_OUTCOMES = ("partners_total@2027-12", "kpi5_skilled@2027-12", "productivity_index@2030-12")
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Write through a temporary file in the same folder, then move it into place (model/userio.py)."""
+    atomic_write(path, write)
+
+
+def _listing(names: Sequence[str], most: int = 8) -> str:
+    names = list(names)
+    return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")
 
 
 def pick_sweep(store: Store, sweep: str | None = None, kinds: Sequence[str] | None = None) -> dict:
@@ -50,7 +46,10 @@ def pick_sweep(store: Store, sweep: str | None = None, kinds: Sequence[str] | No
         what = f"a sweep named {sweep!r}" if sweep else "a sweep"
         if kinds:
             what += " with a " + " or ".join(kinds) + " design"
-        raise StoreError(store.path, "sweeps", what + " in this database", show_got=False)
+        names = list(dict.fromkeys(store.sweeps()["name"]))
+        have = f" (it has: {_listing(names)})" if names else " (it has none)"
+        raise StoreError(store.path, "sweeps", what + " in this database" + have, show_got=False,
+                         hint=did_you_mean(sweep, names) if sweep else "")
     row = rows.iloc[-1]
     full = store.conn.execute("SELECT * FROM sweeps WHERE sweep_id=?", (row["sweep_id"],)).fetchone()
     names = [d[0] for d in store.conn.execute("SELECT * FROM sweeps LIMIT 0").description]
@@ -75,9 +74,10 @@ def _missing(store: Store, sweep_id: str) -> int:
 
 
 # ----------------------------------------------------------------------------------------------
-def compare(db_path: str | Path, sweep: str | None = None, reference: str = "baseline",
+def compare(db_path: str | Path, sweep: str | None = None, reference: str | None = None,
             outcomes: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict]:
-    """Scenario x outcome x date: n, median, 5 % and 95 % quantiles, and the difference from ``reference``."""
+    """Scenario x outcome x date: n, median, 5 % and 95 % quantiles, and the difference from ``reference``
+    (default: ``baseline`` when the sweep has it; a reference that the sweep does not have is an error)."""
     with Store(db_path, readonly=True) as st:
         info = pick_sweep(st, sweep)
         data = _summaries(st, info["sweep_id"])
@@ -85,12 +85,17 @@ def compare(db_path: str | Path, sweep: str | None = None, reference: str = "bas
     if data.empty:
         raise StoreError(db_path, "runs", f"stored runs of sweep {info['name']!r} (none are done yet)", show_got=False)
     if outcomes:
-        unknown = [o for o in outcomes if o not in set(data["outcome"])]
-        if unknown:
-            raise StoreError(db_path, "outcomes", "outcomes kept by the sweep (" + ", ".join(info["outputs"]) + ")",
-                             unknown[0])
+        kept = list(info["outputs"])
+        for o in outcomes:
+            if o not in kept:
+                raise StoreError("--outcome", o, f"an outcome kept by sweep {info['name']!r} ({', '.join(kept)})",
+                                 show_got=False, hint=did_you_mean(o, kept))
         data = data[data["outcome"].isin(outcomes)]
     labels = list(dict.fromkeys(data.sort_values("point")["label"]))
+    if reference is not None and reference not in labels:
+        raise StoreError("--reference", reference, f"a scenario of sweep {info['name']!r} ({_listing(labels)})",
+                         show_got=False, hint=did_you_mean(reference, labels))
+    reference = reference or "baseline"
     info["reference"] = reference if reference in labels else None
     refs = {k: g.groupby("seed")["value"].mean()
             for k, g in data[data["label"] == reference].groupby(["outcome", "date"])}
@@ -154,6 +159,10 @@ def _parse_outcome(item: str) -> tuple[str, str]:
     if "@" not in item:
         raise SpecError("--outcome", item, "OUTCOME@YYYY-MM, e.g. partners_total@2027-12", show_got=False)
     o, d = item.split("@", 1)
+    from scenarios.loader import _date
+
+    if not o or _date(d):
+        raise SpecError("--outcome", item, "OUTCOME@YYYY-MM, e.g. partners_total@2027-12", show_got=False)
     return o, d
 
 
@@ -166,6 +175,7 @@ def sensitivity(db_path: str | Path, sweep: str | None = None, outcomes: Sequenc
     from SALib.analyze import sobol as sobol_analyze
 
     requested = list(outcomes or SENSITIVITY_OUTCOMES)
+    explicit = bool(outcomes)  # asked for by name: an outcome the sweep cannot give is an error, not a note
     with Store(db_path, readonly=True) as st:
         info = pick_sweep(st, sweep_id or sweep, kinds=("morris", "sobol"))
         data = _summaries(st, info["sweep_id"])
@@ -183,6 +193,14 @@ def sensitivity(db_path: str | Path, sweep: str | None = None, outcomes: Sequenc
     notes, rows = [], []
     for item in requested:
         outcome, date = _parse_outcome(item)
+        if explicit and outcome not in info["outputs"]:
+            known = outcome in timeseries_columns()
+            raise StoreError("--outcome", item, f"an outcome kept by sweep {info['name']!r} "
+                             f"({', '.join(info['outputs'])})" + ("" if known else " (no such outcome)"),
+                             show_got=False, hint="" if known else did_you_mean(outcome, info["outputs"]))
+        if explicit and date not in info["key_dates"]:
+            raise StoreError("--outcome", item, f"one of the sweep's key dates ({', '.join(info['key_dates'])})",
+                             show_got=False)
         if outcome not in info["outputs"] or date not in info["key_dates"]:
             notes.append(f"{item}: not kept by sweep {info['name']} (outputs {', '.join(info['outputs'])}; "
                          f"key dates {', '.join(info['key_dates'])}): skipped")

@@ -4,9 +4,12 @@
     propeller sweep | compare | sensitivity ...   (scenario sweeps: model/sweep_cli.py)
     propeller dashboard [--scenario FILE] [--port N] [--host H]
     propeller report DB [--scenario NAME ...] [--lang en|nl] [--out FILE.html]   (model/report/)
+    propeller calibrate ...                       (calibration/run.py)
 
-Bad input (unknown key, wrong type, out of range, bad date, missing file) prints one line naming the
-file, the key and what was expected, exits with code 2 and writes nothing.
+Bad input (unknown key, wrong type, out of range, bad date, missing file, unwritable output) prints one line
+naming the file or argument, the key and what was expected, exits with code 2 and writes nothing. Every
+user-input problem is a typed error (:data:`user_errors`); ``main`` turns exactly those into that line, so an
+unexpected exception (a bug) still shows its traceback. Ctrl-C prints one line and exits with 130.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_DATES = ("2025-09", "2027-12", "2030-12")
 # Observed values for September 2025 next to the projection (Table 3.1 [003 L2720-2776];
@@ -53,6 +58,8 @@ ROWS = (
 
 def summary_table(ts: pd.DataFrame, dates=SUMMARY_DATES) -> pd.DataFrame:
     """The steering-group summary: selected outcomes at the summary dates that the run reached."""
+    import pandas as pd
+
     ts = ts.set_index("date")
     cols = [d for d in dates if d in ts.index]
     if ts.index[-1] > dates[-1] or not cols:
@@ -67,7 +74,8 @@ def summary_table(ts: pd.DataFrame, dates=SUMMARY_DATES) -> pd.DataFrame:
 
 
 def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: list[str]) -> None:
-    """Write timeseries.csv and propeller.db into a temporary folder, then move them into place."""
+    """Write timeseries.csv and propeller.db into a temporary folder, then move them into place (each file is
+    replaced whole by os.replace: a reader sees the old file or the new one)."""
     import sqlite_utils
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +95,9 @@ def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: li
         for name in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
             db[name].insert_all(result[name].to_dict(orient="records"))
         db.close()
+        for f in ("timeseries.csv", "propeller.db"):
+            with open(tmp / f, "rb+") as fh:
+                os.fsync(fh.fileno())
         out_dir.mkdir(parents=True, exist_ok=True)
         for f in ("timeseries.csv", "propeller.db"):
             os.replace(tmp / f, out_dir / f)
@@ -96,15 +107,14 @@ def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: li
 
 def cmd_run(args: argparse.Namespace) -> int:
     from model.simulate import simulate
-    from scenarios.loader import ScenarioError, load
+    from model.userio import check_output_dir
+    from scenarios.loader import load
 
-    try:
-        scenario = load(args.scenario, overrides=args.set or [])
-        if args.until is not None:
-            scenario = scenario.with_overrides({"simulation.until": args.until}, origin="--until")
-    except ScenarioError as exc:
-        print(f"propeller: {exc}", file=sys.stderr)
-        return 2
+    scenario = load(args.scenario, overrides=args.set or [])
+    if args.until is not None:
+        scenario = scenario.with_overrides({"simulation.until": args.until}, origin="--until")
+    if args.out is not None:
+        check_output_dir(args.out, "--out")  # before the run: a bad folder costs nothing and writes nothing
     result = simulate(scenario, seed=args.seed)
     if args.out is not None:
         _write_outputs(Path(args.out), result, str(args.scenario), args.set or [])
@@ -117,10 +127,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit code 2."""
+    """argparse, but a usage error is one line (with "did you mean" for a near-miss choice) and exit code 2."""
 
     def error(self, message: str):  # noqa: D102
-        print(f"{self.prog}: {message}", file=sys.stderr)
+        import re
+
+        from scenarios.loader import did_you_mean
+
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        hint = did_you_mean(m.group(1), re.findall(r"'([^']*)'", m.group(2))) if m else ""
+        print(" ".join(f"{self.prog}: {message}{hint}".split()), file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -134,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report(sub)
     run = sub.add_parser("run", help="run one scenario and print the summary")
     run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--seed", type=seed_arg, default=0, help="random seed, a whole number >= 0 (default 0)")
     run.add_argument("--until", default=None, help="last month YYYY-MM (default: the scenario's)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
     run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
@@ -143,8 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--quick", action="store_true", help="a small run (under 3 minutes on 2 cores) that leaves scenarios/ alone")
     cal.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
     cal.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
-    cal.add_argument("--seed", type=int, default=0, help="random seed of the calibration (default 0)")
+    cal.add_argument("--seed", type=seed_arg, default=0, help="random seed of the calibration (default 0)")
     cal.add_argument("--out", default=None, help="output folder (default outputs/calibration)")
+    cal.add_argument("--targets", default=None, metavar="TOML", help="targets file (default calibration/targets.toml)")
+    cal.add_argument("--priors", default=None, metavar="TOML", help="priors file (default calibration/priors.toml)")
     cal.set_defaults(func=cmd_calibrate)
     dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
     dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/baseline.toml)")
@@ -182,14 +200,34 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return serve(args.scenario, host=args.host, port=args.port)
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, lo: int, what: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if v < lo:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return v
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1, "a positive whole number")
+
+
+def seed_arg(text: str) -> int:
+    """A random seed: a whole number >= 0 (numpy's generators refuse negative seeds)."""
+    return _whole(text, 0, "a whole number >= 0")
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exception types that mean bad user input (one line, exit 2). Anything else is a bug: it keeps its
+    traceback."""
+    from calibration.abc import PriorError
+    from calibration.targets import TargetError
+    from model.parallel import ExecutorError
+    from scenarios.loader import ScenarioError  # SpecError, StoreError and OutputError are ScenarioErrors
+
+    return (ScenarioError, TargetError, PriorError, ExecutorError)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -200,7 +238,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # first: Ctrl-C while starting up (imports) or computing
+        print("propeller: interrupted; nothing more was written", file=sys.stderr)
+        return 130
+    except user_errors() as exc:
+        print(" ".join(f"propeller: {exc}".split()), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

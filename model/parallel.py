@@ -12,6 +12,13 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent (which stops the pool), instead of each printing a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ExecutorError(RuntimeError):
     """The executor cannot be set up (bad scheduler address, Dask missing): one line for the user."""
 
@@ -34,6 +41,12 @@ class Executor:
                 from dask.distributed import Client
             except ImportError:
                 raise ExecutorError("--scheduler: expected the 'dask[distributed]' package (pip install dask[distributed])") from None
+            from model.sweep import SpecError, check_scheduler_address
+
+            try:
+                check_scheduler_address(self.scheduler)
+            except SpecError as e:
+                raise ExecutorError(str(e)) from None
             try:
                 self._client = Client(self.scheduler, timeout="10s")
             except Exception as e:  # noqa: BLE001 - any connection failure is the user's address
@@ -43,7 +56,7 @@ class Executor:
             # once and forks the workers from it - as cheap as fork, without forking a threaded parent
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["model.simulate", "calibration.run"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
         return self
 
     def __exit__(self, *exc) -> None:

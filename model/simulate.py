@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from model.model import PropellerModel
-
 
 def as_scenario(params: Any = None):
     """Accept a Scenario, a path to a scenario file, a mapping of dotted overrides on the baseline, or None."""
@@ -37,12 +35,15 @@ def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, wit
     ``final_persons``, ``after_activity`` (where participants of some activities stand at the end, as the
     appendices' surveys ask), plus ``seed``, ``until`` and ``params`` (the flat parameter dict used).
     """
+    from model.model import PropellerModel
+
     scenario = as_scenario(params)
     if until is not None:
         scenario = scenario.with_overrides({"simulation.until": until}, origin="until")
     model = PropellerModel(scenario, rng=int(seed), with_agents=with_agents)
     model.run_for(model.n_months)
     out = model.outcomes()
+    model.release()  # freed now, not at the next full garbage collection (memory stays flat over many runs)
     out.update(seed=int(seed), until=scenario["simulation.until"], params=dict(scenario.params))
     return out
 

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -59,7 +60,13 @@ def check_file(path: Path) -> None:
 
 def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        # query_only on a read-write handle rather than mode=ro: a read-only handle on a WAL database leaves its
+        # -wal and -shm files behind, while the last ordinary handle to close removes them. Read-only media: mode=ro.
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute("PRAGMA query_only = ON")
+        except sqlite3.OperationalError:
+            conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     else:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     conn.isolation_level = None  # explicit transactions only (BEGIN IMMEDIATE ... COMMIT)

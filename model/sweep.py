@@ -45,7 +45,17 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.loader import SCENARIO_DIR, Scenario, ScenarioError, _date, _flatten, load, read_table
+from scenarios.loader import (
+    SCENARIO_DIR,
+    Scenario,
+    ScenarioError,
+    _date,
+    _flatten,
+    did_you_mean,
+    key_hint,
+    load,
+    read_table,
+)
 
 DESIGNS = ("scenarios", "grid", "lhs", "sobol", "morris", "posterior")
 SPEC_KEYS = ("name", "description", "base", "scenarios", "seed", "replications", "common_seeds", "until", "outputs",
@@ -59,8 +69,8 @@ ALWAYS_KEPT = ("month", "date")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Modules that do not change a run's numbers: editing them keeps the run ids (see code_version).
-_NOT_MODEL_CODE = {"cli.py", "sweep.py", "sweep_cli.py", "store.py", "analysis.py", "ema.py"}
-_NOT_MODEL_DIRS = {"report"}  # model/report/: the steering-group report reads runs, never changes their numbers
+_NOT_MODEL_CODE = {"cli.py", "sweep.py", "sweep_cli.py", "store.py", "analysis.py", "ema.py", "userio.py"}
+_NOT_MODEL_DIRS = {"report", "dashboard"}  # read runs, never change their numbers
 _VERSIONED_PACKAGES = ("numpy", "numba", "llvmlite", "networkx", "mesa", "pandas", "scipy")
 
 
@@ -104,8 +114,8 @@ class Spec:
     factors: list[Factor]
 
 
-def _err(path: Path, key: str, expected: str, got: Any = None, show_got: bool = True) -> SpecError:
-    return SpecError(path, key, expected, got, show_got=show_got)
+def _err(path: Path, key: str, expected: str, got: Any = None, show_got: bool = True, hint: str = "") -> SpecError:
+    return SpecError(path, key, expected, got, show_got=show_got, hint=hint)
 
 
 def _is_num(v: Any) -> bool:
@@ -128,13 +138,18 @@ def load_spec(path: str | Path) -> Spec:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError):
         raise _err(path, "(file)", "an existing sweep spec file", show_got=False) from None
+    except OSError as exc:
+        raise _err(path, "(file)", f"a readable sweep spec file ({exc.strerror})", show_got=False) from None
+    except UnicodeDecodeError:
+        raise _err(path, "(syntax)", "a UTF-8 text file of TOML (this file is binary)", show_got=False) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _err(path, "(syntax)", f"valid TOML ({exc})", show_got=False) from None
     for key in data:
         if key not in SPEC_KEYS:
-            raise _err(path, key, "a sweep spec key (" + ", ".join(SPEC_KEYS) + ")", show_got=False)
+            raise _err(path, key, "a sweep spec key (" + ", ".join(SPEC_KEYS) + ")", show_got=False,
+                       hint=did_you_mean(key, SPEC_KEYS))
     here = path.parent
 
     name = data.get("name", path.stem)
@@ -183,7 +198,8 @@ def load_spec(path: str | Path) -> Spec:
     for i, o in enumerate(outputs):
         if o not in known or o in ALWAYS_KEPT:
             raise _err(path, f"outputs[{i}]", "an outcome column of the timeseries (docs/ODD.md §10.1; "
-                       "date and month are always kept)", o)
+                       "date and month are always kept)", o, hint=did_you_mean(o, [c for c in known
+                                                                                   if c not in ALWAYS_KEPT]))
     key_dates = data.get("key_dates")
     if key_dates is not None:
         if not isinstance(key_dates, list) or not key_dates:
@@ -205,7 +221,8 @@ def load_spec(path: str | Path) -> Spec:
         raise _err(path, "design", "a table with kind, samples, levels, second_order", design)
     for key in design:
         if key not in DESIGN_KEYS:
-            raise _err(path, f"design.{key}", "a design key (" + ", ".join(DESIGN_KEYS) + ")", show_got=False)
+            raise _err(path, f"design.{key}", "a design key (" + ", ".join(DESIGN_KEYS) + ")", show_got=False,
+                       hint=did_you_mean(key, DESIGN_KEYS))
     raw_factors = data.get("factors", {})
     if not isinstance(raw_factors, dict):
         raise _err(path, "factors", "a table of factors ([factors.NAME] with key and levels or bounds)", raw_factors)
@@ -213,7 +230,8 @@ def load_spec(path: str | Path) -> Spec:
     if not scenarios and not raw_factors and kind != "posterior":
         raise _err(path, "(sweep)", "a list of `scenarios` or a [factors] table: the sweep is empty", show_got=False)
     if kind not in DESIGNS:
-        raise _err(path, "design.kind", "one of " + ", ".join(repr(d) for d in DESIGNS), kind)
+        raise _err(path, "design.kind", "one of " + ", ".join(repr(d) for d in DESIGNS), kind,
+                   hint=did_you_mean(kind, DESIGNS))
     if kind == "scenarios" and raw_factors:
         raise _err(path, "design.kind", "'grid', 'lhs', 'sobol' or 'morris' when [factors] are given", kind)
     if kind not in ("scenarios", "posterior") and not raw_factors:
@@ -257,7 +275,8 @@ def load_spec(path: str | Path) -> Spec:
             raise _err(path, where, "a table with key (or keys) and levels or bounds", f)
         for key in f:
             if key not in FACTOR_KEYS:
-                raise _err(path, f"{where}.{key}", "a factor key (" + ", ".join(FACTOR_KEYS) + ")", show_got=False)
+                raise _err(path, f"{where}.{key}", "a factor key (" + ", ".join(FACTOR_KEYS) + ")", show_got=False,
+                           hint=did_you_mean(key, FACTOR_KEYS))
         if ("key" in f) == ("keys" in f):
             raise _err(path, where, "exactly one of key = \"dotted.key\" or keys = [...]", show_got=False)
         keys = [f["key"]] if "key" in f else f["keys"]
@@ -477,12 +496,16 @@ def _posterior_draws(spec: Spec) -> tuple[list[str], list[tuple]]:
     if "weight" not in table.columns or not cols or table.empty:
         raise _err(spec.path, "design.file", "a CSV with a weight column and one column per parameter",
                    str(spec.posterior))
-    w = table["weight"].to_numpy(dtype=float)
+    try:
+        w = table["weight"].to_numpy(dtype=float)
+        values = table[cols].to_numpy(dtype=float)
+    except (ValueError, TypeError):
+        raise _err(spec.path, "design.file", "a CSV of numbers (weight and one column per parameter)",
+                   str(spec.posterior)) from None
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise _err(spec.path, "design.file", "non-negative weights with a positive sum", str(spec.posterior))
     rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(POSTERIOR_STREAM,)))
     idx = rng.choice(len(table), size=spec.samples, replace=True, p=w / w.sum())
-    values = table[cols].to_numpy(dtype=float)
     return cols, [tuple(float(v) for v in values[i]) for i in idx]
 
 
@@ -550,7 +573,7 @@ def build_plan(spec: Spec) -> Plan:
             for k in f.keys:
                 if k not in schema:
                     raise _err(spec.path, f"factors.{f.name}", "keys that exist in baseline.toml or the propeller "
-                               "table (propeller.rates.<route>.<from>.<kind>)", k)
+                               "table (propeller.rates.<route>.<from>.<kind>)", k, hint=key_hint(k, schema))
                 if f.scale and not _is_num(schema[k]):
                     raise _err(spec.path, f"factors.{f.name}.scale", f"numeric keys to scale ({k} is not)",
                                show_got=False)
@@ -654,6 +677,24 @@ def _serial(tasks: Iterable[dict]) -> Iterator[dict]:
         yield run_task(t)
 
 
+class _sigint_ignored_while_spawning:
+    """Ctrl-C in a terminal goes to every process of the group. A spawned worker takes seconds to import the model
+    before its initializer can ignore SIGINT, and a KeyboardInterrupt during those imports prints a traceback. A
+    process inherits an *ignored* SIGINT through exec, so the parent ignores it for the moment it starts workers
+    (on submit); the parent itself handles Ctrl-C as usual before and after."""
+
+    def __enter__(self):
+        import threading
+
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+
+
 def _pool(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -661,23 +702,42 @@ def _pool(tasks: Iterable[dict], workers: int) -> Iterator[dict]:
     it = iter(tasks)
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init,
                              initargs=(os.getpid(),))
+
+    def submit(task):
+        with _sigint_ignored_while_spawning():
+            return ex.submit(run_task, task)
+
     try:
-        inflight = {ex.submit(run_task, t) for t in itertools.islice(it, 2 * workers)}
+        inflight = {submit(t) for t in itertools.islice(it, 2 * workers)}
         while inflight:
             done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
             for fut in done:
                 nxt = next(it, None)
                 if nxt is not None:
-                    inflight.add(ex.submit(run_task, nxt))
+                    inflight.add(submit(nxt))
                 yield fut.result()
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
+
+
+def check_scheduler_address(address: str, arg: str = "--scheduler") -> None:
+    """Refuse a malformed Dask scheduler address before a client is made (a client that fails to start would try
+    to close itself at exit for 30 s and print a traceback)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, loc = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise SpecError(arg, address, f"a Dask scheduler address tcp://HOST:PORT ({exc})", show_got=False) from None
 
 
 def dask_client(address: str):
     """A client of the Dask scheduler at ``address``; SpecError (one line) if it cannot be reached."""
     from distributed import Client
 
+    check_scheduler_address(address)
     try:
         return Client(address, timeout="15s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

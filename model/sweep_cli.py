@@ -5,7 +5,9 @@
     propeller compare DB [--csv PATH] [--sweep NAME] [--reference SCENARIO] [--outcome NAME ...]
     propeller sensitivity SPEC-or-DB [--db PATH] [--sweep NAME] [--outcome NAME@YYYY-MM ...] [--png PATH] [--csv PATH]
 
-Bad input (spec, database, arguments) prints one line and exits with code 2, like ``propeller run``.
+Bad input (spec, database, arguments, output paths) prints one line and exits with code 2, like ``propeller run``:
+each command raises typed errors (ScenarioError and its subclasses) and ``model.cli.main`` prints them. Output paths
+are checked before any run or analysis starts.
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ import os
 import sys
 from pathlib import Path
 
-from scenarios.loader import ScenarioError
 
+def _workers(text: str) -> int:
+    from model.cli import _positive_int
 
-def _fail(exc: Exception) -> int:
-    print(f"propeller: {exc}", file=sys.stderr)
-    return 2
+    return _positive_int(text)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from model.sweep import SpecError, build_plan, default_db, describe, execute, load_spec, rerun
+    from model.userio import check_output_file
 
     try:
         if args.rerun:
@@ -35,19 +37,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             return 0 if identical else 1
         if not args.spec:
             raise SpecError("sweep", "SPEC", "a sweep spec file (or --rerun RUN_ID --db PATH)", show_got=False)
-        if args.workers < 1:
-            raise SpecError("sweep", "--workers", "an integer >= 1", args.workers)
         spec = load_spec(args.spec)
         plan = build_plan(spec)
         db = Path(args.db) if args.db else default_db(spec)
         if args.dry_run:
             print("\n".join(describe(plan, db)))
             return 0
+        check_output_file(db, "--db")
         res = execute(plan, db, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
-    except ScenarioError as exc:
-        return _fail(exc)
     except KeyboardInterrupt:  # before the runs started (planning, opening the database)
-        print("propeller: interrupted before any run was stored", file=sys.stderr)
+        print("propeller: interrupted before this command stored any run", file=sys.stderr)
         return 130
     done = res.already + res.stored
     if res.interrupted:
@@ -64,11 +63,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from model.analysis import compare, format_compare, write_csv
+    from model.userio import check_output_file
 
-    try:
-        table, info = compare(args.db, sweep=args.sweep, reference=args.reference, outcomes=args.outcome)
-    except ScenarioError as exc:
-        return _fail(exc)
+    if args.csv:
+        check_output_file(args.csv, "--csv")
+    table, info = compare(args.db, sweep=args.sweep, reference=args.reference, outcomes=args.outcome)
     print(format_compare(table, info))
     if args.csv:
         write_csv(table, args.csv)
@@ -77,33 +76,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from model.analysis import format_sensitivity, plot_sensitivity, sensitivity, write_csv
+    from model.analysis import _parse_outcome, format_sensitivity, plot_sensitivity, sensitivity, write_csv
     from model.store import Store, StoreError
     from model.sweep import build_plan, default_db, load_spec
+    from model.userio import check_output_file
 
-    try:
-        source = Path(args.source)
-        sweep_id = None
-        if source.suffix == ".toml":
-            spec = load_spec(source)
-            plan = build_plan(spec)
-            db = Path(args.db) if args.db else default_db(spec)
-            sweep_id = plan.sweep_id
-            if db.exists():
-                with Store(db, readonly=True) as st:
-                    known = st.conn.execute("SELECT 1 FROM sweeps WHERE sweep_id=?", (sweep_id,)).fetchone()
-            if not db.exists() or not known:
-                raise StoreError(db, "sweeps", f"sweep {spec.name} ({sweep_id}) in this database: run "
-                                 f"`propeller sweep {args.source}` first", show_got=False)
-        else:
-            db = source
-        table, info, notes = sensitivity(db, sweep=args.sweep, outcomes=args.outcome, sweep_id=sweep_id)
-    except ScenarioError as exc:
-        return _fail(exc)
+    for item in args.outcome or ():  # the arguments first, before any database is opened
+        _parse_outcome(item)
+    for arg, value in (("--png", args.png), ("--csv", args.csv)):
+        if value:
+            check_output_file(value, arg)
+    source = Path(args.source)
+    sweep_id = None
+    if source.suffix == ".toml":
+        spec = load_spec(source)
+        plan = build_plan(spec)
+        db = Path(args.db) if args.db else default_db(spec)
+        sweep_id = plan.sweep_id
+        if db.exists():
+            with Store(db, readonly=True) as st:
+                known = st.conn.execute("SELECT 1 FROM sweeps WHERE sweep_id=?", (sweep_id,)).fetchone()
+        if not db.exists() or not known:
+            raise StoreError(db, "sweeps", f"sweep {spec.name} ({sweep_id}) in this database: run "
+                             f"`propeller sweep {args.source}` first", show_got=False)
+    else:
+        db = source
+    table, info, notes = sensitivity(db, sweep=args.sweep, outcomes=args.outcome, sweep_id=sweep_id)
+    png = Path(args.png) if args.png else db.parent / f"{info['name']}_sensitivity.png"
+    check_output_file(png, "--png")
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     print(format_sensitivity(table, info))
-    png = Path(args.png) if args.png else db.parent / f"{info['name']}_sensitivity.png"
     plot_sensitivity(table, info, png)
     written = [str(png)]
     if args.csv:
@@ -117,7 +120,7 @@ def add_commands(sub) -> None:
     """Add sweep, compare and sensitivity to the ``propeller`` subparsers."""
     sw = sub.add_parser("sweep", help="run a sweep spec into an SQLite database (resumable)")
     sw.add_argument("spec", nargs="?", help="sweep spec TOML, e.g. scenarios/sweeps/scenario_comparison.toml")
-    sw.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    sw.add_argument("--workers", type=_workers, default=os.cpu_count() or 1,
                     help="local worker processes (default: the number of cores; 1 = serial)")
     sw.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                     help="run on a Dask distributed cluster instead of local processes")
@@ -132,7 +135,8 @@ def add_commands(sub) -> None:
     cmp.add_argument("db", help="sweep database")
     cmp.add_argument("--csv", default=None, help="also write the table as CSV")
     cmp.add_argument("--sweep", default=None, help="sweep name or id (default: the last one run)")
-    cmp.add_argument("--reference", default="baseline", help="scenario to take differences from (default baseline)")
+    cmp.add_argument("--reference", default=None,
+                     help="scenario to take differences from (default: baseline, if the sweep has it)")
     cmp.add_argument("--outcome", action="append", default=None, help="only this outcome (repeatable)")
     cmp.set_defaults(func=cmd_compare)
 

@@ -12,6 +12,7 @@ what was expected, so that the CLI can print it and exit with code 2 before anyt
 from __future__ import annotations
 
 import csv
+import difflib
 import fnmatch
 import math
 import re
@@ -21,22 +22,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.constants import CLASSES, HUBS, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
+from model.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 BASELINE = SCENARIO_DIR / "baseline.toml"
 _DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# The model's time range: the initial state is March 2024 (405 partners [003 L2800-2803]); the longest projection
+# it is meant for is the productivity ambition's horizon 2050 (scenarios/national.toml, [000 L346-354]).
+FIRST_MONTH, LAST_MONTH = "2024-03", "2050-12"
+# Organisations per hub and pool: every one is held in memory (a national run has ~55,000 per hub).
+MAX_ORGANISATIONS = 250_000
+# The scheduled monthly hazard of leaving one step (sum of its moves' rates, forward/skip times the phase scale):
+# 5 per month means leaving within a month with probability 1 - e^-5 = 99.3 %; more says nothing new and is a typo.
+MAX_EXIT_HAZARD = 5.0
 
 
 class ScenarioError(ValueError):
     """A scenario problem, rendered as one line: ``file: key: expected ..., got ...``."""
 
-    def __init__(self, file: str | Path, key: str, expected: str, got: Any = None, *, show_got: bool = True):
+    def __init__(self, file: str | Path, key: str, expected: str, got: Any = None, *, show_got: bool = True,
+                 hint: str = ""):
         self.file, self.key, self.expected = str(file), key, expected
         msg = f"{_short(file)}: {key}: expected {expected}"
         if show_got:
             msg += f", got {got!r}"
-        super().__init__(msg)
+        super().__init__(" ".join((msg + hint).split()))  # one line, whatever the parts contain
+
+
+def did_you_mean(name: Any, options: Iterable[Any], cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``options`` to ``name`` (difflib), or ``""``."""
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=cutoff)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _short(path: str | Path) -> str:
@@ -59,6 +75,19 @@ def _date(v: Any) -> str | None:
     return None
 
 
+def _model_date(v: Any) -> str | None:
+    problem = _date(v)
+    if problem is None and not FIRST_MONTH <= v <= LAST_MONTH:
+        return f"a date within the model's range {FIRST_MONTH} .. {LAST_MONTH}"
+    return problem
+
+
+def _count(v: Any) -> str | None:
+    if isinstance(v, int) and 0 <= v <= MAX_ORGANISATIONS:
+        return None
+    return f"a whole number of organisations in [0, {MAX_ORGANISATIONS:,}]"
+
+
 def _date_or_empty(v: Any) -> str | None:
     return None if v == "" else (None if _date(v) is None else "a date 'YYYY-MM' or \"\" (never)")
 
@@ -69,6 +98,7 @@ def _choice(options: Iterable[str]):
     def check(v: Any) -> str | None:
         return None if v in opts else "one of " + ", ".join(repr(o) for o in opts)
 
+    check.options = opts  # for "did you mean"
     return check
 
 
@@ -96,13 +126,17 @@ def _decreasing_unit(v: Any) -> str | None:
 
 _PROB = _between(0.0, 1.0)
 RULES: list[tuple[str, Any]] = [
-    ("simulation.start", _date),
-    ("simulation.until", _date),
+    ("simulation.start", _model_date),
+    ("simulation.until", _model_date),
     ("funding.change_date", _date),
     ("funding.end_date", _date),
     ("hubs.*.start", _date),
     ("hubs.*.connector_leaves", _date_or_empty),
     ("simulation.substeps", _between(1, 100)),
+    ("hubs.*.partners_start", _count),
+    ("hubs.*.potential_known", _count),
+    ("hubs.*.potential_unknown", _count),
+    ("propeller.scale_*", _between(0.0, 10.0)),
     ("outputs.theme", _choice(THEMES + ("all",))),
     ("simulation.region", _choice(HUBS + ("all",))),
     ("diffusion.entry_step", _choice(STEPS[1:])),
@@ -188,7 +222,9 @@ class Scenario:
         for key, value in overrides.items():
             _apply(params, rates, key, value, origin, schema=self.params)
         _check_cross(params, origin)
-        return Scenario(params, [_with_rate(t, rates[t.key]) for t in self.transitions], self.files + [origin])
+        transitions = [_with_rate(t, rates[t.key]) for t in self.transitions]
+        check_exit_hazards(params, transitions, origin)
+        return Scenario(params, transitions, self.files + [origin])
 
     def hub(self, hub: str, name: str) -> Any:
         return self.params[f"hubs.{hub}.{name}"]
@@ -215,6 +251,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ScenarioError(path, "(file)", "an existing scenario file", show_got=False) from None
+    except IsADirectoryError:
+        raise ScenarioError(path, "(file)", "a scenario file, not a folder", show_got=False) from None
+    except OSError as exc:
+        raise ScenarioError(path, "(file)", f"a readable scenario file ({exc.strerror})", show_got=False) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(path, "(syntax)", "a UTF-8 text file of TOML (this file is binary)", show_got=False) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, "(syntax)", f"valid TOML ({exc})", show_got=False) from None
 
@@ -250,16 +292,56 @@ def _coerce(key: str, value: Any, like: Any, origin: str) -> Any:
     raise ScenarioError(origin, key, _typename(like), value)
 
 
+def _vocabulary(segs: list[str], i: int) -> tuple[str, tuple[str, ...]] | None:
+    """The kind of name that stands at position ``i`` of a dotted key, and its names."""
+    if i == 1 and segs[0] == "hubs":
+        return "hub", HUBS
+    if segs[:2] == ["propeller", "rates"]:
+        return {2: ("stakeholder route", ROUTES), 3: ("propeller step", STEPS[1:]),
+                4: ("move kind", TRANSITION_KINDS)}.get(i)
+    return None
+
+
+def key_hint(key: str, known: Iterable[str]) -> str:
+    """What is wrong with an unknown dotted key, compared with the known ones: a near miss ("; did you mean ..."),
+    an unknown hub, route, step or move kind (with the names there are), or a value used as a table."""
+    known = list(known)
+    if not known:
+        return ""
+    segs = key.split(".")
+    known_segs = [k.split(".") for k in known]
+    for i, seg in enumerate(segs):
+        options = sorted({k[i] for k in known_segs if len(k) > i and k[:i] == segs[:i]})
+        prefix = ".".join(segs[:i])
+        if not options:
+            return f" ({prefix!r} is a value, not a table)" if prefix in known else did_you_mean(key, known)
+        if seg in options:
+            continue
+        vocab = _vocabulary(segs, i)
+        if vocab and seg in vocab[1]:  # a real name, but nothing of it here (e.g. a move the table does not have)
+            return f" ({prefix} has no {vocab[0]} {seg!r}; it has {', '.join(options)})"
+        guess = difflib.get_close_matches(seg, options, n=1)
+        if guess:
+            full = ".".join(segs[:i] + guess + segs[i + 1:])
+            return f"; did you mean {full!r}?" if full in known else (did_you_mean(key, known) or
+                                                                        f"; did you mean {prefix + '.' + guess[0]!r}?")
+        if vocab:
+            return f" (unknown {vocab[0]} {seg!r}; one of {', '.join(vocab[1])})"
+        return did_you_mean(key, known) or f" (no {seg!r} in {prefix or 'the top level'})"
+    return ""
+
+
 def _apply(params: dict, rates: dict, key: str, value: Any, origin: str, schema: Mapping[str, Any]) -> None:
     if key.startswith("propeller.rates."):
         if key not in rates:
             raise ScenarioError(
-                origin, key, "a rate of a transition in the propeller table (propeller.rates.<route>.<from>.<kind>)",
-                show_got=False,
+                origin, key, "a rate of a transition in the propeller table (propeller.rates.<route>.<from>.<kind>)"
+                + key_hint(key, rates), show_got=False,
             )
         like: Any = 0.0
     elif key not in schema:
-        raise ScenarioError(origin, key, "a parameter that exists in baseline.toml (unknown key)", show_got=False)
+        raise ScenarioError(origin, key, "a parameter that exists in baseline.toml (unknown key)"
+                            + key_hint(key, schema), show_got=False)
     else:
         like = schema[key]
     value = _coerce(key, value, like, origin)
@@ -267,7 +349,9 @@ def _apply(params: dict, rates: dict, key: str, value: Any, origin: str, schema:
     if rule is not None:
         problem = rule(value)
         if problem:
-            raise ScenarioError(origin, key, problem, value)
+            options = getattr(rule, "options", None)
+            hint = did_you_mean(value, options) if options and isinstance(value, str) else ""
+            raise ScenarioError(origin, key, problem, value, hint=hint)
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         raise ScenarioError(origin, key, "a number >= 0", value)
     elif isinstance(value, list) and any(isinstance(x, (int, float)) and x < 0 for x in value):
@@ -278,6 +362,15 @@ def _apply(params: dict, rates: dict, key: str, value: Any, origin: str, schema:
         params[key] = value
 
 
+def value_problem(key: str, value: Any, schema: Mapping[str, Any]) -> str | None:
+    """What the loader expects of ``key`` if ``value`` is not valid for it (None if it is)."""
+    try:
+        _apply({}, {}, key, value, "value", schema)
+    except ScenarioError as exc:
+        return exc.expected
+    return None
+
+
 def _check_cross(params: Mapping[str, Any], origin: str) -> None:
     if params["simulation.until"] < params["simulation.start"]:
         raise ScenarioError(origin, "simulation.until", f"a date at or after simulation.start ({params['simulation.start']})",
@@ -286,12 +379,34 @@ def _check_cross(params: Mapping[str, Any], origin: str) -> None:
         raise ScenarioError(origin, "population.class_rate_multiplier", f"{len(CLASSES)} values", show_got=False)
 
 
+def check_exit_hazards(params: Mapping[str, Any], transitions: Iterable[Transition], origin: str) -> None:
+    """Refuse a table (or rates, or phase scales) whose scheduled hazard of leaving a step exceeds MAX_EXIT_HAZARD."""
+    scale = {1: params["propeller.scale_agenderen"], 2: params["propeller.scale_uitproberen"],
+             3: params["propeller.scale_adopteren"]}
+    total: dict[tuple[str, str], float] = {}
+    for t in transitions:
+        f = scale[STEP_PHASE[STEP_INDEX[t.src]]] if t.kind in ("forward", "skip") else 1.0
+        total[(t.route, t.src)] = total.get((t.route, t.src), 0.0) + t.rate * f
+    for (route, src), h in total.items():
+        if h > MAX_EXIT_HAZARD + 1e-9:
+            raise ScenarioError(origin, f"propeller.rates.{route}.{src}",
+                                f"a total hazard of leaving {src} of at most {MAX_EXIT_HAZARD:g} per month (the sum of "
+                                f"its moves' rates, forward/skip x propeller.scale_{PHASES[STEP_PHASE[STEP_INDEX[src]]]})",
+                                round(h, 6))
+
+
 def read_table(path: Path) -> list[Transition]:
     """Read and check the propeller CSV: vocabulary, direction of each kind, one row per (route, from, kind)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(path, "(file)", "an existing propeller table", show_got=False) from None
+    except IsADirectoryError:
+        raise ScenarioError(path, "(file)", "a propeller table file, not a folder", show_got=False) from None
+    except OSError as exc:
+        raise ScenarioError(path, "(file)", f"a readable propeller table ({exc.strerror})", show_got=False) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(path, "(file)", "a UTF-8 CSV propeller table (this file is binary)", show_got=False) from None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     reader = csv.DictReader(lines)
     expected_cols = ["route", "from", "kind", "to", "rate", "requires", "months", "source"]
@@ -301,13 +416,19 @@ def read_table(path: Path) -> list[Transition]:
     seen: set[tuple[str, str, str]] = set()
     for n, row in enumerate(reader, start=1):
         where = f"row {n} ({row['route']},{row['from']},{row['kind']})"
+        if None in row or any(v is None for v in row.values()):
+            raise ScenarioError(path, where, f"{len(expected_cols)} fields (" + ",".join(expected_cols) + ")",
+                                len(expected_cols) - sum(v is None for v in row.values()) + len(row.get(None) or []))
         if row["route"] not in ROUTES:
-            raise ScenarioError(path, where, "route in " + ", ".join(ROUTES), row["route"])
+            raise ScenarioError(path, where, "route in " + ", ".join(ROUTES), row["route"],
+                                hint=did_you_mean(row["route"], ROUTES))
         for col in ("from", "to"):
             if row[col] not in STEP_INDEX or row[col] == "not_engaged" and col == "from":
-                raise ScenarioError(path, where, f"'{col}' an engaged propeller step (entry is [diffusion])", row[col])
+                raise ScenarioError(path, where, f"'{col}' an engaged propeller step (entry is [diffusion])", row[col],
+                                    hint=did_you_mean(row[col], STEPS[1:]))
         if row["kind"] not in TRANSITION_KINDS:
-            raise ScenarioError(path, where, "kind in " + ", ".join(TRANSITION_KINDS), row["kind"])
+            raise ScenarioError(path, where, "kind in " + ", ".join(TRANSITION_KINDS), row["kind"],
+                                hint=did_you_mean(row["kind"], TRANSITION_KINDS))
         s, d = STEP_INDEX[row["from"]], STEP_INDEX[row["to"]]
         ok = {
             "forward": d == s + 1,
@@ -323,7 +444,7 @@ def read_table(path: Path) -> list[Transition]:
             rate = float(row["rate"])
         except ValueError:
             raise ScenarioError(path, where, "a numeric rate", row["rate"]) from None
-        if not 0 <= rate <= 5:
+        if not math.isfinite(rate) or not 0 <= rate <= 5:
             raise ScenarioError(path, where, "a rate in [0, 5] per month", rate)
         if row["requires"] not in ("", "comaker"):
             raise ScenarioError(path, where, "requires '' or 'comaker'", row["requires"])
@@ -398,13 +519,20 @@ def load(path: str | Path | None = None, overrides: Iterable[str] | Mapping[str,
     rates = {t.key: t.rate for t in transitions}
     for file, key, value in rate_layers:
         _apply(params, rates, key, value, file, schema)
-    set_items = overrides.items() if isinstance(overrides, Mapping) else (parse_set(s) for s in overrides)
+    # the files first (a problem is theirs), then the overrides (a problem is the override's)
+    _check_cross(params, str(path))
+    check_exit_hazards(params, [_with_rate(t, rates[t.key]) for t in transitions],
+                       rate_layers[-1][0] if rate_layers else str(path))
+    set_items = list(overrides.items()) if isinstance(overrides, Mapping) else [parse_set(s) for s in overrides]
     origin = "overrides" if isinstance(overrides, Mapping) else "--set"
     for key, value in set_items:
         _apply(params, rates, key, value, origin, schema)
-    _check_cross(params, str(path))
+    transitions = [_with_rate(t, rates[t.key]) for t in transitions]
+    if set_items:
+        _check_cross(params, origin)
+        check_exit_hazards(params, transitions, origin)
     params["propeller.table"] = str(table_path)
-    return Scenario(params, [_with_rate(t, rates[t.key]) for t in transitions], [str(f) for f, _ in layers])
+    return Scenario(params, transitions, [str(f) for f, _ in layers])
 
 
 

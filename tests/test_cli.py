@@ -63,8 +63,10 @@ def test_set_overrides_a_parameter(tmp_path):
         (["scenarios/baseline.toml", "--set", "hubs.west.budget=abc"], "--set: hubs.west.budget: expected a number"),
         (["scenarios/baseline.toml", "--set", "network.decay=2.0"], "--set: network.decay: expected a number in [0, 1]"),
         (["scenarios/baseline.toml", "--until", "2030-13"], "--until: simulation.until: expected a date"),
-        (["scenarios/baseline.toml", "--until", "2020-01"], "expected a date at or after simulation.start"),
-        (["scenarios/baseline.toml", "--seed", "x"], "invalid int value"),
+        (["scenarios/baseline.toml", "--until", "2020-01"], "expected a date within the model's range"),
+        (["scenarios/baseline.toml", "--set", "simulation.start=2025-01", "--until", "2024-12"],
+         "expected a date at or after simulation.start"),
+        (["scenarios/baseline.toml", "--seed", "x"], "--seed: expected a whole number >= 0"),
         (["scenarios/baseline.toml", "--set", "nonsense"], "expected dotted.key=value"),
     ],
 )

@@ -61,7 +61,13 @@ def test_every_transition_row_has_a_source():
         ("[diffusion]\nmixing = \"fully\"\n", "diffusion.mixing", "'network', 'full'"),
         ("[propeller.rates.mkb.test]\nback = 9.0\n", "propeller.rates.mkb.test.back", "[0, 5]"),
         ("[propeller.rates.mkb.test]\nskip = 0.1\n", "propeller.rates.mkb.test.skip", "propeller table"),
-        ("[simulation]\nuntil = \"2020-01\"\n", "simulation.until", "at or after simulation.start"),
+        ("[simulation]\nstart = \"2025-01\"\nuntil = \"2024-12\"\n", "simulation.until", "at or after simulation.start"),
+        ("[simulation]\nuntil = \"2020-01\"\n", "simulation.until", "within the model's range 2024-03 .. 2050-12"),
+        ("[hubs.west]\nbudgett = 1.0\n", "hubs.west.budgett", "did you mean 'hubs.west.budget'?"),
+        ("[hubs.mars]\nbudget = 1.0\n", "hubs.mars.budget", "unknown hub 'mars'"),
+        ("[propeller.rates.bank.test]\nback = 0.1\n", "propeller.rates.bank.test.back", "unknown stakeholder route"),
+        ("[propeller.rates.mkb.test]\nback = 5.0\n", "propeller.rates.mkb.test", "total hazard of leaving test"),
+        ("[hubs.west]\npotential_unknown = -3\n", "hubs.west.potential_unknown", "whole number of organisations"),
     ],
 )
 def test_bad_scenario_names_file_key_and_expectation(tmp_path, text, key, expected):

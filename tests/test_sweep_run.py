@@ -436,3 +436,72 @@ def test_posterior_sweep_compare_pairs_by_draw_and_seed(tmp_path):
     assert set(table["n"]) == {6} and set(table["paired"]) == {6}  # 3 draws x 2 seeds, paired one to one
     cut = table[(table["scenario"] == "funding_minus50") & (table["outcome"] == "kpi5_skilled")].iloc[0]
     assert cut["diff_median"] < 0
+
+
+def _whole_runs_only(db: Path, months: int) -> int:
+    """The database is sound and holds only whole runs (each once, with all its months); returns the runs stored."""
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    n, distinct = rows(db, "SELECT COUNT(*), COUNT(DISTINCT run_id) FROM runs")[0]
+    assert n == distinct
+    per_run = rows(db, "SELECT r.run_id, COUNT(o.month) FROM runs r LEFT JOIN outcomes o USING (run_id) "
+                       "WHERE r.status = 'done' GROUP BY r.run_id")
+    assert all(k == months for _, k in per_run), per_run
+    assert rows(db, "SELECT COUNT(*) FROM outcomes WHERE run_id NOT IN (SELECT run_id FROM runs)") == [(0,)]
+    return n
+
+
+def test_interrupted_at_random_moments_then_resumed(tmp_path):
+    """SIGINT to the whole process group (what Ctrl-C in a terminal does) and SIGKILL, at seeded random moments -
+    while Python starts, while the pool starts, between and during runs - serial and with two workers; after each
+    the database is sound and holds whole runs only, no traceback was printed, and the same command finishes the
+    sweep with every run stored exactly once."""
+    import random
+
+    import psutil
+
+    spec = write(tmp_path / "rand.toml", spec_text(name="rand", reps=30, until="2025-06"))
+    db = tmp_path / "rand.db"
+    months = 16
+    rng = random.Random(20261)
+    exe = str(Path(sys.executable).parent / "propeller")
+    rounds = [(signal.SIGINT, 2), (signal.SIGKILL, 2), (signal.SIGINT, 1), (signal.SIGKILL, 1), (signal.SIGINT, 2)]
+    stored = 0
+    for sig, workers in rounds:
+        delay = rng.uniform(0.3, 7.0)
+        proc = subprocess.Popen([exe, "sweep", str(spec), "--db", str(db), "--workers", str(workers), "--no-progress"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        children: list = []
+        try:
+            time.sleep(delay)
+            if proc.poll() is None:
+                try:
+                    children = psutil.Process(proc.pid).children(recursive=True)
+                except psutil.NoSuchProcess:
+                    pass
+                os.killpg(proc.pid, sig)
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if sig == signal.SIGINT:
+            assert proc.returncode in (130, 0, -signal.SIGINT), (delay, proc.returncode, err)
+            assert "Traceback" not in err, f"after {delay:.2f} s:\n{err}"
+            if proc.returncode == 130:
+                assert err.strip().splitlines()[-1].startswith("propeller: interrupted"), err
+        else:
+            assert proc.returncode in (-signal.SIGKILL, 0), (delay, proc.returncode, err)
+            gone, alive = psutil.wait_procs(children, timeout=15)  # workers notice that the parent is gone
+            assert not alive
+        if db.exists():
+            now = _whole_runs_only(db, months)
+            assert now >= stored
+            stored = now
+    r = propeller("sweep", spec, "--db", db, "--workers", "1", "--no-progress")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert f"{stored} already stored, {60 - stored} to run" in r.stderr
+    assert _whole_runs_only(db, months) == 60
+    plan = build_plan(load_spec(spec))
+    assert {x for (x,) in rows(db, "SELECT run_id FROM runs WHERE status = 'done'")} == {t["run_id"] for t in plan.runs}
+    assert rows(db, "SELECT COUNT(*) FROM sweep_runs") == [(60,)]
