@@ -241,6 +241,15 @@ CASES = [
     Case("db-newer-schema-sweep", ["sweep", "spec.toml", "--db", "{newerdb}", "--workers", "1"],
          "written by a newer version", {"spec.toml": SPEC}),
     Case("db-missing", ["compare", "nope.db"], "nope.db: (file): expected an existing sweep database"),
+    Case("report-db-missing", ["report", "nope.db", "--out", "r.html"], "nope.db: (file): expected an existing sweep database"),
+    Case("report-db-not-sqlite", ["report", "notes.db", "--out", "r.html"],
+         "notes.db: (file): expected an SQLite sweep database (this file is not SQLite)", {"notes.db": "my notes\n"}),
+    Case("report-out-not-html", ["report", "notes.db", "--out", "r.txt"], "--out: r.txt: expected a file name ending in .html",
+         {"notes.db": "my notes\n"}),
+    Case("dashboard-port-zero", ["dashboard", "--port", "0"], "argument --port: expected a port number 1-65535, got '0'"),
+    Case("dashboard-scenario-missing", ["dashboard", "--scenario", "nope.toml"],
+         "nope.toml: (file): expected an existing scenario file"),
+
     Case("db-folder", ["compare", "adir"], "adir: (file): expected an SQLite sweep database file, not a folder",
          {"adir/": ""}),
     # ---------------------------------------------------------------- compare / sensitivity
