@@ -105,7 +105,7 @@ def test_nothing_enters_without_p_and_q(scenario):
 
 def test_comaker_gate_blocks_wocos(scenario):
     """With a tie threshold above every tie's intensity no co-maker is ever present: the gated woco rows never fire."""
-    sc = scenario.with_overrides({"coupling.comaker_min_intensity": 1.0, "propeller.rates.woco.design.forward": 5.0})
+    sc = scenario.with_overrides({"coupling.comaker_min_intensity": 1.0, "propeller.rates.woco.design.forward": 4.5})
     m = BaselineModel(sc, seed=2)
     assert any(a.route == ROUTES.index("woco") for a in m.orgs)
     history = stepped(m, 24)
