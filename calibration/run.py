@@ -34,6 +34,7 @@ import pandas as pd
 
 from calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
 from calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
+from model.userio import atomic_write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -180,11 +181,8 @@ def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path
     return "\n".join(lines)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Through a temporary file and os.replace: the old file stays whole if writing fails (model/userio.py)."""
-    from model.userio import atomic_write_text
-
-    atomic_write_text(path, text)
+# Scenario files are written through a temporary file and os.replace (model/userio.py)
+_atomic_write = atomic_write_text
 
 
 def write_db(path: Path, result: Result, settings: Settings, meta: dict, predictive: pd.DataFrame,

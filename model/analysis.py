@@ -25,11 +25,6 @@ from scenarios.loader import did_you_mean
 SENSITIVITY_OUTCOMES = ("partners_total@2027-12", "kpi5_skilled@2027-12", "productivity_index@2030-12")
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then move it into place (model/userio.py)."""
-    atomic_write(path, write)
-
-
 def _listing(names: Sequence[str], most: int = 8) -> str:
     names = list(names)
     return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")
@@ -151,7 +146,7 @@ def format_compare(table: pd.DataFrame, info: dict) -> str:
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> None:
-    _atomic_write(Path(path), lambda tmp: table.to_csv(tmp, index=False))
+    atomic_write(Path(path), lambda tmp: table.to_csv(tmp, index=False))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -281,5 +276,5 @@ def plot_sensitivity(table: pd.DataFrame, info: dict, path: str | Path) -> None:
     def save(tmp: Path) -> None:
         fig.savefig(tmp, format="png", dpi=120)
 
-    _atomic_write(Path(path), save)
+    atomic_write(Path(path), save)
     plt.close(fig)
