@@ -51,11 +51,6 @@ from model.kernels import (
 ENROL = {None: ENROL_NONE, "trajectory": ENROL_TRAJECTORY, "coaching": ENROL_COACHING}
 
 
-def _add(counter: np.ndarray, idx: np.ndarray, values) -> None:
-    """counter[idx] += values (unbuffered: an organisation may take part on two themes in a month)."""
-    np.add.at(counter, idx, values)
-
-
 def hazard(p: float) -> float:
     """Monthly hazard that gives probability ``p`` of a move within one month."""
     return float(-np.log1p(-min(p, 0.999999)))
@@ -94,7 +89,6 @@ class Instrument:
 
     def __init__(self, p):
         self.cfg = {k: p[f"instruments.{self.name}.{k}"] for k in self.PARAMS}
-        self.p = p
         self.elig = np.array([self.ELIGIBILITY.get(s, 0.0) for s in STEPS])
         self.route_only = -1 if self.routes is None else self.routes[0]
         self.cost = float(self.cfg["cost"])

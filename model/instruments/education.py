@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.constants import PERSON_CATEGORIES, ROUTES
-from model.instruments.base import Instrument, _add, hazard
+from model.instruments.base import Instrument, hazard
 
 
 class Education(Instrument):
@@ -32,9 +32,10 @@ class Education(Instrument):
         """Students per run take the renewed module; teachers with them; part reach companies."""
         students = m.rng.poisson(self.cfg["students_per_run"], size=len(sel))
         teachers = m.rng.binomial(students, self.cfg["teacher_share"])
-        _add(m.persons["students_reached"], sel, students)
-        _add(m.persons["students_skilled"], sel, students)
-        _add(m.persons["teachers_reached"], sel, teachers)
+        # unbuffered adds: a school may take part on two themes in one month
+        np.add.at(m.persons["students_reached"], sel, students)
+        np.add.at(m.persons["students_skilled"], sel, students)
+        np.add.at(m.persons["teachers_reached"], sel, teachers)
         cat = m.participants["education_students"]
         cat[PERSON_CATEGORIES.index("students")] += int(students.sum())
         cat[PERSON_CATEGORIES.index("teachers")] += int(teachers.sum())
