@@ -3,7 +3,7 @@
 What it is
 ----------
 The fast model (``model.PropellerModel``) keeps its state in numpy arrays and runs compiled loops
-(``kernels.neighbour_state``, ``kernels.propeller_move``). This module implements the *same* monthly
+(``kernels.update_neighbours``, ``kernels.propeller_move``). This module implements the *same* monthly
 propeller rules the way a Mesa 3.5 user would write them:
 
 * one :class:`OrgAgent` (a ``mesa.Agent``) per organisation, holding its own state as Python

@@ -13,7 +13,9 @@
    20,000 (the same scenario with every region's pool at a tenth), after a warm-up, same process.
 
 The last line printed is a JSON object with ratio_1k, ratio_10k, model_ms_1k, model_ms_10k, national_s,
-national_peak_mb, scaling_200k_over_20k (and the parts they come from).
+national_peak_mb, scaling_200k_over_20k (and the parts they come from). The model is also timed with its neighbour
+sums recomputed for everyone each month (``FullNeighbours``, as the baseline's ``observe`` does) instead of
+incrementally, to show how much of the ratio that algorithmic choice accounts for.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from mesa_baseline import BaselineModel, comparison_scenario  # noqa: E402
 
 from model.constants import HUBS  # noqa: E402
+from model.ecosystem import NeighbourState  # noqa: E402
 from model.model import PropellerModel  # noqa: E402
 from scenarios.loader import load  # noqa: E402
 
@@ -47,6 +50,16 @@ def sized(n_orgs: int):
     base = comparison_scenario("west", **{"hubs.west.potential_unknown": 0})
     n0 = PropellerModel(base, rng=0, with_agents=False).pop.n
     return comparison_scenario("west", **{"hubs.west.potential_unknown": int(n_orgs - n0)})
+
+
+class FullNeighbours(PropellerModel):
+    """The model with its neighbour sums recomputed for every organisation each month, as the Mesa baseline's
+    ``observe`` does, instead of incrementally: shows how much of the ratio is the incremental update."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ns = self.neighbours
+        ns.update = lambda stage, full=True: NeighbourState.update(ns, stage, full=True)
 
 
 def _steps(make, seed: int) -> tuple[float, float, int]:
@@ -67,15 +80,19 @@ def _steps(make, seed: int) -> tuple[float, float, int]:
 def side_by_side(n_orgs: int, repeats: int, mesa_repeats: int) -> dict:
     sc = sized(n_orgs)
     fast = lambda s: PropellerModel(sc, rng=s, with_agents=False)  # noqa: E731
+    full = lambda s: FullNeighbours(sc, rng=s, with_agents=False)  # noqa: E731
     mesa = lambda s: BaselineModel(sc, s)  # noqa: E731
     _steps(fast, 0)  # warm-up: numba cache load
+    _steps(full, 0)
     f = np.array([_steps(fast, s)[:2] for s in range(repeats)])
+    g = np.array([_steps(full, s)[0] for s in range(repeats)])
     m_runs = [_steps(mesa, s) for s in range(mesa_repeats)]
     m = np.array([r[:2] for r in m_runs])
     out = {"organisations": m_runs[0][2], "model_ms": 1e3 * float(np.median(f[:, 0])),
            "model_wall_ms": 1e3 * float(np.median(f[:, 1])), "mesa_ms": 1e3 * float(np.median(m[:, 0])),
-           "mesa_wall_ms": 1e3 * float(np.median(m[:, 1]))}
+           "mesa_wall_ms": 1e3 * float(np.median(m[:, 1])), "model_full_neighbours_ms": 1e3 * float(np.median(g))}
     out["ratio"] = out["mesa_ms"] / out["model_ms"]
+    out["ratio_full_neighbours"] = out["mesa_ms"] / out["model_full_neighbours_ms"]
     return out
 
 
@@ -114,12 +131,16 @@ def main() -> None:
     args = ap.parse_args()
     res: dict = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                  "load_before": os.getloadavg()[0]}
-    print(f"{'organisations':>13s} {'model ms':>9s} {'Mesa ms':>10s} {'ratio':>7s}   (CPU time of 81 monthly steps, median)")
+    print(f"{'organisations':>13s} {'model ms':>9s} {'Mesa ms':>10s} {'ratio':>7s}   {'full-neighbours ms':>18s} {'ratio':>6s}"
+          "   (CPU time of 81 monthly steps, median)")
     for n, key in ((1000, "1k"), (10_000, "10k")):
         r = side_by_side(n, args.repeats, args.mesa_repeats)
         res[f"model_ms_{key}"], res[f"mesa_ms_{key}"], res[f"ratio_{key}"] = r["model_ms"], r["mesa_ms"], r["ratio"]
         res[f"model_wall_ms_{key}"], res[f"mesa_wall_ms_{key}"] = r["model_wall_ms"], r["mesa_wall_ms"]
-        print(f"{r['organisations']:13d} {r['model_ms']:9.1f} {r['mesa_ms']:10.1f} {r['ratio']:7.0f}x", flush=True)
+        res[f"model_full_neighbours_ms_{key}"] = r["model_full_neighbours_ms"]
+        res[f"ratio_full_neighbours_{key}"] = r["ratio_full_neighbours"]
+        print(f"{r['organisations']:13d} {r['model_ms']:9.1f} {r['mesa_ms']:10.1f} {r['ratio']:7.0f}x   "
+              f"{r['model_full_neighbours_ms']:18.1f} {r['ratio_full_neighbours']:5.0f}x", flush=True)
     small, n_small = per_step(0.1, args.scaling_months)
     large, n_large = per_step(1.0, args.scaling_months)
     res.update(step_ms_20k=small, step_ms_200k=large, n_20k=n_small, n_200k=n_large,

@@ -4,7 +4,7 @@
   partnered with it [003 L7886-7892, L9036-9044] (the ``requires=comaker`` rows of the table).
 * Procurement pull: a client (gemeente, woningcorporatie) in Adopteren raises the rates of the
   companies it contracts [003 L14028-14034, L7303-7322, L7869-7873].
-Both are evaluated over the client ties in ``kernels.neighbour_state`` and applied in
+Both are evaluated over the client ties in ``kernels.update_neighbours`` and applied in
 ``kernels.propeller_move``; this module holds their settings and the student flows.
 * Students: schools send students with new skills to companies (internships, first jobs)
   [003 L5437-5441, L7019-7021].
@@ -62,6 +62,8 @@ class Couplings:
         """Each intake month, partner schools in Adopteren teach a cohort in renewed education (only
         hub partners: Table 3.2 and KPI 5 count the programme's reach [003 L2859-2927])."""
         schools = np.flatnonzero((m.pop.route == SCHOOL) & m.eco.partners().any(axis=1))
+        if len(schools) == 0:
+            return
         share = m.p["coupling.curriculum_share"]
         for k in range(m.stage.shape[1]):
             adopted = schools[m.stage[schools, k] >= FIRST_ADOPTEREN]

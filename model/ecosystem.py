@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from model.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
-from model.kernels import insert_ties, update_tie_weights
+from model.kernels import insert_ties, update_neighbours, update_tie_weights
 
 CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
 EDGE_KINDS = ("chain", "client", "member", "internship", "collab")
@@ -59,6 +59,12 @@ class Ecosystem:
         self._static_cache: dict = {}
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._at_base = True  # every tie rests at its base intensity (then a month without activity is a no-op)
+        # per organisation: its collaboration ties as a linked list (``kernels.update_neighbours``), and
+        # whether its neighbour sums are stale because one of its ties changed intensity
+        self.collab_head = np.full(self.n, -1, dtype=np.int64)
+        self._collab_next = np.full(2 * (cap - m), -1, dtype=np.int64)
+        self.dirty = np.zeros(self.n, dtype=np.bool_)
 
     # ------------------------------------------------------------------ construction
     def _build(self, pop, p, rng):
@@ -184,24 +190,33 @@ class Ecosystem:
                 new = np.zeros(cap, dtype=old.dtype)
                 new[: self.m] = old[: self.m]
                 setattr(self, name, new)
+            nxt = np.full(2 * (cap - self.n_static), -1, dtype=np.int64)
+            nxt[: len(self._collab_next)] = self._collab_next
+            self._collab_next = nxt
         m = insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, self._keys, self._u,
-                        self._v, self._kind, self._base, self._w, self.m, float(intensity), COLLAB)
+                        self._v, self._kind, self._base, self._w, self.m, float(intensity), COLLAB, self.n_static,
+                        self.collab_head, self._collab_next, self.dirty)
         added, self.m = m - self.m, m  # collaboration ties are not in the structural views: no refresh
+        if added:
+            self._at_base = False
         return added
 
     def _changed(self) -> None:
         self._version += 1
 
-    def update_ties(self, activity: np.ndarray, intensify: float, decay: float) -> None:
+    def update_ties(self, activity: np.ndarray, intensify: float, decay: float, any_activity: bool = True) -> None:
         """New ties from this month's meetings; joint participation (same activity id) intensifies a
-        tie, otherwise it decays towards its base level."""
+        tie, otherwise it decays towards its base level. ``any_activity``: whether any activity id was
+        given this month; without one, ties that all rest at their base stay as they are (no pass)."""
         if self.pending:
             a, b = (np.concatenate(x) for x in zip(*self.pending))
             self.pending = []
             self.add_ties(a, b, intensify)
-        if len(self.u) == 0:
+        if self.m == 0 or (self._at_base and not any_activity):
             return
-        if update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify, decay, self.n_static):
+        static_changed, self._at_base = update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify,
+                                                           decay, self.n_static, self.dirty)
+        if static_changed:
             self._changed()  # the structural views refresh their intensities only when one changed
 
     # ------------------------------------------------------------------ export
@@ -222,3 +237,47 @@ class Ecosystem:
             for i in np.flatnonzero(rings[:, h]):
                 g.add_edge(int(i), f"hub:{hub}", kind="hub", intensity=float(self.rel[i, h]), ring=int(rings[i, h]))
         return g
+
+
+class NeighbourState:
+    """What an organisation sees of its contacts, per theme, kept up to date month by month
+    (``kernels.update_neighbours``): exposure = num / deg (intensity-weighted share of contacts in
+    Adopteren, structural and collaboration ties), and bit masks ``comaker`` (a client-tie company far
+    enough on the theme) and ``pulled`` (a client tie to a client in Adopteren).
+
+    Only organisations whose contacts changed bits, or whose ties changed intensity, are recomputed, to
+    the same sums a full recomputation gives (``update(full=True)``)."""
+
+    def __init__(self, eco: Ecosystem, shape: tuple[int, int], is_company, is_client, min_step: int, min_w: float):
+        n, k = shape
+        self.eco = eco
+        self.num = np.zeros((n, k))
+        self.deg = np.zeros(n)
+        self.comaker = np.zeros(n, dtype=np.int64)
+        self.pulled = np.zeros(n, dtype=np.int64)
+        self.adopted = np.zeros(n, dtype=np.int64)
+        self.maker = np.zeros(n, dtype=np.int64)
+        self.is_company = np.ascontiguousarray(is_company, dtype=np.bool_)
+        self.is_client = np.ascontiguousarray(is_client, dtype=np.bool_)
+        self.min_step = int(min_step)
+        self.min_w = float(min_w)
+        self._fresh = False
+        self._ties: tuple = ()
+        eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)  # the CSR views: built with the graph
+
+    def update(self, stage: np.ndarray, full: bool = False) -> "NeighbourState":
+        eco = self.eco
+        if self._ties != (eco._version, eco.m):  # intensities refreshed in the CSR views / ties appended
+            a, c = eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)
+            self._args = (a.indptr, a.indices, a.data, c.indptr, c.indices, c.data, eco.collab_head, eco._collab_next,
+                          *eco.collab(), self.is_company, self.is_client, self.min_step, self.min_w)
+            self._ties = (eco._version, eco.m)
+        update_neighbours(stage, full or not self._fresh, self.adopted, self.maker, self.num, self.deg, self.comaker,
+                          self.pulled, eco.dirty, *self._args)
+        self._fresh = True
+        return self
+
+    def exposure(self) -> np.ndarray:
+        """N x K exposure (intensity-weighted share of contacts in Adopteren), for inspection and tests."""
+        inv = np.divide(1.0, self.deg, out=np.zeros_like(self.deg), where=self.deg > 0)
+        return self.num * inv[:, None]  # as the move computes it

@@ -17,16 +17,67 @@ FORWARD, SKIP, BACK, REPEAT = 0, 1, 2, 3
 FIRST_ADOPTEREN = 7
 
 
+# ------------------------------------------------------------------ random numbers
+# The per-pair loops draw one uniform per (organisation, theme) a month. numba's np.random.random()
+# (Mersenne Twister behind a thread-local state) costs ~15 ns a call here, more than the rest of the
+# pair's arithmetic; xoshiro256+ (Blackman & Vigna 2018, the generator they recommend for floating-point
+# numbers) on a 4-word state costs ~1 ns. Seeded through splitmix64 from a seed the caller draws from the
+# model's numpy Generator, so runs stay reproducible from the model seed.
+
 @njit(cache=True)
-def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, client_idx, client_w,
-                    is_company, is_client, comaker_min_step, comaker_min_w):
-    """Per (organisation, theme), from the stages at the start of the month:
-    exposure = intensity-weighted share of contacts in Adopteren (structural + collaboration ties);
-    comaker = a client-tie company at comaker_min_step or beyond (tie intensity >= comaker_min_w);
-    pulled = a client tie to a client (woco/gemeente) in Adopteren."""
+def rng_state(seed):
+    """xoshiro256+ state (4 x uint64) from a 64-bit seed, expanded by splitmix64 (as the authors advise)."""
+    s = np.empty(4, dtype=np.uint64)
+    z = np.uint64(seed)
+    for i in range(4):
+        z = z + np.uint64(0x9E3779B97F4A7C15)
+        x = z
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        s[i] = x ^ (x >> np.uint64(31))
+    return s
+
+
+@njit(inline="always")
+def uniform(s):
+    """Next uniform double in [0, 1) from xoshiro256+ state ``s`` (the top 53 bits of s0 + s3)."""
+    result = s[0] + s[3]
+    t = s[1] << np.uint64(17)
+    s[2] ^= s[0]
+    s[3] ^= s[1]
+    s[1] ^= s[2]
+    s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = (s[3] << np.uint64(45)) | (s[3] >> np.uint64(19))
+    return (result >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always")
+def occurs(u, hazard_dt):
+    """Whether an event with hazard x dt = ``hazard_dt`` happens, given uniform ``u``: u < 1 - exp(-x).
+    Since 1 - exp(-x) <= x, u >= x already says no: most pairs (small monthly hazards) skip expm1."""
+    return u < hazard_dt and u < -np.expm1(-hazard_dt)
+
+
+# ------------------------------------------------------------------ neighbour state
+@njit(cache=True)
+def update_neighbours(stage, full, adopted, maker, num, deg, comaker, pulled, dirty, indptr, indices, weight,
+                      client_ptr, client_idx, client_w, head, nxt, cu, cv, cw, is_company, is_client,
+                      comaker_min_step, comaker_min_w):
+    """Bring the neighbour state up to date with the current stages and tie intensities, per organisation i:
+    num[i, t] = sum of tie intensities to contacts in Adopteren on theme t, deg[i] = sum of all its tie
+    intensities (structural ties, then collaboration ties), so exposure = num / deg; comaker[i] bit t = a
+    client-tie company at comaker_min_step or beyond on t (tie intensity >= comaker_min_w); pulled[i] bit t
+    = a client tie to a client (woco/gemeente) in Adopteren on t.
+
+    Incremental: ``adopted``/``maker`` hold each organisation's bits (theme t = bit t) as of the last
+    update. An organisation is recomputed when a contact's bits changed since, or when one of its ties
+    changed intensity (``dirty``, set by the tie kernels). A recomputation is the same sum in the same
+    order as a full one, so the result is identical to recomputing everyone (``full``), which a test
+    checks month by month. Few organisations change bits in a month, so this is O(N K + changed x degree)
+    instead of O(N K + ties K). Collaboration ties are reached per organisation through a linked list
+    (``head``/``nxt``: slot 2e is tie e seen from cu[e], slot 2e + 1 from cv[e])."""
     n, k = stage.shape
-    adopted = np.zeros(n, dtype=np.int64)   # bit t: in Adopteren on theme t
-    maker = np.zeros(n, dtype=np.int64)     # bit t: a company at comaker_min_step or beyond on theme t
     for j in range(n):
         a = 0
         b = 0
@@ -36,21 +87,46 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
                 a |= 1 << t
             if s >= comaker_min_step:
                 b |= 1 << t
-        adopted[j] = a
-        maker[j] = b if is_company[j] else 0
-    num = np.zeros((n, k))
-    deg = np.zeros(n)
-    comaker = np.zeros((n, k), dtype=np.bool_)
-    pulled = np.zeros((n, k), dtype=np.bool_)
+        if not is_company[j]:
+            b = 0
+        if full or a != adopted[j] or b != maker[j]:
+            adopted[j] = a
+            maker[j] = b
+            if not full:
+                for p in range(indptr[j], indptr[j + 1]):
+                    dirty[indices[p]] = True
+                slot = head[j]
+                while slot >= 0:
+                    e = slot >> 1
+                    dirty[cv[e] if slot & 1 == 0 else cu[e]] = True
+                    slot = nxt[slot]
     for i in range(n):
+        if not (full or dirty[i]):
+            continue
+        dirty[i] = False
+        d = 0.0
+        for t in range(k):
+            num[i, t] = 0.0
         for p in range(indptr[i], indptr[i + 1]):
             w = weight[p]
-            deg[i] += w
+            d += w
             a = adopted[indices[p]]
             if a:
                 for t in range(k):
                     if a >> t & 1:
                         num[i, t] += w
+        slot = head[i]
+        while slot >= 0:
+            e = slot >> 1
+            w = cw[e]
+            d += w
+            a = adopted[cv[e] if slot & 1 == 0 else cu[e]]
+            if a:
+                for t in range(k):
+                    if a >> t & 1:
+                        num[i, t] += w
+            slot = nxt[slot]
+        deg[i] = d
         cm = 0
         pm = 0
         for p in range(client_ptr[i], client_ptr[i + 1]):
@@ -59,50 +135,42 @@ def neighbour_state(stage, indptr, indices, weight, cu, cv, cw, client_ptr, clie
                 cm |= maker[j]
             if is_client[j]:
                 pm |= adopted[j]
-        if cm or pm:
-            for t in range(k):
-                comaker[i, t] = cm >> t & 1
-                pulled[i, t] = pm >> t & 1
-    for e in range(cu.shape[0]):  # collaboration ties (few, appended over time)
-        a, b, w = cu[e], cv[e], cw[e]
-        deg[a] += w
-        deg[b] += w
-        for t in range(k):
-            if adopted[b] >> t & 1:
-                num[a, t] += w
-            if adopted[a] >> t & 1:
-                num[b, t] += w
-    for i in range(n):  # exposure = num / deg, in place
-        if deg[i] > 0:
-            inv = 1.0 / deg[i]
-            for t in range(k):
-                num[i, t] *= inv
-    return num, comaker, pulled
+        comaker[i] = cm
+        pulled[i] = pm
 
 
 @njit(cache=True)
 def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entry_step,
-                   entry_p, entry_q, exposure, class_mult, extra_entry,
+                   entry_p, entry_q, num, deg, mix_share, class_mult, extra_entry,
                    rel, home, partner_thr, connector, connector_back, extra_fwd,
                    enrolled_until, enrolled_hazard, traj_boost, traj_back,
                    coached_until, coached_hazard, coach_boost,
                    student_until, student_boost, pulled, procurement_boost, is_company,
                    comaker, gate_floor, t, dt, seed, adoptions):
     """Move every (organisation, theme) at most once by competing hazards (see PropellerTable); the
-    uniform draws come from numba's generator seeded with ``seed`` (from the model's). A partner of a
-    hub whose connector is weak falls back faster: back x (1 + connector_back x (1 - connector))."""
-    np.random.seed(seed)
+    uniform draws come from xoshiro256+ seeded with ``seed`` (from the model's generator).
+
+    Exposure on theme th is num[i, th] / deg[i] (``update_neighbours``), or the population share
+    mix_share[th] when mixing is full (``mix_share`` non-empty). ``comaker``/``pulled`` are bit masks
+    per organisation (bit th). A partner of a hub whose connector is weak falls back faster:
+    back x (1 + connector_back x (1 - connector))."""
+    rs = rng_state(seed)
     n, k = stage.shape
+    mixed = mix_share.shape[0] > 0
     h = np.zeros(4)
     for i in range(n):
         r = route[i]
         hub = home[i]
         back_scale = 1.0 + connector_back * (1.0 - connector[hub]) if rel[i, hub] >= partner_thr else 1.0
+        inv_deg = 1.0 / deg[i] if deg[i] > 0 else 0.0
+        cm_bits = comaker[i]
+        pull_bits = pulled[i] if is_company[i] else 0
         for th in range(k):
             s = stage[i, th]
             if s == 0:  # entry: p + q * exposure (Bass), plus instrument pushes
-                hz = (entry_p + entry_q * exposure[i, th]) * class_mult[i] + extra_entry[i, th]
-                if np.random.random() < -np.expm1(-hz * dt):
+                exposure = mix_share[th] if mixed else num[i, th] * inv_deg
+                hz = (entry_p + entry_q * exposure) * class_mult[i] + extra_entry[i, th]
+                if occurs(uniform(rs), hz * dt):
                     stage[i, th] = entry_step
                     if entry_step >= FIRST_ADOPTEREN:
                         adoptions[th] += 1
@@ -111,7 +179,7 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
             enrolled = enrolled_until[i, th] > t
             coached = coached_until[i, th] > t
             fm = class_mult[i] * phase_scale[s]
-            if pulled[i, th] and is_company[i]:
+            if pull_bits >> th & 1:
                 fm *= 1.0 + procurement_boost
             if enrolled and 3 <= s < FIRST_ADOPTEREN:
                 fm *= traj_boost
@@ -124,6 +192,7 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
                 push += enrolled_hazard[i, th]
             if coached:
                 push += coached_hazard[i, th]
+            has_comaker = cm_bits >> th & 1
             total = 0.0
             for kind in range(4):
                 v = rates[row, kind]
@@ -133,13 +202,13 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
                     v *= fm
                 elif kind == BACK:
                     v *= back_scale * (traj_back if enrolled else 1.0)
-                if gate[row, kind] and not comaker[i, th]:
+                if gate[row, kind] and not has_comaker:
                     v *= gate_floor
                 h[kind] = v
                 total += v
-            if total <= 0 or np.random.random() >= -np.expm1(-total * dt):
+            if total <= 0 or not occurs(uniform(rs), total * dt):
                 continue
-            pick = np.random.random() * total
+            pick = uniform(rs) * total
             acc = 0.0
             chosen = 3
             for kind in range(4):
@@ -306,9 +375,11 @@ def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, conn
 
 
 @njit(cache=True)
-def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_kind):
+def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_kind, n_static, head, nxt, dirty):
     """Append a collaboration tie for each pair (a[x], b[x]) not yet linked (any kind), keeping
-    ``keys`` (u * n + v, u < v) sorted; the buffers have room for all pairs. Returns the edge count."""
+    ``keys`` (u * n + v, u < v) sorted; the buffers have room for all pairs. Each new tie is linked into
+    both ends' collaboration lists (``head``/``nxt``, see ``update_neighbours``) and both ends are marked
+    ``dirty`` (their neighbour sums change). Returns the edge count."""
     for x in range(a.shape[0]):
         lo, hi = min(a[x], b[x]), max(a[x], b[x])
         if lo == hi:
@@ -325,15 +396,24 @@ def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_k
         kind[m] = collab_kind
         base[m] = 0.0
         w[m] = intensity
+        e = m - n_static
+        nxt[2 * e] = head[lo]
+        head[lo] = 2 * e
+        nxt[2 * e + 1] = head[hi]
+        head[hi] = 2 * e + 1
+        dirty[lo] = True
+        dirty[hi] = True
         m += 1
     return m
 
 
 @njit(cache=True)
-def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static):
+def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirty):
     """Joint participation (same activity id) intensifies a tie; otherwise it decays towards its base
-    (and rests there once within 1e-9). Returns whether a structural tie (e < n_static) changed."""
+    (and rests there once within 1e-9). Both ends of a tie that changed are marked ``dirty``.
+    Returns (whether a structural tie (e < n_static) changed, whether every tie now rests at its base)."""
     static_changed = False
+    at_base = True
     for e in range(u.shape[0]):
         a = activity[u[e]]
         old = w[e]
@@ -343,9 +423,14 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static):
             w[e] -= decay * (w[e] - base[e])
             if abs(w[e] - base[e]) < 1e-9:
                 w[e] = base[e]
-        if e < n_static and w[e] != old:
-            static_changed = True
-    return static_changed
+        if w[e] != old:
+            dirty[u[e]] = True
+            dirty[v[e]] = True
+            if e < n_static:
+                static_changed = True
+        if w[e] != base[e]:
+            at_base = False
+    return static_changed, at_base
 
 
 @njit(cache=True)
@@ -453,14 +538,19 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase,
     level 0 unknown .. 4 = ring 1), partners per hub x type, cumulative joins/leaves per hub (``was``
     carries last month's partner flags), organisations that are partners anywhere (and their
     innovativeness class), partner x theme pairs per phase, organisations in Adopteren per theme,
-    employment-weighted use per theme, and occupancy (route x theme x step). Counting monthly keeps
-    memory flat however long the run (no snapshots of the whole state)."""
+    employment-weighted use per theme (``use`` is 0 before Adopteren), and occupancy (route x theme x
+    step). Counting monthly keeps memory flat however long the run (no snapshots of the whole state).
+    The counts go into row-t views first (one indexing level less in the inner loops)."""
     n, n_k = stage.shape
     n_h = rel.shape[1]
+    rings_t, by_type_t, joins_t, leaves_t = rings[t], by_type[t], joins[t], leaves[t]
+    by_class_t, by_phase_t, adopted_t, used_t, occ_t = by_class[t], by_phase[t], adopted[t], used[t], occupancy[t]
     if t > 0:
         for h in range(n_h):
-            joins[t, h] = joins[t - 1, h]
-            leaves[t, h] = leaves[t - 1, h]
+            joins_t[h] = joins[t - 1, h]
+            leaves_t[h] = leaves[t - 1, h]
+    thr0, thr1, thr2 = thr[0], thr[1], thr[2]
+    n_unique = 0
     for i in range(n):
         anyp = False
         for h in range(n_h):
@@ -468,34 +558,38 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase,
             lvl = 0
             if r > 0:
                 lvl = 1
-                if r >= thr[2]:
+                if r >= thr2:
                     lvl = 2
-                    if r >= thr[1]:
+                    if r >= thr1:
                         lvl = 3
-                        if r >= thr[0]:
+                        if r >= thr0:
                             lvl = 4
-            rings[t, h, lvl] += 1
+            rings_t[h, lvl] += 1
             now = lvl >= 2
             if now:
                 anyp = True
-                by_type[t, h, otype[i]] += 1
-            if t > 0:
-                if now and not was[i, h]:
-                    joins[t, h] += 1
-                elif was[i, h] and not now:
-                    leaves[t, h] += 1
-            was[i, h] = now
+                by_type_t[h, otype[i]] += 1
+            w = was[i, h]
+            if now != w:
+                if t > 0:
+                    if now:
+                        joins_t[h] += 1
+                    else:
+                        leaves_t[h] += 1
+                was[i, h] = now
         if anyp:
-            unique[t] += 1
-            by_class[t, cls[i]] += 1
+            n_unique += 1
+            by_class_t[cls[i]] += 1
+        occ = occ_t[route[i]]
         for k in range(n_k):
             s = stage[i, k]
-            occupancy[t, route[i], k, s] += 1
+            occ[k, s] += 1
             if s >= FIRST_ADOPTEREN:
-                adopted[t, k] += 1
-            used[t, k] += emp[i] * use[s]
+                adopted_t[k] += 1
+                used_t[k] += emp[i] * use[s]
             if anyp:
-                by_phase[t, step_phase[s]] += 1
+                by_phase_t[step_phase[s]] += 1
+    unique[t] += n_unique
 
 # Effect specification of an instrument run (``Instrument.spec``): float and int fields by position.
 F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD, \

@@ -25,9 +25,9 @@ from model.constants import (
     TYPES,
 )
 from model.couplings import Couplings
-from model.ecosystem import CLIENT, MEMBER, Ecosystem
+from model.ecosystem import MEMBER, Ecosystem, NeighbourState
 from model.instruments import INSTRUMENTS
-from model.kernels import grow_relations, neighbour_state, propeller_move, recruit
+from model.kernels import grow_relations, propeller_move, recruit
 from model.outcomes import Recorder, after_activity
 from model.population import build_population
 from model.propeller import PropellerTable
@@ -79,7 +79,9 @@ class PropellerModel(Model):
         self.student_until = np.full((n, k), -1, dtype=np.int32)
         self.activity = np.full(n, -1, dtype=np.int64)
         self.persons = {c: np.zeros(n, dtype=np.int64) for c in PERSON_COUNTERS}
-        self.participants = {c: np.zeros(len(PERSON_CATEGORIES), dtype=np.int64) for c in ACTIVITY_CATEGORIES}
+        # persons per Table 3.2 activity category; the dict's rows are views of one array (recorded in one copy)
+        self.participants_table = np.zeros((len(ACTIVITY_CATEGORIES), len(PERSON_CATEGORIES)), dtype=np.int64)
+        self.participants = {c: self.participants_table[j] for j, c in enumerate(ACTIVITY_CATEGORIES)}
         self.runs = {cls.name: 0 for cls in INSTRUMENTS}
         self.adoptions = np.zeros(k, dtype=np.int64)
         self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
@@ -103,6 +105,21 @@ class PropellerModel(Model):
         self.traj_boost = p["instruments.trajectories.enrolled_boost"]
         self.traj_back = p["instruments.trajectories.enrolled_back_factor"]
         self.coach_boost = p["instruments.coaching.enrolled_boost"]
+        # parameters the monthly step reads, looked up once
+        self._substeps = int(p["simulation.substeps"])
+        self._network_on = bool(p["network.enabled"])
+        self._mixing_full = p["diffusion.mixing"] == "full"
+        self._no_mixing = np.zeros(0)
+        self._entry_p, self._entry_q = float(p["diffusion.p"]), float(p["diffusion.q"])
+        self._connector_back = float(p["ecosystem.connector_decay_factor"])
+        self._student_boost = float(p["coupling.student_boost"])
+        self._gate_floor = float(p["coupling.comaker_gate_floor"])
+        self._intake_month = p["coupling.intake_month"]
+        self._intensify, self._decay = p["network.intensify"], p["network.decay"]
+        self._start_month = calendar.parse(self.start)
+        cp = self.couplings
+        self.neighbours = NeighbourState(self.eco, stage.shape, cp.is_company, cp.is_client, cp.min_step, cp.min_w)
+        self._touched = True  # extra_* / activity were written since they were last cleared
 
         self.hub_agents = Hub.create_agents(self, len(HUBS), list(range(len(HUBS))))
         if with_agents:
@@ -155,6 +172,7 @@ class PropellerModel(Model):
                     self._schedule(partial(self._set_connector, h, after), at)
         if not p["hubs.enabled"]:
             self.eco.rel[:] = 0.0
+        self._any_active = bool(self.active.any())
 
     def _schedule(self, fn, month: int) -> None:
         """Run ``fn`` just before month ``month`` (Mesa holds callbacks weakly: keep them alive)."""
@@ -163,6 +181,7 @@ class PropellerModel(Model):
 
     def _open_hub(self, h: int) -> None:
         self.active[h] = True
+        self._any_active = True
         self.eco.rel[:, h] = np.maximum(self.eco.rel[:, h], self._pending.pop(h))
 
     def _set_connector(self, h: int, value: float) -> None:
@@ -184,20 +203,24 @@ class PropellerModel(Model):
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         self.t = t = int(round(self.time))
-        month = (calendar.parse(self.start) + t) % 12 + 1
-        self.extra_fwd[:] = 0.0
-        self.extra_entry[:] = 0.0
-        self.activity[:] = -1
-        self.run_hubs(t)
-        self.eco.update_ties(self.activity, self.p["network.intensify"], self.p["network.decay"])
+        month = (self._start_month + t) % 12 + 1
+        if self._touched:  # only instrument runs write these: clear them only after a month that had runs
+            self.extra_fwd[:] = 0.0
+            self.extra_entry[:] = 0.0
+            self.activity[:] = -1
+        self._touched = self.run_hubs(t)
+        self.eco.update_ties(self.activity, self._intensify, self._decay, any_activity=self._touched)
         self.move_propeller(month)
-        if month == self.p["coupling.intake_month"]:
+        if month == self._intake_month:
             self.couplings.school_intake(self)
         self.grow_ecosystem()
         self.recorder.record(t)
 
-    def run_hubs(self, t: int) -> None:
-        """Each active hub runs its instruments within budget and capacity (connector-limited)."""
+    def run_hubs(self, t: int) -> bool:
+        """Each active hub runs its instruments within budget and capacity (connector-limited).
+        Returns whether any instrument ran (and so wrote activity ids and pushes)."""
+        if not self._any_active:
+            return False
         f = self.funding(t)
         if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]
             self._small_f = f
@@ -205,12 +228,15 @@ class PropellerModel(Model):
         by_budget = self.budget * f * self._inv_cost       # planned cost 0 -> no limit
         by_staff = self.capacity * self.connector * self._inv_days
         self.activity_level = np.where(self.active, np.clip(np.minimum(by_budget, by_staff), 0.0, 1.0), 0.0)
+        ran = False
         for h in np.flatnonzero(self.active):
             runs = self.rng.poisson(self.rates[h] * self.activity_level[h])
             for inst, n_runs in zip(self.instruments, runs):
                 if n_runs:
                     inst.run(self, int(h), int(n_runs))
+                    ran = True
             self.recruit(int(h))
+        return ran
 
     def recruit(self, h: int) -> None:
         """Targeted recruitment: the hub brings ring-4 organisations of its region into ring 3, and
@@ -226,31 +252,27 @@ class PropellerModel(Model):
     def move_propeller(self, month: int) -> None:
         """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
         the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
-        received, procurement pull, the co-maker gate, and faster fall-back under a weak connector."""
+        received, procurement pull, the co-maker gate, and faster fall-back under a weak connector.
+        Exposure, co-makers and pull are read from the stages at the start of the (sub)step."""
         p, eco, pop, tab, cp = self.p, self.eco, self.pop, self.table, self.couplings
         rates = tab.rate_by_month[month - 1]
-        sub = int(p["simulation.substeps"])
-        if p["network.enabled"]:
-            a, c = eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)
-            cu, cv, cw = eco.collab()
+        sub = self._substeps
+        ns = self.neighbours
         for _ in range(sub):
-            if p["network.enabled"]:
-                exposure, comaker, pulled = neighbour_state(self.stage, a.indptr, a.indices, a.data, cu, cv, cw, c.indptr,
-                                                            c.indices, c.data, cp.is_company, cp.is_client, cp.min_step,
-                                                            float(cp.min_w))
+            if self._network_on:
+                ns.update(self.stage)
+            if self._mixing_full:
+                mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0)
             else:
-                exposure = np.zeros(self.stage.shape)
-                comaker = pulled = np.zeros(self.stage.shape, dtype=bool)
-            if p["diffusion.mixing"] == "full":
-                exposure = np.tile((self.stage >= FIRST_ADOPTEREN).mean(axis=0), (pop.n, 1))
+                mix = self._no_mixing
             propeller_move(
                 self.stage, pop.route, tab.n_steps, rates, tab.target_flat, tab.gate_flat, tab.phase_scale,
-                tab.entry, p["diffusion.p"], p["diffusion.q"], exposure, self.class_mult, self.extra_entry,
-                eco.rel, pop.home, eco.partner_thr, self.connector, p["ecosystem.connector_decay_factor"], self.extra_fwd,
+                tab.entry, self._entry_p, self._entry_q, ns.num, ns.deg, mix, self.class_mult, self.extra_entry,
+                eco.rel, pop.home, eco.partner_thr, self.connector, self._connector_back, self.extra_fwd,
                 self.enrolled_until, self.enrolled_hazard, self.traj_boost, self.traj_back,
                 self.coached_until, self.coached_hazard, self.coach_boost,
-                self.student_until, p["coupling.student_boost"], pulled, cp.boost,
-                cp.is_company, comaker, p["coupling.comaker_gate_floor"], self.t, 1.0 / sub,
+                self.student_until, self._student_boost, ns.pulled, cp.boost,
+                cp.is_company, ns.comaker, self._gate_floor, self.t, 1.0 / sub,
                 int(self.rng.integers(2**62)), self.adoptions,
             )
 
@@ -258,11 +280,11 @@ class PropellerModel(Model):
         """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
         known and join through their relations and through network organisations' constituencies
         [003 L2818-2822] (``kernels.grow_relations``)."""
+        if not self._any_active:
+            return
         p = self.p
         eco = self.eco
         act = np.flatnonzero(self.active)
-        if len(act) == 0:
-            return
         decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
         adj = eco.structural(None, 0.0, True)
         members = eco.structural(MEMBER, 0.0, False)

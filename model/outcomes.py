@@ -70,29 +70,35 @@ class Recorder:
             "used": np.zeros((T, k)), "occupancy": np.zeros((T, len(ROUTES), k, len(STEPS)), dtype=np.int64),
         }
 
-    def _scalar(self, name: str, t: int, value) -> None:
-        v = np.asarray(value, dtype=float)
-        arr = self.scalars.get(name)
-        if arr is None:
-            arr = self.scalars[name] = np.zeros((self.T,) + v.shape)
-        arr[t] = v
+    def _scalars(self) -> dict[str, np.ndarray]:
+        """Per-month copies of the model's small counters, preallocated (T x their shape, float)."""
+        m, T = self.m, self.T
+        shapes = {"kpi5": m.kpi5.shape, "students_by_level": m.students_by_level.shape,
+                  "adoptions": m.adoptions.shape, "participants": (len(ACTIVITY_CATEGORIES), len(PERSON_CATEGORIES)),
+                  "runs": (len(m.runs),), "spent": (), "activity_level": m.activity_level.shape,
+                  "connector": m.connector.shape}
+        return {name: np.zeros((T,) + shape) for name, shape in shapes.items()}
 
     def record(self, t: int) -> None:
         m = self.m
         if self.stage is not None:
             self.stage[t] = m.stage
-        a = self.agg
-        aggregate_month(t, m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
-                        self._phase, self._was, a["rings"], a["by_type"], a["joins"], a["leaves"], a["unique"],
-                        a["by_class"], a["by_phase"], a["adopted"], a["used"], a["occupancy"])
-        self._scalar("kpi5", t, m.kpi5)
-        self._scalar("students_by_level", t, m.students_by_level)
-        self._scalar("adoptions", t, m.adoptions)
-        self._scalar("participants", t, [m.participants[c] for c in ACTIVITY_CATEGORIES])
-        self._scalar("runs", t, list(m.runs.values()))
-        self._scalar("spent", t, m.spent.sum())
-        self._scalar("activity_level", t, m.activity_level)
-        self._scalar("connector", t, m.connector)
+        if not self.scalars:
+            a = self.agg
+            self.scalars = self._scalars()
+            self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
+                              self._phase, self._was, a["rings"], a["by_type"], a["joins"], a["leaves"], a["unique"],
+                              a["by_class"], a["by_phase"], a["adopted"], a["used"], a["occupancy"])
+        aggregate_month(t, *self._agg_args)  # the model's arrays are updated in place, never replaced
+        sc = self.scalars
+        sc["kpi5"][t] = m.kpi5
+        sc["students_by_level"][t] = m.students_by_level
+        sc["adoptions"][t] = m.adoptions
+        sc["participants"][t] = m.participants_table
+        sc["runs"][t] = tuple(m.runs.values())
+        sc["spent"][t] = m.spent.sum()
+        sc["activity_level"][t] = m.activity_level
+        sc["connector"][t] = m.connector
 
     # ------------------------------------------------------------------ derived columns
     def frames(self, t_last: int) -> dict[str, pd.DataFrame]:

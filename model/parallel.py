@@ -1,7 +1,8 @@
 """Where runs execute: serially, on a local process pool, or on a Dask distributed cluster.
 
-Every executor returns results in the order of the inputs, so callers that derive seeds from the
-input (sweeps, calibration) get identical results whichever executor runs them.
+Every executor returns results in the order of the inputs, so a caller that derives seeds from the
+input gets identical results whichever executor runs them. The calibration uses it; sweeps have their own
+runners (``model/sweep.py``), which store results as they complete, keyed by run id.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from model.kernels import select_participants
+from model.kernels import occurs, rng_state, select_participants, uniform
 
 
 @njit
@@ -54,3 +54,94 @@ def test_select_participants_respects_the_audience():
     out = select_participants(rel, False, 0.5, np.zeros(4, dtype=np.int64), -1, stage, np.ones(1), np.ones(1),
                               np.zeros(4, dtype=np.int64), np.ones(4), 10)
     assert sorted(out.tolist()) == [2, 3]  # unknown (0) and ring 4 (0.2 < 0.5) are not partners
+
+
+# ------------------------------------------------------------------ xoshiro256+ (kernels.uniform)
+MASK = (1 << 64) - 1
+
+
+def _splitmix_xoshiro(seed: int, n: int) -> list[float]:
+    """Reference xoshiro256+ (Blackman & Vigna, xoshiro256plus.c) seeded by splitmix64, in plain Python."""
+    z, s = seed & MASK, []
+    for _ in range(4):
+        z = (z + 0x9E3779B97F4A7C15) & MASK
+        x = z
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
+        s.append(x ^ (x >> 31))
+    out = []
+    for _ in range(n):
+        result = (s[0] + s[3]) & MASK
+        t = (s[1] << 17) & MASK
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = ((s[3] << 45) | (s[3] >> 19)) & MASK
+        out.append((result >> 11) * 2.0**-53)
+    return out
+
+
+@njit
+def _uniforms(seed, n):
+    s = rng_state(seed)
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = uniform(s)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**62 - 1, 123456789])
+def test_uniform_is_xoshiro256plus(seed):
+    assert _uniforms(seed, 50).tolist() == _splitmix_xoshiro(seed, 50)
+
+
+def test_uniform_is_uniform_and_seeds_differ():
+    from scipy import stats
+
+    u = _uniforms(7, 200_000)
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert not np.array_equal(_uniforms(8, 100), u[:100])
+
+
+@njit
+def _occurs_all(u, x):
+    out = np.empty(u.shape[0], dtype=np.bool_)
+    for i in range(u.shape[0]):
+        out[i] = occurs(u[i], x[i])
+    return out
+
+
+def test_occurs_is_exactly_u_below_one_minus_exp():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.exponential(0.05, 50_000), rng.exponential(3.0, 50_000), [0.0, 1e-300, 50.0]])
+    u = np.concatenate([rng.random(len(x) - 6), -np.expm1(-x[-6:-3]), [0.0, 0.0, 0.5]])
+    assert np.array_equal(_occurs_all(u, x), u < -np.expm1(-x))
+
+
+# ------------------------------------------------------------------ incremental neighbour state
+def test_incremental_neighbour_state_equals_full_recomputation():
+    """Hubs on (ties intensify, decay and appear every month): the incrementally kept neighbour sums and
+    bit masks equal a from-scratch computation, exactly, every month; and they are not trivially zero."""
+    from model.ecosystem import NeighbourState
+    from model.model import PropellerModel
+    from scenarios.loader import load
+
+    m = PropellerModel(load(overrides={"simulation.region": "zuid"}), rng=5, with_agents=False)
+    cp = m.couplings
+    seen = {"collab": 0, "num": 0.0, "comaker": 0, "pulled": 0}
+    for _ in range(36):
+        m.run_for(1)
+        inc = m.neighbours.update(m.stage)
+        ref = NeighbourState(m.eco, m.stage.shape, cp.is_company, cp.is_client, cp.min_step, cp.min_w)
+        ref.update(m.stage, full=True)
+        for name in ("num", "deg", "comaker", "pulled", "adopted", "maker"):
+            assert np.array_equal(getattr(inc, name), getattr(ref, name)), name
+        seen["collab"] = len(m.eco.collab()[0])
+        seen["num"] = max(seen["num"], float(inc.num.sum()))
+        seen["comaker"] += int(np.count_nonzero(inc.comaker))
+        seen["pulled"] += int(np.count_nonzero(inc.pulled))
+    assert seen["collab"] > 0 and seen["num"] > 0 and seen["comaker"] > 0 and seen["pulled"] > 0, seen

@@ -29,12 +29,13 @@ def move(table, route: str, step: str, month: int = 3, comaker: bool = True, gat
     r = np.full(N, ROUTES.index(route), dtype=np.int8)
     zeros, ones = np.zeros((N, 1)), np.ones(N)
     never = np.full((N, 1), -1, dtype=np.int32)
-    flag = np.full((N, 1), comaker)
+    flag = np.full(N, int(comaker), dtype=np.int64)  # co-maker bit mask, bit 0 = the one theme
     propeller_move(
         stage, r, table.n_steps, table.rate_by_month[month - 1], table.target_flat, table.gate_flat,
-        table.phase_scale, table.entry, 0.0, 0.0, zeros, ones, zeros, zeros, np.zeros(N, np.int64), 0.5, ones[:1], 0.0, zeros,
-        never, zeros, 1.0, 1.0, never, zeros, 1.0, never, 0.0, np.zeros((N, 1), bool), 0.0,
-        np.zeros(N, bool), flag, gate_floor, 0, 1.0, int(rng.integers(2**62)), np.zeros(1, np.int64),
+        table.phase_scale, table.entry, 0.0, 0.0, zeros, np.zeros(N), np.zeros(0), ones, zeros, zeros,
+        np.zeros(N, np.int64), 0.5, ones[:1], 0.0, zeros, never, zeros, 1.0, 1.0, never, zeros, 1.0, never, 0.0,
+        np.zeros(N, np.int64), 0.0, np.zeros(N, bool), flag, gate_floor, 0, 1.0, int(rng.integers(2**62)),
+        np.zeros(1, np.int64),
     )
     return stage[:, 0]
 
