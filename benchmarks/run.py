@@ -109,17 +109,20 @@ def national_run() -> dict:
     return {"national_s": wall, "national_peak_mb": peak_kb / 1024}
 
 
-def per_step(scale: float, months: int) -> tuple[float, int]:
-    """CPU ms per monthly step of the national scenario with every region's unknown pool x ``scale``."""
+def per_step(scale: float, months: int) -> tuple[float, int, float]:
+    """CPU ms per monthly step of the national scenario with every region's unknown pool x ``scale``; also the
+    CPU seconds of building the model (population, networkx graphs, arrays)."""
     base = load(ROOT / "scenarios" / "national.toml")
     over = {f"hubs.{h}.potential_unknown": int(base[f"hubs.{h}.potential_unknown"] * scale) for h in HUBS}
     sc = base.with_overrides(over, origin="benchmark")
+    c0 = time.process_time()
     m = PropellerModel(sc, rng=0, with_agents=False)
+    setup = time.process_time() - c0
     m.run_for(2)  # warm-up months
     gc.collect()
     c0 = time.process_time()
     m.run_for(months)
-    return 1e3 * (time.process_time() - c0) / months, m.pop.n
+    return 1e3 * (time.process_time() - c0) / months, m.pop.n, setup
 
 
 def main() -> None:
@@ -141,12 +144,13 @@ def main() -> None:
         res[f"ratio_full_neighbours_{key}"] = r["ratio_full_neighbours"]
         print(f"{r['organisations']:13d} {r['model_ms']:9.1f} {r['mesa_ms']:10.1f} {r['ratio']:7.0f}x   "
               f"{r['model_full_neighbours_ms']:18.1f} {r['ratio_full_neighbours']:5.0f}x", flush=True)
-    small, n_small = per_step(0.1, args.scaling_months)
-    large, n_large = per_step(1.0, args.scaling_months)
+    small, n_small, _ = per_step(0.1, args.scaling_months)
+    large, n_large, setup = per_step(1.0, args.scaling_months)
     res.update(step_ms_20k=small, step_ms_200k=large, n_20k=n_small, n_200k=n_large,
-               scaling_200k_over_20k=large / small)
+               scaling_200k_over_20k=large / small, national_setup_s=setup)
     print(f"national step: {n_small:,} organisations {small:.1f} ms, {n_large:,} organisations {large:.1f} ms, "
-          f"ratio {large / small:.1f} (x{n_large / n_small:.1f} organisations)", flush=True)
+          f"ratio {large / small:.1f} (x{n_large / n_small:.1f} organisations); building the national model "
+          f"{setup:.1f} s CPU", flush=True)
     if not args.skip_national:
         res.update(national_run())
         print(f"national run 2024-03 -> 2050-12 (propeller run scenarios/national.toml): {res['national_s']:.0f} s, "

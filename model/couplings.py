@@ -28,6 +28,7 @@ class Couplings:
         self.boost = p["coupling.procurement_boost"]
         self.is_company = np.isin(m.pop.otype, COMPANY_TYPES)
         self.is_client = np.isin(m.pop.route, (WOCO, GEMEENTE))
+        self.schools = np.flatnonzero(m.pop.route == SCHOOL)
         eco = m.eco
         self.internships: dict[int, np.ndarray] = {}
         sel = eco.kind == INTERNSHIP
@@ -61,7 +62,7 @@ class Couplings:
     def school_intake(self, m) -> None:
         """Each intake month, partner schools in Adopteren teach a cohort in renewed education (only
         hub partners: Table 3.2 and KPI 5 count the programme's reach [003 L2859-2927])."""
-        schools = np.flatnonzero((m.pop.route == SCHOOL) & m.eco.partners().any(axis=1))
+        schools = self.schools[(m.eco.rel[self.schools] >= m.eco.partner_thr).any(axis=1)]
         if len(schools) == 0:
             return
         share = m.p["coupling.curriculum_share"]

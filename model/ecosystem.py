@@ -64,7 +64,7 @@ class Ecosystem:
         # whether its neighbour sums are stale because one of its ties changed intensity
         self.collab_head = np.full(self.n, -1, dtype=np.int64)
         self._collab_next = np.full(2 * (cap - m), -1, dtype=np.int64)
-        self.dirty = np.zeros(self.n, dtype=np.bool_)
+        self.dirty = np.zeros(self.n, dtype=np.uint8)  # kernels.DIRTY_SUMS | DIRTY_MASKS flags
 
     # ------------------------------------------------------------------ construction
     def _build(self, pop, p, rng):
@@ -257,6 +257,10 @@ class NeighbourState:
         self.pulled = np.zeros(n, dtype=np.int64)
         self.adopted = np.zeros(n, dtype=np.int64)
         self.maker = np.zeros(n, dtype=np.int64)
+        self.snap = np.zeros(n * k, dtype=np.int8)  # the stages at the last update, flattened
+        self._words = (n * k) // 8
+        self.snap_words = self.snap[: 8 * self._words].view(np.uint64)
+        self._cand = np.zeros(2 * n + 8, dtype=np.int64)
         self.is_company = np.ascontiguousarray(is_company, dtype=np.bool_)
         self.is_client = np.ascontiguousarray(is_client, dtype=np.bool_)
         self.min_step = int(min_step)
@@ -272,8 +276,9 @@ class NeighbourState:
             self._args = (a.indptr, a.indices, a.data, c.indptr, c.indices, c.data, eco.collab_head, eco._collab_next,
                           *eco.collab(), self.is_company, self.is_client, self.min_step, self.min_w)
             self._ties = (eco._version, eco.m)
-        update_neighbours(stage, full or not self._fresh, self.adopted, self.maker, self.num, self.deg, self.comaker,
-                          self.pulled, eco.dirty, *self._args)
+        words = stage.reshape(-1)[: 8 * self._words].view(np.uint64)  # a view: stage is C-contiguous
+        update_neighbours(stage, words, self.snap, self.snap_words, self._cand, full or not self._fresh, self.adopted, self.maker,
+                          self.num, self.deg, self.comaker, self.pulled, eco.dirty, *self._args)
         self._fresh = True
         return self
 

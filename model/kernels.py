@@ -60,50 +60,100 @@ def occurs(u, hazard_dt):
 
 
 # ------------------------------------------------------------------ neighbour state
+DIRTY_SUMS, DIRTY_MASKS = 1, 2  # what of an organisation's neighbour state is stale (``dirty``, uint8 flags)
+
+@njit(inline="always")
+def _node_bits(stage, j, k, is_company, comaker_min_step):
+    a = 0
+    b = 0
+    for t in range(k):
+        s = stage[j, t]
+        if s >= FIRST_ADOPTEREN:
+            a |= 1 << t
+        if s >= comaker_min_step:
+            b |= 1 << t
+    return a, (b if is_company[j] else 0)
+
+
 @njit(cache=True)
-def update_neighbours(stage, full, adopted, maker, num, deg, comaker, pulled, dirty, indptr, indices, weight,
-                      client_ptr, client_idx, client_w, head, nxt, cu, cv, cw, is_company, is_client,
-                      comaker_min_step, comaker_min_w):
+def update_neighbours(stage, stage_words, snap, snap_words, cand, full, adopted, maker, num, deg, comaker, pulled, dirty,
+                      indptr, indices, weight, client_ptr, client_idx, client_w, head, nxt, cu, cv, cw, is_company,
+                      is_client, comaker_min_step, comaker_min_w):
     """Bring the neighbour state up to date with the current stages and tie intensities, per organisation i:
     num[i, t] = sum of tie intensities to contacts in Adopteren on theme t, deg[i] = sum of all its tie
     intensities (structural ties, then collaboration ties), so exposure = num / deg; comaker[i] bit t = a
     client-tie company at comaker_min_step or beyond on t (tie intensity >= comaker_min_w); pulled[i] bit t
     = a client tie to a client (woco/gemeente) in Adopteren on t.
 
-    Incremental: ``adopted``/``maker`` hold each organisation's bits (theme t = bit t) as of the last
-    update. An organisation is recomputed when a contact's bits changed since, or when one of its ties
-    changed intensity (``dirty``, set by the tie kernels). A recomputation is the same sum in the same
-    order as a full one, so the result is identical to recomputing everyone (``full``), which a test
-    checks month by month. Few organisations change bits in a month, so this is O(N K + changed x degree)
-    instead of O(N K + ties K). Collaboration ties are reached per organisation through a linked list
-    (``head``/``nxt``: slot 2e is tie e seen from cu[e], slot 2e + 1 from cv[e])."""
+    Incremental: ``snap`` is a copy of the stages (flattened) as of the last update, compared 8 bytes at a
+    time (``stage_words``/``snap_words``: uint64 views of the same memory, the tail byte by byte), so finding
+    the organisations whose stages changed - whoever changed them - costs N K / 8 comparisons (``cand``: a
+    buffer for their indices, room for 2 N). For those,
+    ``adopted``/``maker`` (bit t = theme t) are recomputed; if they changed, the organisation's contacts are
+    marked ``dirty`` (DIRTY_SUMS by a change in Adopteren, DIRTY_MASKS for client-tie contacts by any
+    change), as are both ends of a tie that changed intensity (both flags, set by the tie kernels). Dirty
+    organisations are recomputed (the flagged parts): the same sum in the same order as a full recomputation (``full``), so the
+    result is identical to recomputing everyone, which a test checks month by month. Few organisations change
+    in a month, so this is O(N K / 8 + changed x degree) instead of O(N K + ties K). Collaboration ties are
+    reached per organisation through a linked list (``head``/``nxt``: slot 2e is tie e seen from cu[e],
+    slot 2e + 1 from cv[e])."""
     n, k = stage.shape
-    for j in range(n):
-        a = 0
-        b = 0
-        for t in range(k):
-            s = stage[j, t]
-            if s >= FIRST_ADOPTEREN:
-                a |= 1 << t
-            if s >= comaker_min_step:
-                b |= 1 << t
-        if not is_company[j]:
-            b = 0
-        if full or a != adopted[j] or b != maker[j]:
-            adopted[j] = a
-            maker[j] = b
-            if not full:
+    flat = stage.reshape(-1)
+    if full:
+        for j in range(n):
+            adopted[j], maker[j] = _node_bits(stage, j, k, is_company, comaker_min_step)
+        for x in range(n * k):
+            snap[x] = flat[x]
+    else:
+        # organisations whose stages changed (in order; one may be listed twice if its row spans two words)
+        n_words = stage_words.shape[0]
+        n_cand = 0
+        for wi in range(n_words):
+            if stage_words[wi] != snap_words[wi]:
+                snap_words[wi] = stage_words[wi]
+                for j in range(wi * 8 // k, min((wi * 8 + 7) // k, n - 1) + 1):
+                    cand[n_cand] = j
+                    n_cand += 1
+        for x in range(n_words * 8, n * k):
+            if flat[x] != snap[x]:
+                snap[x] = flat[x]
+                cand[n_cand] = x // k
+                n_cand += 1
+        for c in range(n_cand):
+            j = cand[c]
+            a, b = _node_bits(stage, j, k, is_company, comaker_min_step)
+            if a == adopted[j] and b == maker[j]:
+                continue
+            if a != adopted[j]:  # contacts' sums change (and clients' pull)
                 for p in range(indptr[j], indptr[j + 1]):
-                    dirty[indices[p]] = True
+                    dirty[indices[p]] |= DIRTY_SUMS
                 slot = head[j]
                 while slot >= 0:
                     e = slot >> 1
-                    dirty[cv[e] if slot & 1 == 0 else cu[e]] = True
+                    dirty[cv[e] if slot & 1 == 0 else cu[e]] |= DIRTY_SUMS
                     slot = nxt[slot]
+            for p in range(client_ptr[j], client_ptr[j + 1]):  # client-tie contacts' co-maker / pull masks
+                dirty[client_idx[p]] |= DIRTY_MASKS
+            adopted[j] = a
+            maker[j] = b
     for i in range(n):
-        if not (full or dirty[i]):
+        todo = DIRTY_SUMS | DIRTY_MASKS if full else dirty[i]
+        if todo == 0:
             continue
-        dirty[i] = False
+        dirty[i] = 0
+        if todo & DIRTY_MASKS:
+            cm = 0
+            pm = 0
+            for p in range(client_ptr[i], client_ptr[i + 1]):
+                j = client_idx[p]
+                if client_w[p] >= comaker_min_w:
+                    cm |= maker[j]
+                if is_client[j]:
+                    pm |= adopted[j]
+            comaker[i] = cm
+            pulled[i] = pm
+        if not todo & DIRTY_SUMS:
+            continue
         d = 0.0
         for t in range(k):
             num[i, t] = 0.0
@@ -127,16 +177,6 @@ def update_neighbours(stage, full, adopted, maker, num, deg, comaker, pulled, di
                         num[i, t] += w
             slot = nxt[slot]
         deg[i] = d
-        cm = 0
-        pm = 0
-        for p in range(client_ptr[i], client_ptr[i + 1]):
-            j = client_idx[p]
-            if client_w[p] >= comaker_min_w:
-                cm |= maker[j]
-            if is_client[j]:
-                pm |= adopted[j]
-        comaker[i] = cm
-        pulled[i] = pm
 
 
 @njit(cache=True)
@@ -401,8 +441,8 @@ def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_k
         head[lo] = 2 * e
         nxt[2 * e + 1] = head[hi]
         head[hi] = 2 * e + 1
-        dirty[lo] = True
-        dirty[hi] = True
+        dirty[lo] = DIRTY_SUMS | DIRTY_MASKS
+        dirty[hi] = DIRTY_SUMS | DIRTY_MASKS
         m += 1
     return m
 
@@ -424,8 +464,8 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirt
             if abs(w[e] - base[e]) < 1e-9:
                 w[e] = base[e]
         if w[e] != old:
-            dirty[u[e]] = True
-            dirty[v[e]] = True
+            dirty[u[e]] = DIRTY_SUMS | DIRTY_MASKS
+            dirty[v[e]] = DIRTY_SUMS | DIRTY_MASKS
             if e < n_static:
                 static_changed = True
         if w[e] != base[e]:
@@ -555,22 +595,25 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase,
         anyp = False
         for h in range(n_h):
             r = rel[i, h]
-            lvl = 0
-            if r > 0:
-                lvl = 1
-                if r >= thr2:
-                    lvl = 2
-                    if r >= thr1:
-                        lvl = 3
-                        if r >= thr0:
-                            lvl = 4
+            if r <= 0:  # unknown to the hub (most organisation-hub pairs): counted as n minus the rest below
+                if was[i, h]:
+                    if t > 0:
+                        leaves_t[h] += 1
+                    was[i, h] = False
+                continue
+            lvl = 1
+            if r >= thr2:
+                lvl = 2
+                if r >= thr1:
+                    lvl = 3
+                    if r >= thr0:
+                        lvl = 4
             rings_t[h, lvl] += 1
             now = lvl >= 2
             if now:
                 anyp = True
                 by_type_t[h, otype[i]] += 1
-            w = was[i, h]
-            if now != w:
+            if now != was[i, h]:
                 if t > 0:
                     if now:
                         joins_t[h] += 1
@@ -589,6 +632,11 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase,
                 used_t[k] += emp[i] * use[s]
             if anyp:
                 by_phase_t[step_phase[s]] += 1
+    for h in range(n_h):
+        known = 0
+        for lvl in range(1, 5):
+            known += rings_t[h, lvl]
+        rings_t[h, 0] += n - known
     unique[t] += n_unique
 
 # Effect specification of an instrument run (``Instrument.spec``): float and int fields by position.

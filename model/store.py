@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -98,6 +99,22 @@ def _check_schema(path: Path, conn: sqlite3.Connection) -> int | None:
     return version
 
 
+def _enable_wal(conn: sqlite3.Connection, wait_s: float = 60.0) -> None:
+    """Switch to write-ahead logging (persistent in the file). The switch needs an exclusive lock, and SQLite
+    reports "database is locked" at once, without its busy handler, when another process holds one - e.g. a
+    second sweep opening the same new database at the same moment. So retry for up to ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Store:
     """An open sweep database. Only the parent process of a sweep writes to it."""
 
@@ -116,7 +133,7 @@ class Store:
                 if version is None:
                     raise StoreError(self.path, "meta", "a sweep database (this one is empty)", show_got=False)
             else:
-                self.conn.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(self.conn)
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 self._create_schema()
         except BaseException:

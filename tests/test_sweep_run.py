@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from model import sweep as sweep_mod
-from model.store import SCHEMA_VERSION
+from model.store import SCHEMA_VERSION, Store
 from model.sweep import build_plan, execute, load_spec, rerun
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -505,3 +505,23 @@ def test_interrupted_at_random_moments_then_resumed(tmp_path):
     plan = build_plan(load_spec(spec))
     assert {x for (x,) in rows(db, "SELECT run_id FROM runs WHERE status = 'done'")} == {t["run_id"] for t in plan.runs}
     assert rows(db, "SELECT COUNT(*) FROM sweep_runs") == [(60,)]
+
+
+def test_store_waits_for_another_writer_when_switching_to_wal(tmp_path):
+    """Switching a new database to WAL needs an exclusive lock, and SQLite answers "database is locked" at once
+    (no busy handler) while another process holds a write lock: two sweeps opening one new database at the same
+    moment failed that way. Store now waits for the lock instead."""
+    import threading
+
+    db = tmp_path / "new.db"
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, mid-transaction on the still-empty file
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    t0 = time.monotonic()
+    with Store(db) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert dict(store.conn.execute("SELECT key, value FROM meta"))["schema_version"] == str(SCHEMA_VERSION)
+    assert time.monotonic() - t0 >= 0.25  # it waited for the other writer
+    release.join()
+    holder.close()
