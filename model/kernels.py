@@ -363,8 +363,9 @@ def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, conn
     decay without activity (lapsed partners stay in ring 4); then, from the decayed state, each
     organisation outside a hub moves one ring inward (unknown -> ring 4, ring 4 -> partner) with a
     hazard from its partner contacts (organic growth) plus, for unknown ones, from membership of an
-    inner-ring network organisation (constituency). Draws: numba's generator seeded with ``seed``."""
-    np.random.seed(seed)
+    inner-ring network organisation (constituency). Draws: one uniform per candidate (organisation, hub) from
+    xoshiro256+ seeded with ``seed`` (``uniform``; there are thousands of candidates a month)."""
+    rs = rng_state(seed)
     n = rel.shape[0]
     n_act = act.shape[0]
     for a in range(n_act):
@@ -379,58 +380,92 @@ def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, conn
                 rel[i, h] = v
     if not network_on:
         return
+    # per organisation, bit a: partner of active hub a / a network organisation in its inner rings (constituency);
+    # the sums below read one mask per contact instead of n_act relations (same additions, same order)
+    partner = np.zeros(n, dtype=np.int64)
+    inner = np.zeros(n, dtype=np.int64)
+    for j in range(n):
+        pm = 0
+        im = 0
+        for a in range(n_act):
+            r = rel[j, act[a]]
+            if r >= thr:
+                pm |= 1 << a
+            if r >= ring_cut:
+                im |= 1 << a
+        partner[j] = pm
+        inner[j] = im if is_ngo[j] else 0
     hz = np.zeros((n, n_act))
     for i in range(n):
         for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            for a in range(n_act):
-                if rel[j, act[a]] >= thr:
-                    hz[i, a] += weight[p]
+            mk = partner[indices[p]]
+            if mk:
+                w = weight[p]
+                for a in range(n_act):
+                    if mk >> a & 1:
+                        hz[i, a] += w
     for e in range(cu.shape[0]):
         x, y, w = cu[e], cv[e], cw[e]
-        for a in range(n_act):
-            h = act[a]
-            if rel[y, h] >= thr:
-                hz[x, a] += w
-            if rel[x, h] >= thr:
-                hz[y, a] += w
+        mx, my = partner[x], partner[y]
+        if mx | my:
+            for a in range(n_act):
+                if my >> a & 1:
+                    hz[x, a] += w
+                if mx >> a & 1:
+                    hz[y, a] += w
     for i in range(n):
         for a in range(n_act):
             hz[i, a] *= organic_rate * connector_act[a]
-        for a in range(n_act):
-            h = act[a]
-            if rel[i, h] > 0:
-                continue
-            for p in range(m_ptr[i], m_ptr[i + 1]):
-                j = m_idx[p]
-                if is_ngo[j] and rel[j, h] >= ring_cut:
+        via = 0  # hubs with one of i's network organisations in their inner rings
+        for p in range(m_ptr[i], m_ptr[i + 1]):
+            via |= inner[m_idx[p]]
+        if via:
+            for a in range(n_act):
+                if via >> a & 1 and rel[i, act[a]] <= 0:  # constituency brings unknown organisations in
                     hz[i, a] += constituency_rate
-                    break
     for i in range(n):
         for a in range(n_act):
             h = act[a]
             v = rel[i, h]
-            if v < thr and hz[i, a] > 0 and np.random.random() < -np.expm1(-hz[i, a]):
+            if v < thr and hz[i, a] > 0 and occurs(uniform(rs), hz[i, a]):
                 rel[i, h] = recruit_intensity if v > 0 else potential
 
 
 @njit(cache=True)
 def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_kind, n_static, head, nxt, dirty):
-    """Append a collaboration tie for each pair (a[x], b[x]) not yet linked (any kind), keeping
-    ``keys`` (u * n + v, u < v) sorted; the buffers have room for all pairs. Each new tie is linked into
-    both ends' collaboration lists (``head``/``nxt``, see ``update_neighbours``) and both ends are marked
-    ``dirty`` (their neighbour sums change). Returns the edge count."""
-    for x in range(a.shape[0]):
+    """Append a collaboration tie for each pair (a[x], b[x]) not yet linked (any kind), in the order of the
+    pairs (a repeated pair counts once, at its first occurrence), keeping ``keys`` (u * n + v, u < v) sorted;
+    the buffers have room for all pairs. Each new tie is linked into both ends' collaboration lists
+    (``head``/``nxt``, see ``update_neighbours``) and both ends are marked ``dirty``. The month's pairs are
+    sorted once and merged into ``keys`` from the back: O(B log B + B log M + M) for B pairs and M ties, not
+    a shift of the key array per new tie. Returns the edge count."""
+    nb = a.shape[0]
+    bk = np.empty(nb, dtype=np.int64)
+    for x in range(nb):
         lo, hi = min(a[x], b[x]), max(a[x], b[x])
-        if lo == hi:
+        bk[x] = lo * n_nodes + hi if lo != hi else -1
+    order = np.argsort(bk, kind="mergesort")  # stable: among equal keys the first pair comes first
+    fresh = np.zeros(nb, dtype=np.bool_)
+    new_keys = np.empty(nb, dtype=np.int64)
+    n_new = 0
+    prev = -1
+    for q in range(nb):
+        x = order[q]
+        key = bk[x]
+        if key < 0 or key == prev:
             continue
-        key = lo * n_nodes + hi
+        prev = key
         pos = np.searchsorted(keys[:m], key)
         if pos < m and keys[pos] == key:
             continue
-        for y in range(m, pos, -1):
-            keys[y] = keys[y - 1]
-        keys[pos] = key
+        fresh[x] = True
+        new_keys[n_new] = key
+        n_new += 1
+    m0 = m
+    for x in range(nb):
+        if not fresh[x]:
+            continue
+        lo, hi = min(a[x], b[x]), max(a[x], b[x])
         u[m] = lo
         v[m] = hi
         kind[m] = collab_kind
@@ -444,6 +479,17 @@ def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_k
         dirty[lo] = DIRTY_SUMS | DIRTY_MASKS
         dirty[hi] = DIRTY_SUMS | DIRTY_MASKS
         m += 1
+    i = m0 - 1  # merge the new keys (sorted, none present) into keys[:m0], from the back
+    j = n_new - 1
+    for k in range(m0 + n_new - 1, -1, -1):
+        if j < 0:
+            break
+        if i >= 0 and keys[i] > new_keys[j]:
+            keys[k] = keys[i]
+            i -= 1
+        else:
+            keys[k] = new_keys[j]
+            j -= 1
     return m
 
 

@@ -25,6 +25,6 @@ rm -rf .venv
 # pip's and the build backend's chatter goes to .venv/install.log; it is shown only if a step fails.
 quiet() { "$@" >> .venv/install.log 2>&1 || { cat .venv/install.log >&2; echo "bootstrap: failed: $*" >&2; return 1; }; }
 quiet .venv/bin/python -m pip install --quiet --upgrade pip
-quiet .venv/bin/python -m pip install --quiet -c requirements.lock -e '.[test,ema]'
+quiet .venv/bin/python -m pip install --quiet -c requirements.lock -e '.[test,ema,bench]'
 echo "bootstrap: .venv ready" >&2
 touch "$stamp"
