@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test bench bench-dashboard venv browser dashboard check-baseline bench-issue7 notebooks report
+.PHONY: baseline test bench bench-dashboard venv browser dashboard check-baseline bench-issue7 profile notebooks report
 SEED ?= 0
 
 venv:
@@ -28,6 +28,9 @@ check-baseline: venv
 
 bench-issue7: venv
 	.venv/bin/python benchmarks/run.py
+
+profile: venv
+	.venv/bin/python benchmarks/profile.py --orgs 10000 --pyinstrument
 
 notebooks: venv
 	.venv/bin/python tools/run_notebooks.py
