@@ -250,6 +250,8 @@ class NeighbourState:
 
     def __init__(self, eco: Ecosystem, shape: tuple[int, int], is_company, is_client, min_step: int, min_w: float):
         n, k = shape
+        if k > 62:
+            raise ValueError(f"NeighbourState keeps one bit per theme in an int64: at most 62 themes, got {k}")
         self.eco = eco
         self.num = np.zeros((n, k))
         self.deg = np.zeros(n)
@@ -277,8 +279,8 @@ class NeighbourState:
                           *eco.collab(), self.is_company, self.is_client, self.min_step, self.min_w)
             self._ties = (eco._version, eco.m)
         words = stage.reshape(-1)[: 8 * self._words].view(np.uint64)  # a view: stage is C-contiguous
-        update_neighbours(stage, words, self.snap, self.snap_words, self._cand, full or not self._fresh, self.adopted, self.maker,
-                          self.num, self.deg, self.comaker, self.pulled, eco.dirty, *self._args)
+        update_neighbours(stage, words, self.snap, self.snap_words, self._cand, full or not self._fresh, self.adopted,
+                          self.maker, self.num, self.deg, self.comaker, self.pulled, eco.dirty, *self._args)
         self._fresh = True
         return self
 
