@@ -11,13 +11,14 @@ what was expected, so that the CLI can print it and exit with code 2 before anyt
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import fnmatch
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,20 +246,30 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+@contextlib.contextmanager
+def _reading(path: Path, noun: str, file_noun: str, binary_key: str, binary_expected: str) -> Iterator[None]:
+    """Errors of opening and decoding ``path`` as the loader's one-line ScenarioError (``noun``: what the file
+    should be; ``file_noun``: the same as a file, for "not a folder"; a binary file is reported under
+    ``binary_key`` as ``binary_expected``)."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        yield
     except FileNotFoundError:
-        raise ScenarioError(path, "(file)", "an existing scenario file", show_got=False) from None
+        raise ScenarioError(path, "(file)", f"an existing {noun}", show_got=False) from None
     except IsADirectoryError:
-        raise ScenarioError(path, "(file)", "a scenario file, not a folder", show_got=False) from None
+        raise ScenarioError(path, "(file)", f"a {file_noun}, not a folder", show_got=False) from None
     except OSError as exc:
-        raise ScenarioError(path, "(file)", f"a readable scenario file ({exc.strerror})", show_got=False) from None
+        raise ScenarioError(path, "(file)", f"a readable {noun} ({exc.strerror})", show_got=False) from None
     except UnicodeDecodeError:
-        raise ScenarioError(path, "(syntax)", "a UTF-8 text file of TOML (this file is binary)", show_got=False) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, "(syntax)", f"valid TOML ({exc})", show_got=False) from None
+        raise ScenarioError(path, binary_key, binary_expected, show_got=False) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with _reading(path, "scenario file", "scenario file", "(syntax)", "a UTF-8 text file of TOML (this file is binary)"):
+        try:
+            with path.open("rb") as fh:
+                return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(path, "(syntax)", f"valid TOML ({exc})", show_got=False) from None
 
 
 def _typename(v: Any) -> str:
@@ -397,16 +408,9 @@ def check_exit_hazards(params: Mapping[str, Any], transitions: Iterable[Transiti
 
 def read_table(path: Path) -> list[Transition]:
     """Read and check the propeller CSV: vocabulary, direction of each kind, one row per (route, from, kind)."""
-    try:
+    with _reading(path, "propeller table", "propeller table file", "(file)",
+                  "a UTF-8 CSV propeller table (this file is binary)"):
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, "(file)", "an existing propeller table", show_got=False) from None
-    except IsADirectoryError:
-        raise ScenarioError(path, "(file)", "a propeller table file, not a folder", show_got=False) from None
-    except OSError as exc:
-        raise ScenarioError(path, "(file)", f"a readable propeller table ({exc.strerror})", show_got=False) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "(file)", "a UTF-8 CSV propeller table (this file is binary)", show_got=False) from None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     reader = csv.DictReader(lines)
     expected_cols = ["route", "from", "kind", "to", "rate", "requires", "months", "source"]

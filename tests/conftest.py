@@ -10,6 +10,21 @@ from model import simulate
 from scenarios.loader import load
 
 
+# One valid calibration-target record (calibration/targets.toml format), for the bad-file tests to break.
+TARGET_RECORD = """[[kpi]]
+name = "x_target"
+value = 170
+unit = "organisations"
+date = "2025-09"
+sd = 8.5
+sd_reason = "counting"
+source = "003 L529-531 (Table 1)"
+quote = "170"
+model_output = "kpi4_mkb_four_hubs"
+status = "ok"
+"""
+
+
 @functools.lru_cache(maxsize=None)
 def _run(overrides: tuple, seed: int, until: str):
     over = {k: list(v) if isinstance(v, tuple) else v for k, v in overrides}

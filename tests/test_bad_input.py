@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TARGET_RECORD
+
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
 HEADER = "route,from,kind,to,rate,requires,months,source\n"
@@ -56,18 +58,7 @@ outputs = ["partners_total"]
 simulation.region = "midden"
 """
 
-TARGET = """[[kpi]]
-name = "x_target"
-value = 170
-unit = "organisations"
-date = "2025-09"
-sd = 8.5
-sd_reason = "counting"
-source = "003 L529-531 (Table 1)"
-quote = "170"
-model_output = "kpi4_mkb_four_hubs"
-status = "ok"
-"""
+TARGET = TARGET_RECORD
 
 PRIOR = """[parameters."ecosystem.decay"]
 prior = "uniform"

@@ -25,7 +25,7 @@ from calibration.targets import (
     parse_source,
 )
 from model.constants import HUBS, TYPES
-from tests.conftest import run
+from tests.conftest import TARGET_RECORD, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = Path(os.environ.get("PROPELLER_SEEDS", ROOT.parent / "shared" / "seeds"))
@@ -193,18 +193,7 @@ def test_distance_never_sees_validation(validation):
 
 
 # ------------------------------------------------------------------------------------------------ bad files
-GOOD = """[[kpi]]
-name = "x_target"
-value = 170
-unit = "organisations"
-date = "2025-09"
-sd = 8.5
-sd_reason = "counting"
-source = "003 L529-531 (Table 1)"
-quote = "170"
-model_output = "kpi4_mkb_four_hubs"
-status = "ok"
-"""
+GOOD = TARGET_RECORD
 
 
 def _with(line_key: str, new: str | None) -> str:

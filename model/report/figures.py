@@ -158,38 +158,36 @@ def partners(data: SweepData, t: Text, observed: dict) -> Figure:
     return _finish(fig, "partners", t("sec_partners"), n)
 
 
-def partners_by_hub(data: SweepData, t: Text, observed: dict, hubs: list[str]) -> Figure:
+def _band_panels(data: SweepData, t: Text, observed: dict, panels: list[tuple[str, str]], ncols: int, height: float,
+                 ylabel: str, every: int, title_size: float | None = None, tick_size: float | None = None):
+    """One panel per (column, title): every scenario's bands and the observed points. Returns (fig, colours, n)."""
     colors = scenario_colors(data.labels)
-    fig, axes = _grid(len(hubs), 3, 3.0)
+    fig, axes = _grid(len(panels), ncols, height)
     n = 0
-    for ax, hub in zip(axes, hubs):
-        col = f"partners_{hub}"
+    for ax, (col, title) in zip(axes, panels):
         for lab in data.labels:
             n += _bands(ax, data, lab, col, colors[lab])
         _observed(ax, observed.get(col, []))
-        ax.set_title(t.hub(hub))
-        ax.set_ylabel(t("partners_axis"))
-        _date_axis(ax, t, every=2 if len(hubs) > 1 else 1)
-    _bottom(axes, 3, t)
+        ax.set_title(title, **({"fontsize": title_size} if title_size else {}))
+        ax.set_ylabel(ylabel)
+        _date_axis(ax, t, every=every)
+        if tick_size:
+            ax.tick_params(axis="x", labelsize=tick_size)
+    _bottom(axes, ncols, t)
+    return fig, colors, n
+
+
+def partners_by_hub(data: SweepData, t: Text, observed: dict, hubs: list[str]) -> Figure:
+    fig, colors, n = _band_panels(data, t, observed, [(f"partners_{h}", t.hub(h)) for h in hubs], 3, 3.0,
+                                  t("partners_axis"), every=2 if len(hubs) > 1 else 1)
     _legend(fig, data, t, colors, observed="observed", ncol=3 if len(hubs) == 1 else None)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return _finish(fig, "partners_by_hub", t("sec_partners_hub"), n)
 
 
 def partners_by_type(data: SweepData, t: Text, observed: dict) -> Figure:
-    colors = scenario_colors(data.labels)
-    fig, axes = _grid(len(TYPES), 4, 2.6)
-    n = 0
-    for ax, typ in zip(axes, TYPES):
-        col = f"partners_type_{typ}"
-        for lab in data.labels:
-            n += _bands(ax, data, lab, col, colors[lab])
-        _observed(ax, observed.get(col, []))
-        ax.set_title(t.type(typ), fontsize=9.5)
-        ax.set_ylabel(t("organisations"))
-        _date_axis(ax, t, every=2)
-        ax.tick_params(axis="x", labelsize=8.5)
-    _bottom(axes, 4, t)
+    fig, colors, n = _band_panels(data, t, observed, [(f"partners_type_{typ}", t.type(typ)) for typ in TYPES], 4, 2.6,
+                                  t("organisations"), every=2, title_size=9.5, tick_size=8.5)
     _legend(fig, data, t, colors, observed="observed_four")
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return _finish(fig, "partners_by_type", t("sec_partners_type"), n)
