@@ -283,8 +283,3 @@ class NeighbourState:
                           self.maker, self.num, self.deg, self.comaker, self.pulled, eco.dirty, *self._args)
         self._fresh = True
         return self
-
-    def exposure(self) -> np.ndarray:
-        """N x K exposure (intensity-weighted share of contacts in Adopteren), for inspection and tests."""
-        inv = np.divide(1.0, self.deg, out=np.zeros_like(self.deg), where=self.deg > 0)
-        return self.num * inv[:, None]  # as the move computes it

@@ -63,6 +63,13 @@ def occurs(u, hazard_dt):
 DIRTY_SUMS, DIRTY_MASKS = 1, 2  # what of an organisation's neighbour state is stale (``dirty``, uint8 flags)
 
 @njit(inline="always")
+def _other_end(slot, cu, cv):
+    """The organisation at the other end of collaboration-list slot ``slot`` (2e: tie e seen from cu[e])."""
+    e = slot >> 1
+    return cv[e] if slot & 1 == 0 else cu[e]
+
+
+@njit(inline="always")
 def _node_bits(stage, j, k, is_company, comaker_min_step):
     a = 0
     b = 0
@@ -129,8 +136,7 @@ def update_neighbours(stage, stage_words, snap, snap_words, cand, full, adopted,
                     dirty[indices[p]] |= DIRTY_SUMS
                 slot = head[j]
                 while slot >= 0:
-                    e = slot >> 1
-                    dirty[cv[e] if slot & 1 == 0 else cu[e]] |= DIRTY_SUMS
+                    dirty[_other_end(slot, cu, cv)] |= DIRTY_SUMS
                     slot = nxt[slot]
             for p in range(client_ptr[j], client_ptr[j + 1]):  # client-tie contacts' co-maker / pull masks
                 dirty[client_idx[p]] |= DIRTY_MASKS
@@ -167,10 +173,9 @@ def update_neighbours(stage, stage_words, snap, snap_words, cand, full, adopted,
                         num[i, t] += w
         slot = head[i]
         while slot >= 0:
-            e = slot >> 1
-            w = cw[e]
+            w = cw[slot >> 1]
             d += w
-            a = adopted[cv[e] if slot & 1 == 0 else cu[e]]
+            a = adopted[_other_end(slot, cu, cv)]
             if a:
                 for t in range(k):
                     if a >> t & 1:

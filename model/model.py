@@ -254,7 +254,7 @@ class PropellerModel(Model):
         the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
         received, procurement pull, the co-maker gate, and faster fall-back under a weak connector.
         Exposure, co-makers and pull are read from the stages at the start of the (sub)step."""
-        p, eco, pop, tab, cp = self.p, self.eco, self.pop, self.table, self.couplings
+        eco, pop, tab, cp = self.eco, self.pop, self.table, self.couplings
         rates = tab.rate_by_month[month - 1]
         sub = self._substeps
         ns = self.neighbours

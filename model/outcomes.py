@@ -50,7 +50,6 @@ class Recorder:
         n, k = m.stage.shape
         H = len(HUBS)
         self.stage = np.zeros((T, n, k), dtype=np.int8) if T * n * k <= self.HISTORY_CELLS else None
-        self.scalars: dict[str, np.ndarray] = {}
         p = m.p
         self.theme = p["outputs.theme"]
         self.gain = np.array(p["productivity.theme_gain"])
@@ -69,6 +68,12 @@ class Recorder:
             "by_phase": np.zeros((T, len(PHASES)), dtype=np.int64), "adopted": np.zeros((T, k), dtype=np.int64),
             "used": np.zeros((T, k)), "occupancy": np.zeros((T, len(ROUTES), k, len(STEPS)), dtype=np.int64),
         }
+        a = self.agg
+        # the model's arrays are updated in place, never replaced: bind them once
+        self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
+                          self._phase, self._was, a["rings"], a["by_type"], a["joins"], a["leaves"], a["unique"],
+                          a["by_class"], a["by_phase"], a["adopted"], a["used"], a["occupancy"])
+        self.scalars = self._scalars()
 
     def _scalars(self) -> dict[str, np.ndarray]:
         """Per-month copies of the model's small counters, preallocated (T x their shape, float)."""
@@ -83,13 +88,7 @@ class Recorder:
         m = self.m
         if self.stage is not None:
             self.stage[t] = m.stage
-        if not self.scalars:
-            a = self.agg
-            self.scalars = self._scalars()
-            self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
-                              self._phase, self._was, a["rings"], a["by_type"], a["joins"], a["leaves"], a["unique"],
-                              a["by_class"], a["by_phase"], a["adopted"], a["used"], a["occupancy"])
-        aggregate_month(t, *self._agg_args)  # the model's arrays are updated in place, never replaced
+        aggregate_month(t, *self._agg_args)
         sc = self.scalars
         sc["kpi5"][t] = m.kpi5
         sc["students_by_level"][t] = m.students_by_level
