@@ -5,7 +5,7 @@ Two measurements, each recording the resident set size (VmRSS from /proc, no psu
 1. ``--runs`` tiny runs in one process through ``simulate()`` (Midden, 2024-03 .. 2024-09, a new seed each time,
    one scenario object reused - the way notebooks, calibration workers and sweep workers call it);
 2. a sweep of as many runs with ``--workers`` spawn workers, stored as ``propeller sweep`` stores them (the same
-   loop as ``model.sweep.execute``): the parent's RSS and each worker's.
+   loop as ``propeller.app.sweep.execute``): the parent's RSS and each worker's.
 
 No explicit garbage collection: the figures are what a long-running process holds. The slope is a least-squares
 fit of RSS against runs after the warm-up (the first ``--warmup`` runs: imports, compiled kernels, allocator pools),
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.userio import atomic_write_text
+from propeller.app.userio import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
@@ -55,8 +55,8 @@ def slope(points: list[tuple[int, float]], warmup: int) -> float:
 
 
 def in_process(runs: int, every: int) -> list[tuple[int, float]]:
-    from model import simulate
-    from scenarios.loader import load
+    from propeller import simulate
+    from propeller.scenarios.loader import load
 
     scenario = load(overrides={"simulation.region": "midden", "simulation.until": "2024-09"})
     points = [(0, rss_mb())]
@@ -68,8 +68,8 @@ def in_process(runs: int, every: int) -> list[tuple[int, float]]:
 
 
 def sweep(runs: int, every: int, workers: int) -> tuple[list[tuple[int, float]], dict[int, list[tuple[int, float]]]]:
-    from model.store import Store
-    from model.sweep import build_plan, load_spec, results
+    from propeller.app.store import Store
+    from propeller.app.sweep import build_plan, load_spec, results
 
     with tempfile.TemporaryDirectory() as d:
         spec = Path(d) / "mem.toml"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model import PropellerModel
-from model.userio import atomic_write_text
-from scenarios.loader import load
+from propeller import PropellerModel
+from propeller.app.userio import atomic_write_text
+from propeller.scenarios.loader import load
 
 
 def time_once(scenario, seed: int) -> tuple[float, float, float, int]:

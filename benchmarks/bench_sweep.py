@@ -22,8 +22,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from model.sweep import build_plan, execute, load_spec
-from model.userio import atomic_write_text
+from propeller.app.sweep import build_plan, execute, load_spec
+from propeller.app.userio import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -44,9 +44,9 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.mesa_baseline import BaselineModel, comparison_scenario, run_baseline, run_fast  # noqa: E402
-from model import calendar  # noqa: E402
-from model.constants import ROUTES, STEPS  # noqa: E402
-from model.model import PropellerModel  # noqa: E402
+from propeller.core import calendar  # noqa: E402
+from propeller.core.constants import ROUTES, STEPS  # noqa: E402
+from propeller.core.model import PropellerModel  # noqa: E402
 
 OFFSET = 10_000  # baseline seeds of the independent design
 

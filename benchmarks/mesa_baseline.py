@@ -76,10 +76,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from model import calendar
-from model.constants import FIRST_ADOPTEREN, PHASES, ROUTES, STEP_PHASE, THEMES
-from model.ecosystem import CLIENT
-from model.model import PropellerModel
+from propeller.core import calendar
+from propeller.core.constants import FIRST_ADOPTEREN, PHASES, ROUTES, STEP_PHASE, THEMES
+from propeller.core.ecosystem import CLIENT
+from propeller.core.model import PropellerModel
 
 FORWARD, SKIP, BACK, REPEAT = range(4)
 N_PHASES = len(PHASES)
@@ -359,7 +359,7 @@ def run_fast(scenario, seed: int, months: int | None = None) -> pd.DataFrame:
 
 def comparison_scenario(region: str = "west", **overrides):
     """The comparison configuration: hubs (and so instruments and hub relations) off, network on."""
-    from scenarios.loader import load
+    from propeller.scenarios.loader import load
 
     return load(overrides={"hubs.enabled": False, "simulation.region": region, **overrides})
 

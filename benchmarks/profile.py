@@ -27,15 +27,15 @@ from numba.core.registry import CPUDispatcher
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import model.ecosystem  # noqa: E402
-import model.instruments.base  # noqa: E402
-import model.model  # noqa: E402
-import model.outcomes  # noqa: E402
-from model.model import PropellerModel  # noqa: E402
-from model.userio import atomic_write_text  # noqa: E402
-from scenarios.loader import load  # noqa: E402
+import propeller.core.ecosystem  # noqa: E402
+import propeller.core.instruments.base  # noqa: E402
+import propeller.core.model  # noqa: E402
+import propeller.core.outcomes  # noqa: E402
+from propeller.core.model import PropellerModel  # noqa: E402
+from propeller.app.userio import atomic_write_text  # noqa: E402
+from propeller.scenarios.loader import load  # noqa: E402
 
-CALLERS = (model.model, model.ecosystem, model.outcomes, model.instruments.base)
+CALLERS = (propeller.core.model, propeller.core.ecosystem, propeller.core.outcomes, propeller.core.instruments.base)
 
 
 def timed_kernels() -> dict[str, list[int]]:

@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from mesa_baseline import BaselineModel, comparison_scenario  # noqa: E402
 
-from model.constants import HUBS  # noqa: E402
-from model.ecosystem import NeighbourState  # noqa: E402
-from model.model import PropellerModel  # noqa: E402
-from scenarios.loader import load  # noqa: E402
+from propeller.core.constants import HUBS  # noqa: E402
+from propeller.core.ecosystem import NeighbourState  # noqa: E402
+from propeller.core.model import PropellerModel  # noqa: E402
+from propeller.scenarios.loader import load  # noqa: E402
 
 
 def sized(n_orgs: int):
@@ -100,7 +100,7 @@ def national_run() -> dict:
     """``propeller run scenarios/national.toml`` in a child process: wall seconds and peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "model.cli", "run", str(ROOT / "scenarios" / "national.toml"),
+        r = subprocess.run([sys.executable, "-m", "propeller.app.cli", "run", str(ROOT / "scenarios" / "national.toml"),
                             "--out", str(Path(tmp) / "national")], cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - t0
     if r.returncode != 0:

@@ -84,7 +84,7 @@ class Prior:
 
 def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
     """Read priors.toml; ``schema`` (the baseline parameters) checks the names exist and are numbers."""
-    from scenarios.loader import did_you_mean, key_hint, value_problem
+    from propeller.scenarios.loader import did_you_mean, key_hint, value_problem
 
     path = Path(path)
     where = path.name

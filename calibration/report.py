@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.userio import atomic_write, atomic_write_text
+from propeller.app.userio import atomic_write, atomic_write_text
 
 FINDINGS = Path(__file__).with_name("findings.md")
 
 
 def _savefig(fig, path: Path) -> None:
-    """A figure through a temporary file and os.replace (model/userio.py): never half a PNG under its name."""
+    """A figure through a temporary file and os.replace (model/app/userio.py): never half a PNG under its name."""
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
 
 

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
-from calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
-from model.userio import atomic_write_text
+from propeller.calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
+from propeller.calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
+from propeller.app.userio import atomic_write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -65,7 +65,7 @@ def _base(overrides: tuple[tuple[str, Any], ...]):
     """The base scenario, loaded and validated once per process."""
     key = ("base", overrides)
     if key not in _CACHE:
-        from scenarios.loader import load
+        from propeller.scenarios.loader import load
 
         _CACHE[key] = load(overrides=dict(overrides))
     return _CACHE[key]
@@ -83,7 +83,7 @@ def evaluate_one(item: tuple) -> tuple[float, dict[str, float]]:
     ``item`` = (parameters, seed, until, base overrides, targets frame or None for targets.toml).
     Module level so that process pools and Dask can ship it.
     """
-    from model.simulate import simulate
+    from propeller.core.simulate import simulate
 
     params, seed, until, base, targets = item
     targets = _targets("targets") if targets is None else targets
@@ -96,7 +96,7 @@ def evaluate_one(item: tuple) -> tuple[float, dict[str, float]]:
 def predict_one(item: tuple) -> dict[str, float]:
     """Simulated values of the targets ("target:<output>") and of the held-out data ("held_out:<output>")
     for one posterior draw."""
-    from model.simulate import simulate
+    from propeller.core.simulate import simulate
 
     params, seed, until, base, *rest = item
     targets = rest[0] if rest and rest[0] is not None else _targets("targets")
@@ -181,7 +181,7 @@ def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path
     return "\n".join(lines)
 
 
-# Scenario files are written through a temporary file and os.replace (model/userio.py)
+# Scenario files are written through a temporary file and os.replace (model/app/userio.py)
 _atomic_write = atomic_write_text
 
 
@@ -222,9 +222,9 @@ def prepare(settings: Settings, targets_path: str | Path | None = None, priors_p
             out: Path | None = None) -> tuple[Prior, pd.DataFrame, pd.DataFrame]:
     """Check everything the user gives before the first simulation: priors, targets (readable from a run up to the
     horizon: one short regional run), validation data and the output folder. Returns (prior, targets, validation)."""
-    from model.simulate import simulate
-    from model.userio import check_output_dir
-    from scenarios.loader import load
+    from propeller.core.simulate import simulate
+    from propeller.app.userio import check_output_dir
+    from propeller.scenarios.loader import load
 
     if out is not None:
         check_output_dir(out, "--out")
@@ -241,7 +241,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         out: Path | None = None, write_scenarios: bool | None = None, settings: Settings | None = None,
         log=print, targets_path: str | Path | None = None, priors_path: str | Path | None = None) -> dict:
     """The ``propeller calibrate`` command: fit, predict, write db + report (+ scenario files)."""
-    from model.parallel import Executor
+    from propeller.app.parallel import Executor
 
     settings = settings or (QUICK if quick else FULL)
     out = Path(out or ROOT / "outputs" / "calibration")
@@ -266,7 +266,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         write_db(tmp / "posterior.db", result, settings, meta, predictive, targets, validation)
         posterior_frame(result).to_csv(tmp / "posterior.csv", index=False)
         (tmp / "calibrated.toml").write_text(calibrated_toml(result, settings, meta, out.resolve()))
-        from calibration.report import write_report
+        from propeller.calibration.report import write_report
 
         write_report(tmp, result, settings, meta, predictive, targets, validation)
         for f in tmp.iterdir():  # on disk before the names point at them
@@ -293,9 +293,9 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
 
 
 def main_cli(args) -> int:
-    from calibration.abc import PriorError
-    from calibration.targets import TargetError
-    from model.parallel import ExecutorError
+    from propeller.calibration.abc import PriorError
+    from propeller.calibration.targets import TargetError
+    from propeller.app.parallel import ExecutorError
 
     try:
         run(quick=args.quick, workers=args.workers, scheduler=args.scheduler, seed=args.seed,

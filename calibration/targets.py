@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.constants import HUBS, TYPES
+from propeller.core.constants import HUBS, TYPES
 
 CALIBRATION_DIR = Path(__file__).resolve().parent
 TARGETS = CALIBRATION_DIR / "targets.toml"

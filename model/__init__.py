@@ -7,14 +7,14 @@ Importing the package is light: the model itself (Mesa, numba, networkx) is impo
 line even while it is still starting up.
 """
 
-from model.simulate import simulate
+from propeller.core.simulate import simulate
 
 __all__ = ["PropellerModel", "simulate"]
 
 
 def __getattr__(name: str):
     if name == "PropellerModel":
-        from model.model import PropellerModel
+        from propeller.core.model import PropellerModel
 
         return PropellerModel
-    raise AttributeError(f"module 'model' has no attribute {name!r}")
+    raise AttributeError(f"module 'propeller' has no attribute {name!r}")

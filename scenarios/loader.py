@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
+from propeller.core.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 BASELINE = SCENARIO_DIR / "baseline.toml"

@@ -6,8 +6,8 @@ import functools
 
 import pytest
 
-from model import simulate
-from scenarios.loader import load
+from propeller import simulate
+from propeller.scenarios.loader import load
 
 
 # One valid calibration-target record (calibration/targets.toml format), for the bad-file tests to break.

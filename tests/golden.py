@@ -42,9 +42,9 @@ def _sha(frame) -> str:
 
 def compute() -> dict:
     """The golden record of the current code: summary table lines and per-frame sha256 hashes."""
-    from model import simulate
-    from model.cli import summary_table
-    from scenarios.loader import load
+    from propeller import simulate
+    from propeller.app.cli import summary_table
+    from propeller.scenarios.loader import load
 
     base = simulate(load(ROOT / SUMMARY_RUN["scenario"]), seed=SUMMARY_RUN["seed"])
     regional = simulate(load(ROOT / REGIONAL_RUN["scenario"], overrides=REGIONAL_RUN["overrides"]),

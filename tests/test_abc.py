@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calibration.abc import Prior, PriorError, abc_smc, load_priors
-from model.parallel import Executor
+from propeller.calibration.abc import Prior, PriorError, abc_smc, load_priors
+from propeller.app.parallel import Executor
 
 OBS = 1.3   # observed mean of N_OBS draws from N(mu, 1)
 N_OBS = 25

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gc
 import weakref
 
-from model import PropellerModel
-from model.agents import Hub, Organisation
-from model.constants import HUBS, STEPS, THEMES
-from scenarios.loader import load
+from propeller import PropellerModel
+from propeller.core.agents import Hub, Organisation
+from propeller.core.constants import HUBS, STEPS, THEMES
+from propeller.scenarios.loader import load
 
 
 def test_agents_mirror_the_arrays():

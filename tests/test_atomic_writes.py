@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.userio import atomic_write, atomic_write_text
+from propeller.app.userio import atomic_write, atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
 
 
 def test_compare_csv_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
-    from model.analysis import write_csv
+    from propeller.app.analysis import write_csv
 
     target = tmp_path / "comparison.csv"
     target.write_text("the,old,table\n")
@@ -63,7 +63,7 @@ def test_compare_csv_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
 def test_sensitivity_png_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     import matplotlib.figure
 
-    from model.analysis import plot_sensitivity
+    from propeller.app.analysis import plot_sensitivity
 
     table = pd.DataFrame({"outcome": ["kpi5_skilled"] * 2, "date": ["2027-12"] * 2, "factor": ["a", "b"],
                           "mu_star": [1.0, 0.5], "mu_star_conf": [0.1, 0.1], "mu": [1.0, 0.5], "sigma": [0.2, 0.1]})
@@ -87,7 +87,7 @@ def test_sensitivity_png_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
 def test_run_out_keeps_the_previous_results_when_writing_fails(tmp_path, monkeypatch, capsys):
     import sqlite_utils.db
 
-    from model.cli import main
+    from propeller.app.cli import main
 
     out = tmp_path / "res"
     args = ["run", str(ROOT / "scenarios" / "baseline.toml"), "--set", "simulation.region=midden", "--until",
@@ -111,8 +111,8 @@ def test_run_out_keeps_the_previous_results_when_writing_fails(tmp_path, monkeyp
 
 
 def test_calibration_scenario_files_and_report_are_written_atomically(tmp_path, monkeypatch):
-    from calibration import report
-    from calibration.run import _atomic_write
+    from propeller.calibration import report
+    from propeller.calibration.run import _atomic_write
 
     target = tmp_path / "calibrated.toml"
     target.write_text("# the committed calibration\n")

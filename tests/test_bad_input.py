@@ -13,7 +13,7 @@ rows. A row is ``Case(id, argv, expect, files)``:
 - ``files``: files to create first, ``{name: text or bytes}`` (a name ending in "/" makes a folder); the same
   placeholders work in text.
 
-Most cases run in this process through ``model.cli.main`` (fast: they fail during validation); ``SUBPROCESS``
+Most cases run in this process through ``propeller.app.cli.main`` (fast: they fail during validation); ``SUBPROCESS``
 runs a few as real commands to prove that no traceback reaches a terminal.
 """
 
@@ -305,8 +305,8 @@ SUBPROCESS = ["toml-syntax", "unknown-key", "out-in-proc", "db-not-sqlite-compar
 @pytest.fixture(scope="module")
 def databases(tmp_path_factory):
     """A small finished sweep database, and a copy that claims a newer schema version."""
-    from model.store import SCHEMA_VERSION
-    from model.sweep import build_plan, execute, load_spec
+    from propeller.app.store import SCHEMA_VERSION
+    from propeller.app.sweep import build_plan, execute, load_spec
 
     d = tmp_path_factory.mktemp("dbs")
     spec = d / "tiny.toml"
@@ -378,7 +378,7 @@ def test_the_corpus_is_large_and_its_ids_unique():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_in_process(case, tmp_path, monkeypatch, capsys, databases):
-    from model.cli import main
+    from propeller.app.cli import main
 
     monkeypatch.chdir(tmp_path)
     argv = _prepare(case, tmp_path, databases)
@@ -398,7 +398,7 @@ def test_bad_input_as_a_command(case_id, tmp_path, databases):
     case = next(c for c in CASES if c.id == case_id)
     argv = _prepare(case, tmp_path, databases)
     before = tree(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "model.cli", *argv], cwd=tmp_path, capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-m", "propeller.app.cli", *argv], cwd=tmp_path, capture_output=True, text=True,
                        timeout=120, env=_env())
     check_one_line(r.returncode, r.stdout, r.stderr, case.expect)
     assert tree(tmp_path) == before, "the command wrote something"
@@ -416,9 +416,9 @@ def test_a_bug_still_shows_its_traceback(tmp_path, monkeypatch, capsys):
     """Only user-input errors become one line: an unexpected exception is not hidden."""
     import importlib
 
-    from model.cli import main
+    from propeller.app.cli import main
 
-    simulate_mod = importlib.import_module("model.simulate")  # (model.simulate is also the function)
+    simulate_mod = importlib.import_module("propeller.core.simulate")  # (propeller.core.simulate is also the function)
 
     def broken(*a, **k):
         raise ZeroDivisionError("a bug")

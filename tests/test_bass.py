@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import simulate
-from scenarios.loader import load
+from propeller import simulate
+from propeller.scenarios.loader import load
 
 SEEDS = 20
 TOL = 0.03

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.outcomes import spell_lengths
+from propeller.core.outcomes import spell_lengths
 from tests.conftest import run
 
 SEEDS = range(6)
@@ -94,10 +94,10 @@ def test_spillover_engages_other_themes():
 def test_stays_in_uitproberen_are_long():
     """'Traagheid' emerges: completed stays in uitproberen last longer than in agenderen
     [003 L345-355, L3378-3384], for companies, woningcorporaties and gemeenten together."""
-    from model import PropellerModel
-    from model.constants import ROUTES
-    from model.outcomes import spell_lengths
-    from scenarios.loader import load
+    from propeller import PropellerModel
+    from propeller.core.constants import ROUTES
+    from propeller.core.outcomes import spell_lengths
+    from propeller.scenarios.loader import load
 
     routes = [ROUTES.index(r) for r in ("mkb", "woco", "gemeente")]
     ag, uit = [], []

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from calibration.abc import Prior
-from calibration.run import Settings, calibrate
-from model.parallel import Executor
-from model.simulate import simulate
+from propeller.calibration.abc import Prior
+from propeller.calibration.run import Settings, calibrate
+from propeller.app.parallel import Executor
+from propeller.core.simulate import simulate
 
 REGION = {"simulation.region": "oost"}
 PRIOR = Prior(("hubs.oost.recruitment", "ecosystem.decay", "instruments.events.persons_per_org"),
@@ -58,7 +58,7 @@ def test_quick_calibration_command(tmp_path):
     """`propeller calibrate --quick` writes the posterior db, the report with figures and a scenario
     that loads; it leaves scenarios/ alone."""
     out = tmp_path / "cal"
-    r = subprocess.run([sys.executable, "-m", "model.cli", "calibrate", "--quick", "--workers", "2", "--out", str(out)],
+    r = subprocess.run([sys.executable, "-m", "propeller.app.cli", "calibrate", "--quick", "--workers", "2", "--out", str(out)],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "generation 2 done" in r.stderr
@@ -72,7 +72,7 @@ def test_quick_calibration_command(tmp_path):
         assert section in report
     for png in ("posterior_marginals.png", "posterior_correlations.png", "targets_fit.png"):
         assert (out / png).stat().st_size > 10_000
-    from scenarios.loader import load
+    from propeller.scenarios.loader import load
 
     sc = load(out / "calibrated.toml")
     cal = tomllib.loads((out / "calibrated.toml").read_text())
@@ -84,8 +84,8 @@ def test_quick_calibration_command(tmp_path):
 def test_committed_calibration_is_consistent(baseline):
     """scenarios/calibrated.toml (the point estimate the README's main command uses) changes only the
     free parameters, inside their priors; scenarios/posterior.csv is the weighted population for sweeps."""
-    from calibration.abc import load_priors
-    from scenarios.loader import SCENARIO_DIR, load
+    from propeller.calibration.abc import load_priors
+    from propeller.scenarios.loader import SCENARIO_DIR, load
 
     prior = load_priors(schema=baseline.params)
     cal = load(SCENARIO_DIR / "calibrated.toml")

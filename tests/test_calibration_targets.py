@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.targets import (
+from propeller.calibration.targets import (
     TARGET_GROUPS,
     TARGETS,
     VALIDATION,
@@ -24,7 +24,7 @@ from calibration.targets import (
     observe,
     parse_source,
 )
-from model.constants import HUBS, TYPES
+from propeller.core.constants import HUBS, TYPES
 from tests.conftest import TARGET_RECORD, run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ DOCUMENTED = ["date", "partners_total", "partners_noord", "partners_zuid", "part
 
 def propeller(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "propeller"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "model.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "propeller.app.cli"]
     return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.constants import HUBS, PHASES
-from model.dashboard.model import REPORTERS, DashboardModel
-from model.simulate import simulate
-from scenarios.loader import load
+from propeller.core.constants import HUBS, PHASES
+from propeller.app.dashboard.model import REPORTERS, DashboardModel
+from propeller.core.simulate import simulate
+from propeller.scenarios.loader import load
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -88,7 +88,7 @@ def test_stops_at_the_horizon():
 
 
 def test_render_functions():
-    from model.dashboard.render import network_png, series_spec, steps_spec
+    from propeller.app.dashboard.render import network_png, series_spec, steps_spec
 
     m = DashboardModel(region="oost", rng=1)
     m.run_for(2)
@@ -103,7 +103,7 @@ def test_app_parameters_fit_the_model():
     """Every control names a DashboardModel argument (Mesa's own check), and the start values build a model."""
     from mesa.visualization.solara_viz import _check_model_params
 
-    from model.dashboard import app
+    from propeller.app.dashboard import app
 
     assert callable(app.Page)
     m = DashboardModel(**app.initial_kwargs(app.PARAMS))
@@ -113,10 +113,10 @@ def test_app_parameters_fit_the_model():
 
 
 def test_asset_list_follows_solara():
-    """The front-end files solara's page and widgets ask for are the ones model.dashboard.assets fetches."""
+    """The front-end files solara's page and widgets ask for are the ones propeller.app.dashboard.assets fetches."""
     import solara
 
-    from model.dashboard.assets import PACKAGES
+    from propeller.app.dashboard.assets import PACKAGES
 
     base = Path(solara.__file__).parent
     files = [base / "server" / "templates" / "solara.html.j2", base / "widgets" / "vue" / "gridlayout.vue",
@@ -140,7 +140,7 @@ def test_dashboard_command_refuses_bad_input():
         r = subprocess.run([str(exe), "dashboard", "--port", str(port)], cwd=ROOT, capture_output=True, text=True,
                            timeout=60)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "in use" in r.stderr
-    from model.cli import build_parser
+    from propeller.app.cli import build_parser
 
     args = build_parser().parse_args(["dashboard"])
     assert args.host == "127.0.0.1" and args.port == 8765
@@ -169,7 +169,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 def _browser_ready() -> str | None:
-    from model.dashboard.assets import missing
+    from propeller.app.dashboard.assets import missing
 
     try:
         import playwright  # noqa: F401

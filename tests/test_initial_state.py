@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import PropellerModel
-from model.constants import HUBS, ROUTES, TYPES
-from model.population import ipf, march_2024_types, round_preserving
-from scenarios.loader import load
+from propeller import PropellerModel
+from propeller.core.constants import HUBS, ROUTES, TYPES
+from propeller.core.population import ipf, march_2024_types, round_preserving
+from propeller.scenarios.loader import load
 
 
 def test_march_2024_matrix_matches_both_margins(baseline):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.constants import HUBS, PHASES, STEPS, THEMES
+from propeller.core.constants import HUBS, PHASES, STEPS, THEMES
 from tests.conftest import run
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from model.kernels import occurs, rng_state, select_participants, uniform
+from propeller.core.kernels import occurs, rng_state, select_participants, uniform
 
 
 @njit
@@ -126,9 +126,9 @@ def test_occurs_is_exactly_u_below_one_minus_exp():
 def test_incremental_neighbour_state_equals_full_recomputation():
     """Hubs on (ties intensify, decay and appear every month): the incrementally kept neighbour sums and
     bit masks equal a from-scratch computation, exactly, every month; and they are not trivially zero."""
-    from model.ecosystem import NeighbourState
-    from model.model import PropellerModel
-    from scenarios.loader import load
+    from propeller.core.ecosystem import NeighbourState
+    from propeller.core.model import PropellerModel
+    from propeller.scenarios.loader import load
 
     m = PropellerModel(load(overrides={"simulation.region": "zuid"}), rng=5, with_agents=False)
     cp = m.couplings

@@ -8,8 +8,8 @@ import weakref
 
 import pytest
 
-from model import PropellerModel, simulate
-from scenarios.loader import load
+from propeller import PropellerModel, simulate
+from propeller.scenarios.loader import load
 
 TINY = {"simulation.region": "midden", "simulation.until": "2024-09"}
 

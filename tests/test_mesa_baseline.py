@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from benchmarks.mesa_baseline import BaselineModel, OrgAgent, comparison_scenario, run_baseline, run_fast
-from model.constants import ROUTES, STEPS, THEMES
-from model.model import PropellerModel
+from propeller.core.constants import ROUTES, STEPS, THEMES
+from propeller.core.model import PropellerModel
 
 REGION = "midden"  # the smallest regional population (~310 organisations)
 MONTHS = 12

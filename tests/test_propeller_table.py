@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.constants import ROUTES, STEP_INDEX, STEPS
-from model.kernels import propeller_move
-from model.propeller import PropellerTable
+from propeller.core.constants import ROUTES, STEP_INDEX, STEPS
+from propeller.core.kernels import propeller_move
+from propeller.core.transitions import PropellerTable
 
 N = 40_000
 KINDS = ("forward", "skip", "back", "repeat")

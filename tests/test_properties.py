@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import PropellerModel
-from model.constants import HUBS, STEPS
-from scenarios.loader import MAX_ORGANISATIONS, ScenarioError, load
+from propeller import PropellerModel
+from propeller.core.constants import HUBS, STEPS
+from propeller.scenarios.loader import MAX_ORGANISATIONS, ScenarioError, load
 
 FIXED = {"simulation.region": "midden", "simulation.until": "2025-03"}
 PROBABILITIES = ["spillover.p_other_theme", "network.decay", "network.new_tie_p", "network.intensify",

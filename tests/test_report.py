@@ -1,4 +1,4 @@
-"""The steering-group report (`propeller report`, model/report/), checked as a person would see it.
+"""The steering-group report (`propeller report`, model/app/report/), checked as a person would see it.
 
 A small sweep database (two scenarios x posterior draws x seeds, regional runs of Noord to 2030-12, so the 2030
 figures are real) -> the report in English and Dutch -> rendered in headless Chromium (Debian's /usr/bin/chromium
@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.cli import main
-from model.report.data import REPORT_COLUMNS, SPIDER_DATES, SweepData
-from model.report.provenance import calibrated_values, classify, parameters
-from model.sweep import build_plan, execute, load_spec, model_files
-from scenarios.loader import SCENARIO_DIR, load
+from propeller.app.cli import main
+from propeller.app.report.data import REPORT_COLUMNS, SPIDER_DATES, SweepData
+from propeller.app.report.provenance import calibrated_values, classify, parameters
+from propeller.app.sweep import build_plan, execute, load_spec, model_files
+from propeller.scenarios.loader import SCENARIO_DIR, load
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,7 +64,7 @@ def sweep_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def reports(sweep_db, tmp_path_factory) -> dict:
-    from model.report import build_report
+    from propeller.app.report import build_report
 
     d = tmp_path_factory.mktemp("html")
     return {lang: build_report(sweep_db, d / f"report_{lang}.html", lang=lang, reruns=3) for lang in ("en", "nl")}
@@ -170,7 +170,7 @@ def test_reruns_reproduce_the_stored_rows_and_the_spider_rings(sweep_db):
 
 
 def test_columns_the_sweep_did_not_keep_come_from_reruns(tmp_path):
-    from model.report import build_report
+    from propeller.app.report import build_report
 
     spec = load_spec(_spec(tmp_path / "few.toml", "report_few", ["partners_total", "kpi4_mkb"], 11, 2, 1))
     db = tmp_path / "few.db"

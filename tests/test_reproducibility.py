@@ -13,8 +13,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from model import PropellerModel, simulate
-from scenarios.loader import load
+from propeller import PropellerModel, simulate
+from propeller.scenarios.loader import load
 
 
 def test_same_seed_identical_outcomes(baseline):
@@ -67,7 +67,7 @@ def rows_digest(db: Path, sql: str) -> str:
 
 def _cli(*args, hashseed: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONHASHSEED": hashseed}  # set and dict orders differ between these processes
-    return subprocess.run([sys.executable, "-m", "model.cli", *map(str, args)], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "propeller.app.cli", *map(str, args)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -94,7 +94,7 @@ def test_sweep_outcomes_identical_across_executors_processes_and_repeats(tmp_pat
     they are the timeseries of simulate() for the same scenario and seed."""
     from distributed import LocalCluster
 
-    from model.sweep import build_plan, execute, load_spec, scenario_from_record
+    from propeller.app.sweep import build_plan, execute, load_spec, scenario_from_record
 
     spec = tmp_path / "rep.toml"
     spec.write_text(f'name = "rep"\nscenarios = ["{LIB / "baseline.toml"}", "{LIB / "funding_minus50.toml"}"]\n'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.loader import BASELINE, ScenarioError, load, parse_set, read_table
+from propeller.scenarios.loader import BASELINE, ScenarioError, load, parse_set, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

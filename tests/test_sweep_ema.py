@@ -7,8 +7,8 @@ import pytest
 
 ema = pytest.importorskip("ema_workbench")
 
-from model import simulate  # noqa: E402
-from model.ema import dotted_key, ema_name, propeller_model  # noqa: E402
+from propeller import simulate  # noqa: E402
+from propeller.app.ema import dotted_key, ema_name, propeller_model  # noqa: E402
 
 
 def test_names_round_trip():

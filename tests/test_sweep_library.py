@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from model import simulate
-from model.constants import HUBS
-from scenarios.loader import _flatten, load
+from propeller import simulate
+from propeller.core.constants import HUBS
+from propeller.scenarios.loader import _flatten, load
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "scenarios" / "library"

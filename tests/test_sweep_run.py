@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import sweep as sweep_mod
-from model.store import SCHEMA_VERSION, Store
-from model.sweep import build_plan, execute, load_spec, rerun
+from propeller.app import sweep as sweep_mod
+from propeller.app.store import SCHEMA_VERSION, Store
+from propeller.app.sweep import build_plan, execute, load_spec, rerun
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
@@ -43,14 +43,14 @@ def write(path: Path, text: str) -> Path:
 
 def propeller(*args, timeout=300, **kw) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "propeller"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "model.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "propeller.app.cli"]
     return subprocess.run(cmd + [str(a) for a in args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           **kw)
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
     """``propeller ARGS`` in this process (fast): exit code, stdout, stderr."""
-    from model.cli import main
+    from propeller.app.cli import main
 
     capsys.readouterr()
     try:
@@ -267,7 +267,7 @@ def test_two_sweeps_into_one_database(tmp_path):
 
 
 def test_failed_runs_are_recorded_then_retried(tmp_path, monkeypatch):
-    simulate_mod = importlib.import_module("model.simulate")  # the module (model.simulate is also the function)
+    simulate_mod = importlib.import_module("propeller.core.simulate")  # the module (propeller.core.simulate is also the function)
     spec = load_spec(write(tmp_path / "f.toml", spec_text(name="f", reps=2, until="2024-09")))
     plan = build_plan(spec)
     bad_seed = plan.runs[1]["seed"]
@@ -376,8 +376,8 @@ def test_sensitivity(tmp_path, capsys, kind, samples, runs):
 
 
 def test_sensitivity_needs_the_whole_sweep(tmp_path):
-    from model.analysis import sensitivity
-    from model.store import StoreError
+    from propeller.app.analysis import sensitivity
+    from propeller.app.store import StoreError
 
     spec = write(tmp_path / "m.toml", SENS.format(name="m", base=LIB / "baseline.toml", kind="morris", samples=4))
     plan = build_plan(load_spec(spec))
@@ -422,7 +422,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
 
 
 def test_posterior_sweep_compare_pairs_by_draw_and_seed(tmp_path):
-    from model.analysis import compare
+    from propeller.app.analysis import compare
 
     spec = write(tmp_path / "post.toml", spec_text(name="post", reps=2, until="2027-12", key_dates=["2027-12"],
                                                    scenarios=("calibrated", "funding_minus50"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from model.sweep import (
+from propeller.app.sweep import (
     SpecError,
     build_plan,
     load_spec,
@@ -18,7 +18,7 @@ from model.sweep import (
     replication_seed,
     scenario_from_record,
 )
-from scenarios.loader import load
+from propeller.scenarios.loader import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "scenarios" / "sweeps"
@@ -160,7 +160,7 @@ def test_bad_specs_one_line(tmp_path, text, fragment):
 def test_cli_refuses_a_bad_spec_and_writes_nothing(tmp_path):
     spec = write(tmp_path, SMALL.replace("replications = 3", "replications = -1"))
     db = tmp_path / "out.db"
-    r = subprocess.run([sys.executable, "-m", "model.cli", "sweep", str(spec), "--db", str(db)], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "propeller.app.cli", "sweep", str(spec), "--db", str(db)], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
@@ -199,7 +199,7 @@ samples = 5
 def test_posterior_design_draws_parameter_sets(tmp_path):
     import pandas as pd
 
-    from model.sweep import _posterior_draws
+    from propeller.app.sweep import _posterior_draws
 
     plan = build_plan(load_spec(write(tmp_path, POSTERIOR)))
     assert len(plan.points) == 10 and len(plan.runs) == 20

@@ -3,7 +3,7 @@
 #  1. Debian's Chromium at /usr/bin/chromium (Playwright drives it; Playwright's own browser downloads
 #     are not used), installed with apt-get when missing and we are root;
 #  2. solara's front-end files in .venv/share/solara/cdn, unpacked from the npm registry with `npm pack`
-#     (python -m model.dashboard.assets), so that the dashboard's server never fetches from a CDN.
+#     (python -m propeller.app.dashboard.assets), so that the dashboard's server never fetches from a CDN.
 # Idempotent and quick once done. With CI=true a step that cannot be done fails the script; otherwise
 # it prints a warning and the browser test skips.
 set -euo pipefail
@@ -23,12 +23,12 @@ if [ ! -x /usr/bin/chromium ]; then
     fail "/usr/bin/chromium is missing; install it with: apt-get install --no-install-recommends chromium"
   fi
 fi
-if ! .venv/bin/python -m model.dashboard.assets --check >/dev/null 2>&1; then
+if ! .venv/bin/python -m propeller.app.dashboard.assets --check >/dev/null 2>&1; then
   if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "browser: installing Debian's npm (apt-get)" >&2
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; } \
       > /tmp/propeller-apt-npm.log 2>&1 || cat /tmp/propeller-apt-npm.log >&2
   fi
-  .venv/bin/python -m model.dashboard.assets || fail "could not fetch solara's front-end files from the npm registry"
+  .venv/bin/python -m propeller.app.dashboard.assets || fail "could not fetch solara's front-end files from the npm registry"
 fi
 exit 0

@@ -1,0 +1,252 @@
+"""The ``propeller`` command: the user's door to the model.
+
+    propeller run SCENARIO [--seed N] [--until YYYY-MM] [--set dotted.key=value ...] [--out DIR]
+    propeller sweep | compare | sensitivity ...   (scenario sweeps: model/app/sweep_cli.py)
+    propeller dashboard [--scenario FILE] [--port N] [--host H]
+    propeller report DB [--scenario NAME ...] [--lang en|nl] [--out FILE.html]   (model/app/report/)
+    propeller calibrate ...                       (calibration/run.py)
+
+Bad input (unknown key, wrong type, out of range, bad date, missing file, unwritable output) prints one line
+naming the file or argument, the key and what was expected, exits with code 2 and writes nothing. Every
+user-input problem is a typed error (:data:`user_errors`); ``main`` turns exactly those into that line, so an
+unexpected exception (a bug) still shows its traceback. Ctrl-C prints one line and exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SUMMARY_DATES = ("2025-09", "2027-12", "2030-12")
+# Observed values for September 2025 next to the projection (Table 3.1 [003 L2720-2776];
+# KPI status Q3 2025 [003 L519-563]); targets for 2027 (KPI 4 >= 130, KPI 5 +650) and 500+ partners
+# (seed 000 L993-995).
+OBSERVED_2025_09 = {
+    "partners_noord": 100, "partners_zuid": 184, "partners_oost": 137, "partners_west": 224,
+    "partners_four_hubs": 645, "kpi4_mkb_four_hubs": 170, "kpi5_skilled_four_hubs": 1750,
+}
+ROWS = (
+    ("partners_noord", "Partners Noord", "{:.0f}"),
+    ("partners_zuid", "Partners Zuid", "{:.0f}"),
+    ("partners_oost", "Partners Oost", "{:.0f}"),
+    ("partners_west", "Partners West", "{:.0f}"),
+    ("partners_midden", "Partners Midden", "{:.0f}"),
+    ("partners_four_hubs", "Partners, four evaluated hubs", "{:.0f}"),
+    ("partners_total", "Partners, all hubs (target 500+)", "{:.0f}"),
+    ("kpi4_mkb_four_hubs", "KPI 4, four evaluated hubs", "{:.0f}"),
+    ("kpi4_mkb", "KPI 4: active MKB companies, all hubs (target >= 130)", "{:.0f}"),
+    ("kpi5_skilled_four_hubs", "KPI 5, four evaluated hubs", "{:.0f}"),
+    ("kpi5_skilled", "KPI 5: people with new skills, all hubs (target +650)", "{:.0f}"),
+    ("partner_phase_none", "Partners x themes: not engaged", "{:.1%}"),
+    ("partner_phase_agenderen", "Partners x themes: agenderen", "{:.1%}"),
+    ("partner_phase_uitproberen", "Partners x themes: uitproberen", "{:.1%}"),
+    ("partner_phase_adopteren", "Partners x themes: adopteren", "{:.1%}"),
+    ("adopted_share", "Adopted share, all organisations", "{:.1%}"),
+    ("productivity_index", "Labour-productivity index (2024-03 = 100)", "{:.2f}"),
+)
+
+
+def summary_table(ts: pd.DataFrame, dates=SUMMARY_DATES) -> pd.DataFrame:
+    """The steering-group summary: selected outcomes at the summary dates that the run reached."""
+    import pandas as pd
+
+    ts = ts.set_index("date")
+    cols = [d for d in dates if d in ts.index]
+    if ts.index[-1] > dates[-1] or not cols:
+        cols.append(ts.index[-1])  # a longer (or shorter) horizon: also show its last month
+    table = pd.DataFrame(index=[label for _, label, _ in ROWS])
+    for d in cols:
+        table[d] = [fmt.format(ts.at[d, key]) for key, _, fmt in ROWS]
+    if "2025-09" in cols:
+        table.insert(1, "observed 2025-09",
+                     [f"{OBSERVED_2025_09[key]}" if key in OBSERVED_2025_09 else "" for key, _, _ in ROWS])
+    return table
+
+
+def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: list[str]) -> None:
+    """Write timeseries.csv and propeller.db into a temporary folder, then move them into place (each file is
+    replaced whole by os.replace: a reader sees the old file or the new one)."""
+    import sqlite_utils
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        result["timeseries"].to_csv(tmp / "timeseries.csv", index=False)
+        db = sqlite_utils.Database(tmp / "propeller.db")
+        db["run"].insert({
+            "scenario": scenario_path,
+            "overrides": json.dumps(set_args),
+            "seed": result["seed"],
+            "until": result["until"],
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        })
+        db["parameters"].insert_all(
+            ({"key": k, "value": json.dumps(v)} for k, v in sorted(result["params"].items())), pk="key")
+        for name in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
+            db[name].insert_all(result[name].to_dict(orient="records"))
+        db.close()
+        for f in ("timeseries.csv", "propeller.db"):
+            with open(tmp / f, "rb+") as fh:
+                os.fsync(fh.fileno())
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for f in ("timeseries.csv", "propeller.db"):
+            os.replace(tmp / f, out_dir / f)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from propeller.core.simulate import simulate
+    from propeller.app.userio import check_output_dir
+    from propeller.scenarios.loader import load
+
+    scenario = load(args.scenario, overrides=args.set or [])
+    if args.until is not None:
+        scenario = scenario.with_overrides({"simulation.until": args.until}, origin="--until")
+    if args.out is not None:
+        check_output_dir(args.out, "--out")  # before the run: a bad folder costs nothing and writes nothing
+    result = simulate(scenario, seed=args.seed)
+    if args.out is not None:
+        _write_outputs(Path(args.out), result, str(args.scenario), args.set or [])
+    ts = result["timeseries"]
+    print(f"Propeller projection - scenario {args.scenario}, seed {args.seed}, {ts['date'].iloc[0]} to {ts['date'].iloc[-1]}")
+    print(summary_table(ts).to_string())
+    if args.out is not None:
+        print(f"\nWritten: {Path(args.out) / 'timeseries.csv'} and {Path(args.out) / 'propeller.db'}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (with "did you mean" for a near-miss choice) and exit code 2."""
+
+    def error(self, message: str):  # noqa: D102
+        import re
+
+        from propeller.scenarios.loader import did_you_mean
+
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        hint = did_you_mean(m.group(1), re.findall(r"'([^']*)'", m.group(2))) if m else ""
+        print(" ".join(f"{self.prog}: {message}{hint}".split()), file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="propeller", description="Propeller: project innovation adoption through the regional hubs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    from propeller.app.report.build import add_command as add_report  # report (steering group, HTML)
+    from propeller.app.sweep_cli import add_commands  # sweep, compare, sensitivity
+
+    add_commands(sub)
+    add_report(sub)
+    run = sub.add_parser("run", help="run one scenario and print the summary")
+    run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
+    run.add_argument("--seed", type=seed_arg, default=0, help="random seed, a whole number >= 0 (default 0)")
+    run.add_argument("--until", default=None, help="last month YYYY-MM (default: the scenario's)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
+    run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
+    run.set_defaults(func=cmd_run)
+    cal = sub.add_parser("calibrate", help="fit the free parameters to the hub data (ABC-SMC)")
+    cal.add_argument("--quick", action="store_true", help="a small run (under 3 minutes on 2 cores) that leaves scenarios/ alone")
+    cal.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
+    cal.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    cal.add_argument("--seed", type=seed_arg, default=0, help="random seed of the calibration (default 0)")
+    cal.add_argument("--out", default=None, help="output folder (default outputs/calibration)")
+    cal.add_argument("--targets", default=None, metavar="TOML", help="targets file (default calibration/targets.toml)")
+    cal.add_argument("--priors", default=None, metavar="TOML", help="priors file (default calibration/priors.toml)")
+    cal.set_defaults(func=cmd_calibrate)
+    dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
+    dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/baseline.toml)")
+    dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    dash.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1, this machine only; another only when given)")
+    dash.set_defaults(func=cmd_dashboard)
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}") from None
+    if not 1 <= v <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
+    return v
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from propeller.scenarios.loader import ScenarioError, load
+
+    try:
+        load(args.scenario)  # the same one-line error and exit 2 as `run`, before a server starts
+    except ScenarioError as exc:
+        print(f"propeller: {exc}", file=sys.stderr)
+        return 2
+    from propeller.app.dashboard.server import port_problem, serve
+
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"propeller: dashboard: {problem}", file=sys.stderr)
+        return 2
+    return serve(args.scenario, host=args.host, port=args.port)
+
+
+def _whole(text: str, lo: int, what: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if v < lo:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1, "a positive whole number")
+
+
+def seed_arg(text: str) -> int:
+    """A random seed: a whole number >= 0 (numpy's generators refuse negative seeds)."""
+    return _whole(text, 0, "a whole number >= 0")
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exception types that mean bad user input (one line, exit 2). Anything else is a bug: it keeps its
+    traceback."""
+    from propeller.calibration.abc import PriorError
+    from propeller.calibration.targets import TargetError
+    from propeller.app.parallel import ExecutorError
+    from propeller.scenarios.loader import ScenarioError  # SpecError, StoreError and OutputError are ScenarioErrors
+
+    return (ScenarioError, TargetError, PriorError, ExecutorError)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from propeller.calibration.run import main_cli
+
+    return main_cli(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # first: Ctrl-C while starting up (imports) or computing
+        print("propeller: interrupted; nothing more was written", file=sys.stderr)
+        return 130
+    except user_errors() as exc:
+        print(" ".join(f"propeller: {exc}".split()), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

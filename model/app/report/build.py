@@ -1,0 +1,404 @@
+"""``propeller report DB``: one self-contained HTML file for the steering group, from a sweep database.
+
+    propeller report DB [--scenario NAME ...] [--lang en|nl] [--out outputs/report.html]
+                        [--sweep NAME] [--reference NAME] [--reruns N]
+
+The file embeds its figures as base64 PNG and its CSS inline; it has no scripts and no external references, so it
+opens in any browser without Python or a network. Bad input (a missing or non-sweep database, an unknown scenario,
+a wrong language, an --out that is a folder or not .html) prints one line naming the argument or file and what
+was expected, exits 2 and writes nothing. The HTML is written to a temporary file next to --out and moved into
+place (os.replace), so a failure never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import os
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from propeller.app.report.data import HEADLINE, TARGETS, ReportError, SweepData, fmt_interval, observed_points
+from propeller.app.report.i18n import LANGS, Text
+from propeller.app.report.provenance import parameters, scenario_header
+
+CSS = """
+:root { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --accent: #0b6e99; --bg: #ffffff; --soft: #f5f7fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 "Segoe UI", "Helvetica Neue", Arial, sans-serif; color: var(--ink);
+       background: var(--bg); }
+main { max-width: 1160px; margin: 0 auto; padding: 24px 28px 40px; }
+header { border-bottom: 3px solid var(--accent); margin-bottom: 18px; padding-bottom: 10px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 34px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 22px 0 6px; }
+.sub { font-size: 16px; color: var(--muted); margin: 0; }
+.meta { font-size: 12.5px; color: var(--muted); margin: 6px 0 0; }
+nav ol { columns: 2; margin: 6px 0 0; padding-left: 20px; }
+nav a, a { color: var(--accent); text-decoration: none; }
+figure { margin: 12px 0 18px; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
+figcaption, .note { font-size: 13px; color: var(--muted); margin-top: 6px; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 13px; margin: 8px 0 14px; width: 100%; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { text-align: right; }
+td.group { font-weight: 600; background: var(--bg); min-width: 150px; }
+tr.ref td { background: #eef6fb; }
+.kind { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11.5px; white-space: nowrap; }
+.kind-source { background: #e3f2e1; } .kind-source_assumption { background: #fdf3d8; }
+.kind-assumption { background: #fde2e1; } .kind-setting { background: #e8eaf6; }
+.kind-calibrated { background: #d7ecfb; font-weight: 600; } .kind-derived, .kind-other { background: #eeeeee; }
+details { margin: 8px 0; } summary { cursor: pointer; font-weight: 600; }
+.howto li { margin-bottom: 4px; }
+footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
+code { font-size: 12.5px; }
+@media print { nav { display: none; } figure { break-inside: avoid; } }
+"""
+
+HEADLINE_DATES = ("2025-09", "2027-12", "2030-12")
+
+
+def _e(s) -> str:
+    return html.escape(str(s), quote=True)
+
+
+class ReportBuilder:
+    def __init__(self, data: SweepData, lang: str):
+        self.data, self.t = data, Text(lang)
+        self.figures: list = []   # figures.Figure, in page order
+        self.observed = observed_points()
+
+    # ------------------------------------------------------------------ pieces
+    def figure(self, fig, caption: str = "") -> str:
+        """Embed a figures.Figure as a base64 PNG <img>; refuse one that drew no data."""
+        if fig.n_values <= 0:  # never embed an empty figure: the sweep lacks what it shows
+            raise ReportError(self.data.db, fig.key, f"runs with data for the figure '{fig.title}'", show_got=False)
+        self.figures.append(fig)
+        b64 = base64.b64encode(fig.png).decode("ascii")
+        cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+        return (f'<figure id="fig-{fig.key}"><img src="data:image/png;base64,{b64}" alt="{_e(self.t("figure_alt", title=fig.title))}" '
+                f'width="{fig.width}" height="{fig.height}" data-values="{fig.n_values}">{cap}</figure>')
+
+    def table(self, head: list[str], rows: list[list[str]], num_cols: set[int] = frozenset(),
+              row_class: list[str] | None = None) -> str:
+        th = "".join(f'<th class="num">{_e(h)}</th>' if i in num_cols else f"<th>{_e(h)}</th>" for i, h in enumerate(head))
+        body = []
+        for k, r in enumerate(rows):
+            # a cell given as None is covered by a rowspan above; a cell starting with "<td" is written as is
+            tds = "".join(c if c.startswith("<td") else (f'<td class="num">{c}</td>' if i in num_cols else f"<td>{c}</td>")
+                          for i, c in enumerate(r) if c is not None)
+            cls = f' class="{row_class[k]}"' if row_class and row_class[k] else ""
+            body.append(f"<tr{cls}>{tds}</tr>")
+        return f"<div class='scroll'><table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+
+    def rerun_note(self) -> str:
+        t, d = self.t, self.data
+        checked = [r for r in d.reruns if r.identical is not None]
+        bad = [r for r in checked if not r.identical]
+        if bad:
+            stored = ", ".join(sorted(set(d.runs["code_version"])))
+            return t("rerun_differs", k=len(bad), n=len(checked), stored=stored, now=d.code_version)
+        return t("rerun_identical", n=len(checked)) if checked else ""
+
+    def source_note(self, *columns: str) -> str:
+        d = self.data
+        missing = [c for c in columns if d.source(c) == "reruns"]
+        if not missing:
+            return ""
+        n = max(len(d.reruns_of(lab)) for lab in d.labels)
+        return " " + self.t("from_reruns", n=n, cols=", ".join(missing))
+
+    # ------------------------------------------------------------------ sections
+    def probabilities(self) -> dict:
+        return {(key, lab): self.data.reach_probability(lab, col, thr) for key, col, thr in TARGETS
+                for lab in self.data.labels}
+
+    def key_numbers(self, probs: dict) -> str:
+        t, d = self.t, self.data
+        dates = [x for x in ("2027-12", "2030-12") if x in d.dates]
+        head = [t("col_scenario"), t("col_n")]
+        cols = []
+        for dt in dates:
+            cols.append(("partners_total", dt))
+        if "2027-12" in d.dates:
+            cols += [("kpi4_mkb", "2027-12"), ("kpi5_skilled", "2027-12")]
+        head += [f"{t(c)} {dt}" for c, dt in cols]
+        year = 2027 if 2027 in d.years() else (d.years()[-1] if d.years() else None)
+        if year is not None:
+            head += [t("prob_by", target=t(k), year=year) for k, _, _ in TARGETS]
+        rows, classes = [], []
+        for lab in d.labels:
+            r = [_e(lab), t.num(d.n_runs(lab), 0)]
+            r += [fmt_interval(t, d.at(lab, c, dt), 0) for c, dt in cols]
+            if year is not None:
+                r += [t.pct(probs[(k, lab)].get(year, np.nan)) for k, _, _ in TARGETS]
+            rows.append(r)
+            classes.append("ref" if lab == d.reference else "")
+        return self.table(head, rows, num_cols=set(range(1, len(head))), row_class=classes)
+
+    def probability_table(self, probs: dict) -> str:
+        t, d = self.t, self.data
+        years = d.years()
+        head = [t("col_target"), t("col_scenario")] + [str(y) for y in years]
+        rows = []
+        for key, _, _ in TARGETS:
+            for lab in d.labels:
+                p = probs[(key, lab)]
+                rows.append([_e(t(key)), _e(lab)] + [t.pct(p[y]) if y in p else "–" for y in years])
+        return self.table(head, rows, num_cols=set(range(2, len(head))))
+
+    def _fmt_for(self, outcome: str):
+        t = self.t
+        if outcome.startswith("adopted_share") or outcome.startswith("partner_phase"):
+            return lambda v: t.pct(v, 1)
+        if outcome == "productivity_index":
+            return lambda v: t.num(v, 2)
+        return lambda v: t.num(v, 0)
+
+    def comparison(self) -> str:
+        """compare(): one row per outcome x scenario; per key date the median (90 % interval) and the difference
+        from the reference (90 % interval of the paired differences)."""
+        from propeller.app.analysis import compare
+
+        t, d = self.t, self.data
+        outcomes = [c for c in HEADLINE if c in d.kept] or d.kept[:6]
+        table, info = compare(d.db, sweep=d.info["sweep_id"], reference=d.reference, outcomes=outcomes)
+        table = table[table["scenario"].isin(d.labels)]
+        ref = info["reference"]
+        dates = list(dict.fromkeys(table["date"]))
+        head = [t("col_outcome"), t("col_scenario"), t("col_n")]
+        for dt in dates:
+            head.append(f"{dt}: {t('col_median')} ({t('col_interval')})")
+            if ref:
+                head.append(f"{dt}: {t('col_diff', ref=ref)} ({t('col_interval')})")
+        rows, classes = [], []
+        for outcome in outcomes:
+            f = self._fmt_for(outcome)
+            group = [lab for lab in d.labels if ((table["outcome"] == outcome) & (table["scenario"] == lab)).any()]
+            for k, lab in enumerate(group):
+                g = table[(table["outcome"] == outcome) & (table["scenario"] == lab)].set_index("date")
+                name = _e(t(outcome) if outcome in t.strings else outcome)
+                first = f'<td rowspan="{len(group)}" class="group">{name}</td>' if k == 0 else None
+                row = [first, _e(lab), str(int(g["n"].iloc[0]))]
+                for dt in dates:
+                    if dt not in g.index:
+                        row += ["–"] + (["–"] if ref else [])
+                        continue
+                    r = g.loc[dt]
+                    row.append(f"{f(r['median'])} ({f(r['q05'])} – {f(r['q95'])})")
+                    if ref:
+                        if lab == ref or np.isnan(r["diff_median"]):
+                            row.append("")
+                        else:
+                            sign = "+" if r["diff_median"] > 0 else ""
+                            iv = f" ({f(r['diff_q05'])} – {f(r['diff_q95'])})" if not np.isnan(r["diff_q05"]) else ""
+                            row.append(f"{sign}{f(r['diff_median'])}{iv}")
+                rows.append(row)
+                classes.append("ref" if lab == ref else "")
+        intro = t("sec_compare_intro", ref=ref) if ref else t("sec_compare_noref")
+        return f"<p>{_e(intro)}</p>" + self.table(head, rows, num_cols=set(range(2, len(head))), row_class=classes)
+
+    def appendix(self) -> str:
+        t, d = self.t, self.data
+        out = [f"<p>{_e(t('sec_appendix_intro'))}</p>", f"<h3>{_e(t('sec_appendix_scenarios'))}</h3><ul>"]
+        for lab in d.labels:
+            text = scenario_header(d.scenario_file(lab)) or t("no_header")
+            out.append(f"<li><b>{_e(lab)}</b>: {_e(text)}</li>")
+        out.append("</ul>")
+        rows_p = parameters()
+        counts: dict[str, int] = {}
+        for p in rows_p:
+            counts[p.kind] = counts.get(p.kind, 0) + 1
+        order = ("calibrated", "source", "source_assumption", "assumption", "setting", "derived", "other")
+        parts = ", ".join(f"{counts[k]} {t('kind_' + k)}" for k in order if k in counts)
+        out.append(f"<h3>{_e(t('sec_appendix_params'))}</h3><p>{_e(t('sec_appendix_counts', n=len(rows_p), parts=parts))}</p>")
+        cal = [p for p in rows_p if p.kind == "calibrated"]
+        if cal:
+            out.append(self.table(
+                [t("col_parameter"), t("col_value"), t("col_kind"), t("col_source")],
+                [[f"<code>{_e(p.key)}</code>", _e(p.calibrated["value"]),
+                  f'<span class="kind kind-calibrated">{_e(t("kind_calibrated"))}</span>',
+                  _e(t("calibrated_note", value=p.calibrated["value"], lo=p.calibrated["lo"], hi=p.calibrated["hi"],
+                       base=p.value)) + " — " + _e(p.comment)] for p in cal]))
+        sections: dict[str, list] = {}
+        for p in rows_p:
+            sections.setdefault(p.section or "-", []).append(p)
+        for sec, items in sections.items():
+            note = items[0].section_note
+            rows = []
+            for p in items:
+                value = p.calibrated["value"] + f" ({_e(p.value)})" if p.calibrated else p.value
+                rows.append([f"<code>{_e(p.key)}</code>", _e(value),
+                             f'<span class="kind kind-{p.kind}">{_e(t("kind_" + p.kind))}</span>', _e(p.comment)])
+            summary = f"[{_e(sec)}] ({len(items)})" + (f" — {_e(note)}" if note else "")
+            out.append(f"<details><summary>{summary}</summary>"
+                       + self.table([t("col_parameter"), t("col_value"), t("col_kind"), t("col_source")], rows)
+                       + "</details>")
+        # the data behind the report
+        info = d.info
+        out.append(f"<h3>{_e(t('sec_appendix_data'))}</h3><ul>")
+        out.append(f"<li>sweep <code>{_e(info['name'])}</code> ({_e(info['sweep_id'])}), design "
+                   f"{_e(info['design']['kind'])}, {len(d.runs)} runs; code {_e(', '.join(sorted(set(d.runs['code_version']))))}"
+                   f"</li>")
+        out.append(f"<li>{_e(', '.join(f'{lab}: {d.n_runs(lab)}' for lab in d.labels))}</li>")
+        out.append(f"<li>re-runs: {_e(', '.join(f'{r.run_id} ({r.label}, seed {r.seed})' for r in d.reruns))}</li>")
+        out.append("<li>calibration/targets.toml (observations), scenarios/baseline.toml, scenarios/calibrated.toml</li>")
+        out.append("</ul>")
+        return "".join(out)
+
+    # ------------------------------------------------------------------ the page
+    def render(self) -> str:
+        from propeller.app.report import figures  # matplotlib: imported when a report is made, not by every propeller command
+
+        t, d = self.t, self.data
+        figures.style()
+        hubs = d.active_hubs()
+        left_out = [h for h in ("noord", "zuid", "oost", "west", "midden") if h not in hubs]
+        hub_note = (" " + t("hubs_left_out", hubs=", ".join(t.hub(h) for h in left_out))) if left_out else ""
+        probs = self.probabilities()
+        ref = d.reference
+        ref_runs = d.reruns_of(ref)
+        sections: list[tuple[str, str, str]] = []
+
+        how = "<ul class='howto'>" + "".join(f"<li>{_e(s)}</li>" for s in t.list("how_to_read_body")) + "</ul>"
+        sections.append(("how", t("how_to_read"), how))
+        sections.append(("key", t("key_numbers"), f"<p>{_e(t('key_numbers_intro'))}</p>" + self.key_numbers(probs)))
+
+        body = f"<p>{_e(t('sec_partners_intro'))}</p>"
+        body += self.figure(figures.partners(d, t, self.observed),
+                            _e(self.source_note("partners_total", "partners_four_hubs").strip()))
+        body += f"<h3>{_e(t('sec_partners_hub'))}</h3>"
+        body += self.figure(figures.partners_by_hub(d, t, self.observed, hubs),
+                            _e(hub_note.strip() + self.source_note(*(f"partners_{h}" for h in hubs))))
+        body += f"<h3>{_e(t('sec_partners_type'))}</h3>"
+        body += self.figure(figures.partners_by_type(d, t, self.observed),
+                            _e(self.source_note(*(f"partners_type_{x}" for x in figures.TYPES)).strip()))
+        sections.append(("partners", t("sec_partners"), body))
+
+        sections.append(("kpi", t("sec_kpi"), self.figure(figures.kpis(d, t, self.observed),
+                                                          _e(self.source_note("kpi4_mkb", "kpi5_skilled").strip()))))
+        body = f"<p>{_e(t('sec_prob_intro'))}</p>" + self.figure(figures.probabilities(d, t, probs)) + \
+            self.probability_table(probs)
+        sections.append(("prob", t("sec_prob"), body))
+
+        from propeller.core.constants import ROUTES
+
+        occ_intro = t("sec_occupancy_intro", scenario=ref, n=len(ref_runs),
+                      routes=", ".join(t.route(r) for r in ROUTES))
+        sections.append(("occupancy", t("sec_occupancy"),
+                         f"<p>{_e(occ_intro)}</p>" + self.figure(figures.occupancy(d, t, ref), _e(self.rerun_note()))))
+        sections.append(("adoption", t("sec_adoption"), self.figure(
+            figures.adoption(d, t), _e(self.source_note(*(f"adopted_share_{k}" for k in figures.THEMES)).strip()))))
+
+        spider_date = "2027-12" if "2027-12" in d.dates else d.dates[-1]
+        med = np.median(d.at(ref, "partners_total", spider_date)) if len(d.at(ref, "partners_total", spider_date)) else 0
+        rep = min(ref_runs, key=lambda r: abs(float(r.timeseries.set_index("date")["partners_total"].get(
+            spider_date, np.nan)) - med) if spider_date in set(r.timeseries["date"]) else np.inf)
+        intro = t("sec_rings_intro", scenario=ref, run=rep.run_id, date=spider_date, n=d.n_runs(ref))
+        sections.append(("rings", t("sec_rings"), f"<p>{_e(intro)}</p>" + self.figure(
+            figures.spiders(d, t, ref, rep, hubs),
+            _e((t("ring_counts") + hub_note + self.source_note(*(f"ring{r}_{h}" for h in hubs
+                                                                 for r in (1, 2, 3, 4)))).strip()))))
+        sections.append(("productivity", t("sec_productivity"),
+                         self.figure(figures.productivity(d, t), _e(self.source_note("productivity_index").strip()))))
+        sections.append(("compare", t("sec_compare"), self.comparison()))
+        sections.append(("appendix", t("sec_appendix"), self.appendix()))
+
+        info = d.info
+        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        meta = t("generated", when=when, sweep=info["name"], design=info["design"]["kind"], runs=len(d.runs),
+                 code=", ".join(sorted(set(d.runs["code_version"]))), db=d.db.name)
+        toc = "".join(f'<li><a href="#{sid}">{_e(title)}</a></li>' for sid, title, _ in sections)
+        parts = [f'<!DOCTYPE html>\n<html lang="{t.lang}"><head><meta charset="utf-8">',
+                 '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                 f"<title>{_e(t('title'))}</title><style>{CSS}</style></head><body><main>",
+                 f"<header><h1>{_e(t('title'))}</h1><p class='sub'>{_e(t('subtitle', end=d.dates[-1]))}</p>"
+                 f"<p class='meta'>{_e(meta)}</p></header>",
+                 f"<nav><b>{_e(t('toc'))}</b><ol>{toc}</ol></nav>"]
+        parts += [f'<section id="{sid}"><h2>{_e(title)}</h2>{body}</section>' for sid, title, body in sections]
+        parts.append(f"<footer>{_e(t('footer'))}</footer></main></body></html>\n")
+        return "".join(parts)
+
+
+def write_atomically(out: Path, text: str) -> None:
+    """Write through a temporary file next to ``out`` and move it into place (os.replace); the file gets the
+    usual permissions (0666 less the umask), not mkstemp's private 0600: a report is meant to be shared."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: str = "en",
+                 scenarios: list[str] | None = None, sweep: str | None = None, reference: str | None = None,
+                 reruns: int = 6, progress=None) -> dict:
+    """Write the report; return a manifest: out, lang, figures [(key, n_values, width, height)], scenarios."""
+    out = Path(out)
+    if lang not in LANGS:
+        raise ReportError("--lang", lang, f"one of {', '.join(LANGS)}", show_got=False)
+    if out.is_dir():
+        raise ReportError("--out", str(out), "a path for the HTML file (this is a folder)", show_got=False)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ReportError("--out", str(out), "a file name ending in .html", show_got=False)
+    if reruns < 1:
+        raise ReportError("--reruns", str(reruns), "an integer >= 1", show_got=False)
+    data = SweepData.load(db, sweep=sweep, scenarios=scenarios, reference=reference, reruns=reruns, progress=progress)
+    builder = ReportBuilder(data, lang)
+    text = builder.render()
+    write_atomically(out, text)
+    return {"out": str(out), "lang": lang, "scenarios": data.labels, "reference": data.reference,
+            "figures": [(f.key, f.n_values, f.width, f.height) for f in builder.figures],
+            "reruns": [(r.run_id, r.label, r.identical) for r in data.reruns], "bytes": len(text.encode())}
+
+
+# ----------------------------------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace) -> int:
+    from propeller.scenarios.loader import ScenarioError
+
+    try:
+        manifest = build_report(args.db, out=args.out, lang=args.lang, scenarios=args.scenario, sweep=args.sweep,
+                                reference=args.reference, reruns=args.reruns,
+                                progress=(lambda s: print(f"  {s}", file=sys.stderr)) if args.verbose else None)
+    except ScenarioError as exc:
+        print(f"propeller: {exc}", file=sys.stderr)
+        return 2
+    figs = ", ".join(k for k, *_ in manifest["figures"])
+    print(f"report: {len(manifest['figures'])} figures ({figs}); scenarios {', '.join(manifest['scenarios'])} "
+          f"(reference {manifest['reference']}); {manifest['bytes'] / 1e6:.1f} MB")
+    print(f"Written: {manifest['out']}")
+    return 0
+
+
+def add_command(sub) -> None:
+    rep = sub.add_parser("report", help="steering-group report: one self-contained HTML file from a sweep database")
+    rep.add_argument("db", help="sweep database, e.g. outputs/sweeps/steering_report.db")
+    rep.add_argument("--scenario", action="append", default=None, metavar="NAME",
+                     help="only this scenario (repeatable; default: every scenario of the sweep)")
+    rep.add_argument("--lang", choices=LANGS, default="en", help="language of the report (default en)")
+    rep.add_argument("--out", default="outputs/report.html", help="HTML file to write (default outputs/report.html)")
+    rep.add_argument("--sweep", default=None, help="sweep name or id in the database (default: the last one run)")
+    rep.add_argument("--reference", default=None,
+                     help="scenario the differences are taken from (default baseline, else calibrated, else the first)")
+    rep.add_argument("--reruns", type=int, default=6,
+                     help="runs per scenario re-run from their records for occupancy and spider diagrams (default 6)")
+    rep.add_argument("--verbose", action="store_true", help="print each re-run")
+    rep.set_defaults(func=cmd_report)
+
+
+__all__ = ["build_report", "add_command", "cmd_report"]

@@ -1,0 +1,285 @@
+"""The ecosystem graph: relations between organisations, and between organisations and hubs.
+
+Two kinds of relation, both with an intensity in [0, 1]:
+
+* organisation-hub: the spider-diagram rings of Figure 3.1 [003 L2780-2795] as thresholds on
+  ``rel[i, h]``; rings 1-3 are partners, ring 4 the pool of potential partners [003 L2796-2803];
+* organisation-organisation: chain ties among companies, client ties (co-makers, contractors),
+  constituency ties of network organisations, internship ties of schools, and collaboration ties
+  made in joint activities.
+
+The graph is built with networkx (seeded from the model's generator) and then held as edge arrays
+so that the monthly rules run vectorised; :meth:`Ecosystem.to_networkx` rebuilds a networkx graph
+with the current intensities (organisation and hub nodes) for inspection and visualisation.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from scipy import sparse
+
+from propeller.core.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
+from propeller.core.kernels import insert_ties, update_neighbours, update_tie_weights
+
+CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
+EDGE_KINDS = ("chain", "client", "member", "internship", "collab")
+
+
+def _nx_seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**31 - 1))
+
+
+class Ecosystem:
+    """Edge arrays plus the organisation-hub relation matrix."""
+
+    def __init__(self, pop, rel: np.ndarray, p, rng: np.random.Generator):
+        self.p = p
+        self.rel = rel  # N x H
+        self.n = pop.n
+        thr = p["ecosystem.ring_thresholds"]
+        self.ring_thr = np.array(thr, dtype=float)
+        self.partner_thr = float(thr[2])
+        self.potential = float(p["ecosystem.potential_intensity"])
+        u, v, kind = self._build(pop, p, rng) if p["network.enabled"] else (np.empty(0, int),) * 3
+        # edge arrays with spare capacity: collaboration ties are appended in place (``kernels.insert_ties``)
+        self.m = m = len(u)
+        cap = max(2 * m, 256)
+        self._u = np.zeros(cap, dtype=np.int64)
+        self._v = np.zeros(cap, dtype=np.int64)
+        self._kind = np.zeros(cap, dtype=np.int8)
+        self._base = np.zeros(cap)
+        self._w = np.zeros(cap)
+        self._keys = np.zeros(cap, dtype=np.int64)  # sorted u * n + v of all edges (u < v)
+        self._u[:m], self._v[:m], self._kind[:m] = u, v, kind
+        self._base[:m] = np.where(kind == COLLAB, 0.0, float(p["network.initial_intensity"]))
+        self._w[:m] = self._base[:m]
+        self._keys[:m] = np.sort(self._u[:m] * self.n + self._v[:m])
+        self._version = 0
+        self._static_cache: dict = {}
+        self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._at_base = True  # every tie rests at its base intensity (then a month without activity is a no-op)
+        # per organisation: its collaboration ties as a linked list (``kernels.update_neighbours``), and
+        # whether its neighbour sums are stale because one of its ties changed intensity
+        self.collab_head = np.full(self.n, -1, dtype=np.int64)
+        self._collab_next = np.full(2 * (cap - m), -1, dtype=np.int64)
+        self.dirty = np.zeros(self.n, dtype=np.uint8)  # kernels.DIRTY_SUMS | DIRTY_MASKS flags
+
+    # ------------------------------------------------------------------ construction
+    def _build(self, pop, p, rng):
+        edges: list[np.ndarray] = []
+        kinds: list[np.ndarray] = []
+        company = np.isin(pop.otype, COMPANY_TYPES)
+        builders = pop.otype == TYPES.index("mkb_builders")
+        all_companies = np.flatnonzero(company)
+        for h in range(len(HUBS)):
+            region = pop.home == h
+            comp = rng.permutation(np.flatnonzero(region & company))
+            m = int(p["network.chain_m"])
+            if len(comp) > m + 1:
+                g = nx.powerlaw_cluster_graph(len(comp), m, p["network.chain_triangle_p"], seed=_nx_seed(rng))
+                e = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
+                e = comp[e]
+                cross = rng.random(len(e)) < p["network.cross_region_share"]
+                if cross.any():
+                    e[cross, 1] = rng.choice(all_companies, size=int(cross.sum()))
+                edges.append(e)
+                kinds.append(np.full(len(e), CHAIN))
+            if len(comp) == 0:
+                continue
+            comp_w = np.where(builders[comp], 3.0, 1.0)  # clients contract builders first (assumption)
+            comp_w = comp_w / comp_w.sum()
+            for kind, members, mean in (
+                (CLIENT, np.flatnonzero(region & np.isin(pop.otype, (TYPES.index("clients"), TYPES.index("government")))),
+                 p["network.client_ties_mean"]),
+                (MEMBER, np.flatnonzero(region & (pop.otype == TYPES.index("branch_ngo"))), p["network.member_ties_mean"]),
+                (INTERNSHIP, np.flatnonzero(region & (pop.route == ROUTES.index("school"))), p["network.internship_ties_mean"]),
+            ):
+                if len(members) == 0:
+                    continue
+                k = np.minimum(np.maximum(rng.poisson(mean, size=len(members)), 1), len(comp))
+                src = np.repeat(members, k)
+                if len(members) * len(comp) <= 4_000_000:
+                    # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
+                    keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
+                    order = np.argsort(-keys, axis=1)
+                    take = np.arange(len(comp))[None, :] < k[:, None]
+                    dst = comp[order[take]]
+                else:  # national scale: the members x companies key matrix would not fit; one draw per member
+                    dst = np.concatenate([comp[rng.choice(len(comp), size=kk, replace=False, p=comp_w)] for kk in k])
+                edges.append(np.column_stack([src, dst]))
+                kinds.append(np.full(len(src), kind))
+        if not edges:
+            return np.empty(0, int), np.empty(0, int), np.empty(0, int)
+        e = np.vstack(edges)
+        kd = np.concatenate(kinds)
+        e.sort(axis=1)
+        keep = e[:, 0] != e[:, 1]
+        e, kd = e[keep], kd[keep]
+        _, first = np.unique(e[:, 0] * self.n + e[:, 1], return_index=True)
+        first.sort()
+        return e[first, 0], e[first, 1], kd[first]
+
+    def structural(self, kind: int | None, min_w: float, weighted: bool):
+        """Structural ties (all, or one kind) in compressed-row form (scipy CSR), symmetric, with data
+        = intensity (``weighted``) or 1, zero where intensity < min_w. Collaboration ties are not in it.
+
+        The structure is built once (structural ties never change); only the data follow the
+        intensities, refreshed after ties changed, through the stored edge permutation.
+        """
+        key = (kind, min_w, weighted)
+        entry = self._static_cache.get(key)
+        if entry is None:
+            n_s = self.n_static
+            sel = np.arange(n_s) if kind is None else np.flatnonzero(self.kind[:n_s] == kind)
+            u, v = self.u[sel], self.v[sel]
+            mat = sparse.csr_array((np.concatenate([sel, sel]) + 1.0, (np.concatenate([u, v]), np.concatenate([v, u]))),
+                                   shape=(self.n, self.n))
+            mat.sort_indices()
+            perm = mat.data.astype(np.int64) - 1
+            mat.data = np.ones(len(perm))
+            entry = self._static_cache[key] = [mat, perm, -1]
+        mat, perm, version = entry
+        if version != self._version and (weighted or min_w > 0):  # unweighted, no cut: data stay ones
+            if min_w > 0:
+                w = self._w[perm]
+                mat.data = (w if weighted else np.ones_like(w)) * (w >= min_w)
+            else:
+                np.take(self._w, perm, out=mat.data)
+            entry[2] = self._version
+        return mat
+
+    # ------------------------------------------------------------------ queries
+    def partners(self) -> np.ndarray:
+        """Boolean N x H: partner (rings 1-3) of each hub."""
+        return self.rel >= self.partner_thr
+
+    def rings(self) -> np.ndarray:
+        """Ring per organisation and hub: 1..3 partners, 4 potential, 0 unknown (int8 N x H)."""
+        r = np.zeros(self.rel.shape, dtype=np.int8)
+        r[self.rel > 0] = 4
+        for ring, t in zip((3, 2, 1), self.ring_thr[::-1]):
+            r[self.rel >= t] = ring
+        return r
+
+    # ------------------------------------------------------------------ dynamics
+    def meet(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Queue new collaboration ties; they are added once a month by :meth:`update_ties`."""
+        self.pending.append((a, b))
+
+    # current edges (views of the buffers)
+    u = property(lambda self: self._u[: self.m])
+    v = property(lambda self: self._v[: self.m])
+    kind = property(lambda self: self._kind[: self.m])
+    base = property(lambda self: self._base[: self.m])
+    w = property(lambda self: self._w[: self.m])
+
+    def collab(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The collaboration ties (u, v, intensity): appended after the structural ones."""
+        ns, m = self.n_static, self.m
+        return self._u[ns:m], self._v[ns:m], self._w[ns:m]
+
+    def add_ties(self, a: np.ndarray, b: np.ndarray, intensity: float) -> int:
+        """Add collaboration ties between pairs (a[i], b[i]) that are not yet linked."""
+        need = self.m + len(a)
+        if need > len(self._u):  # grow the buffers (amortised doubling)
+            cap = 2 * need
+            for name in ("_u", "_v", "_kind", "_base", "_w", "_keys"):
+                old = getattr(self, name)
+                new = np.zeros(cap, dtype=old.dtype)
+                new[: self.m] = old[: self.m]
+                setattr(self, name, new)
+            nxt = np.full(2 * (cap - self.n_static), -1, dtype=np.int64)
+            nxt[: len(self._collab_next)] = self._collab_next
+            self._collab_next = nxt
+        m = insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, self._keys, self._u,
+                        self._v, self._kind, self._base, self._w, self.m, float(intensity), COLLAB, self.n_static,
+                        self.collab_head, self._collab_next, self.dirty)
+        added, self.m = m - self.m, m  # collaboration ties are not in the structural views: no refresh
+        if added:
+            self._at_base = False
+        return added
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    def update_ties(self, activity: np.ndarray, intensify: float, decay: float, any_activity: bool = True) -> None:
+        """New ties from this month's meetings; joint participation (same activity id) intensifies a
+        tie, otherwise it decays towards its base level. ``any_activity``: whether any activity id was
+        given this month; without one, ties that all rest at their base stay as they are (no pass)."""
+        if self.pending:
+            a, b = (np.concatenate(x) for x in zip(*self.pending))
+            self.pending = []
+            self.add_ties(a, b, intensify)
+        if self.m == 0 or (self._at_base and not any_activity):
+            return
+        static_changed, self._at_base = update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify,
+                                                           decay, self.n_static, self.dirty)
+        if static_changed:
+            self._changed()  # the structural views refresh their intensities only when one changed
+
+    # ------------------------------------------------------------------ export
+    def to_networkx(self, pop=None) -> nx.Graph:
+        """Current graph: organisation nodes 0..N-1, hub nodes 'hub:<name>'; edge attrs kind, intensity, ring."""
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n), node_type="organisation")
+        if pop is not None:
+            for i in range(self.n):
+                g.nodes[i].update(partner_type=TYPES[pop.otype[i]], route=ROUTES[pop.route[i]], home=HUBS[pop.home[i]])
+        g.add_edges_from(
+            (int(a), int(b), {"kind": EDGE_KINDS[k], "intensity": float(w)})
+            for a, b, k, w in zip(self.u, self.v, self.kind, self.w)
+        )
+        rings = self.rings()
+        for h, hub in enumerate(HUBS):
+            g.add_node(f"hub:{hub}", node_type="hub")
+            for i in np.flatnonzero(rings[:, h]):
+                g.add_edge(int(i), f"hub:{hub}", kind="hub", intensity=float(self.rel[i, h]), ring=int(rings[i, h]))
+        return g
+
+
+class NeighbourState:
+    """What an organisation sees of its contacts, per theme, kept up to date month by month
+    (``kernels.update_neighbours``): exposure = num / deg (intensity-weighted share of contacts in
+    Adopteren, structural and collaboration ties), and bit masks ``comaker`` (a client-tie company far
+    enough on the theme) and ``pulled`` (a client tie to a client in Adopteren).
+
+    Only organisations whose contacts changed bits, or whose ties changed intensity, are recomputed, to
+    the same sums a full recomputation gives (``update(full=True)``)."""
+
+    def __init__(self, eco: Ecosystem, shape: tuple[int, int], is_company, is_client, min_step: int, min_w: float):
+        n, k = shape
+        if k > 62:
+            raise ValueError(f"NeighbourState keeps one bit per theme in an int64: at most 62 themes, got {k}")
+        self.eco = eco
+        self.num = np.zeros((n, k))
+        self.deg = np.zeros(n)
+        self.comaker = np.zeros(n, dtype=np.int64)
+        self.pulled = np.zeros(n, dtype=np.int64)
+        self.adopted = np.zeros(n, dtype=np.int64)
+        self.maker = np.zeros(n, dtype=np.int64)
+        self.snap = np.zeros(n * k, dtype=np.int8)  # the stages at the last update, flattened
+        self._words = (n * k) // 8
+        self.snap_words = self.snap[: 8 * self._words].view(np.uint64)
+        self._cand = np.zeros(2 * n + 8, dtype=np.int64)
+        self.is_company = np.ascontiguousarray(is_company, dtype=np.bool_)
+        self.is_client = np.ascontiguousarray(is_client, dtype=np.bool_)
+        self.min_step = int(min_step)
+        self.min_w = float(min_w)
+        self._fresh = False
+        self._ties: tuple = ()
+        eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)  # the CSR views: built with the graph
+
+    def update(self, stage: np.ndarray, full: bool = False) -> "NeighbourState":
+        eco = self.eco
+        if self._ties != (eco._version, eco.m):  # intensities refreshed in the CSR views / ties appended
+            a, c = eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)
+            self._args = (a.indptr, a.indices, a.data, c.indptr, c.indices, c.data, eco.collab_head, eco._collab_next,
+                          *eco.collab(), self.is_company, self.is_client, self.min_step, self.min_w)
+            self._ties = (eco._version, eco.m)
+        words = stage.reshape(-1)[: 8 * self._words].view(np.uint64)  # a view: stage is C-contiguous
+        update_neighbours(stage, words, self.snap, self.snap_words, self._cand, full or not self._fresh, self.adopted,
+                          self.maker, self.num, self.deg, self.comaker, self.pulled, eco.dirty, *self._args)
+        self._fresh = True
+        return self

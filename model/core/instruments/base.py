@@ -1,0 +1,160 @@
+"""What every instrument shares: who takes part, and the effects common to all activities.
+
+A hub runs an instrument a number of times a month (``PropellerModel.run_hubs``: Poisson around
+its rate, scaled by the hub's activity level). Each run has a theme drawn from
+the hub's focus and a group of organisations drawn from the hub's network, weighted by how well
+their propeller step on that theme fits the instrument (``ELIGIBILITY``), their innovativeness
+class (the hubs reach mostly frontrunners and early adopters [003 L1313-1336]), their closeness to
+the hub, and - for small organisations - the funding level [003 L7428-7442].
+
+Common effects of taking part: the relation to the hub intensifies (a participant counts as a
+partner, ring 3 or inner [003 L2796-2803]); co-participants meet (new ties, 3 of 4 met new parties
+[003 L3312-3317]); ~60 % plan another innovation [003 L3121] (awareness of another theme); persons
+are counted per Table 3.2 category.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from propeller.core.constants import HUBS, STEPS
+from propeller.core.kernels import (
+    ENROL_COACHING,
+    ENROL_NONE,
+    ENROL_TRAJECTORY,
+    F_GAIN,
+    F_H_ENROL,
+    F_H_ENTRY,
+    F_H_FWD,
+    F_H_INVOLVED,
+    F_NEW_TIE_P,
+    F_P_SKILLS,
+    F_PERSONS,
+    F_REACH_COLLEAGUES,
+    F_REACH_INVOLVED,
+    F_REACH_TOLD,
+    F_SPILL,
+    F_STUDENT_SHARE,
+    F_TEACHER_SHARE,
+    I_COUNT_PEOPLE,
+    I_ENROL,
+    I_ENTRY_STEP,
+    I_FWD_HI,
+    I_FWD_LO,
+    I_KNOWN,
+    I_KPI5,
+    I_MEET,
+    I_ROUTE_ONLY,
+    run_instrument,
+)
+
+ENROL = {None: ENROL_NONE, "trajectory": ENROL_TRAJECTORY, "coaching": ENROL_COACHING}
+
+
+def hazard(p: float) -> float:
+    """Monthly hazard that gives probability ``p`` of a move within one month."""
+    return float(-np.log1p(-min(p, 0.999999)))
+
+
+class Instrument:
+    """Base class. An instrument is data: who takes part (audience, route, ``ELIGIBILITY`` by step,
+    group size) and its own effect, set in ``__init__`` from the scenario:
+
+    - ``h_entry``: hazard pushed onto not-engaged participants (into Agenderen);
+    - ``h_fwd`` on steps ``fwd_steps`` (first, last): hazard pushed onto a forward move;
+    - ``enrol`` ("trajectory", "coaching" or None): participants stay enrolled the months of the
+      run's format, with next-step hazard ``h_enrol`` spread over them;
+    - ``p_skills``: share of participating persons who gain skills (professionals skilled);
+    - ``kpi5``: every participating person counts for KPI 5.
+
+    ``kernels.run_instrument`` applies it all in one compiled call per hub and month; an instrument
+    with an effect that is not data overrides :meth:`after` (education: students and their flows).
+    """
+
+    name: str = ""
+    category: str | None = None        # Table 3.2 activity category, or None (not counted there)
+    audience: str = "partners"         # "partners" (rings 1-3) or "known" (rings 1-4)
+    routes: tuple[int, ...] | None = None  # at most one route (e.g. schools for education)
+    count_people: bool = True              # persons per organisation counted by the shared effects
+    ELIGIBILITY: dict[str, float] = {}
+    PARAMS: tuple[str, ...] = ("orgs_per_run", "persons_per_org", "intensity_gain", "cost", "staff_days")
+    # the instrument's own effect (see the class docstring); subclasses set these in __init__
+    h_entry: float = 0.0
+    h_fwd: float = 0.0
+    fwd_steps: tuple[int, int] = (0, len(STEPS) - 1)
+    enrol: str | None = None
+    h_enrol: float = 0.0
+    p_skills: float = 0.0
+    kpi5: bool = False
+
+    def __init__(self, p):
+        self.cfg = {k: p[f"instruments.{self.name}.{k}"] for k in self.PARAMS}
+        self.elig = np.array([self.ELIGIBILITY.get(s, 0.0) for s in STEPS])
+        self.route_only = -1 if self.routes is None else self.routes[0]
+        self.cost = float(self.cfg["cost"])
+        self.staff_days = float(self.cfg["staff_days"])
+        self.student_share = float(self.cfg.get("student_share", 0.0))
+        self.teacher_share = float(self.cfg.get("teacher_share", 0.0))
+        self.reach_colleagues = p.get(f"instruments.{self.name}.reach_colleagues", 0.0)
+        self.reach_chain_told = p.get(f"instruments.{self.name}.reach_chain_told", 0.0)
+        self.reach_chain_involved = p.get(f"instruments.{self.name}.reach_chain_involved", 0.0)
+        self.h_involved = hazard(p["reach.p_involved_advance"])
+        self.gain = float(self.cfg["intensity_gain"])
+        self.persons_mean = float(self.cfg.get("persons_per_org", 1.0))
+        self.new_tie_p = float(p["network.new_tie_p"])
+        self.p_spill = float(p["spillover.p_other_theme"])
+        # formats: organisations per run and months enrolled; one format unless a subclass has a mix
+        self.format_orgs = np.array([float(self.cfg.get("orgs_per_run", 1.0))])
+        self.format_months = np.array([int(p.get(f"instruments.{self.name}.duration_months", 0))], dtype=np.int64)
+        self.mix_cum = np.zeros((len(HUBS), 0))
+
+    def spec(self, m) -> tuple[np.ndarray, np.ndarray]:
+        """The effect as the float and int arrays ``kernels.run_instrument`` reads (built once)."""
+        f = np.zeros(14)
+        f[[F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD,
+           F_REACH_INVOLVED, F_H_INVOLVED, F_H_ENTRY, F_H_FWD, F_P_SKILLS, F_H_ENROL]] = (
+            self.persons_mean, self.student_share, self.teacher_share, self.gain, self.new_tie_p, self.p_spill,
+            self.reach_colleagues, self.reach_chain_told, self.reach_chain_involved, self.h_involved, self.h_entry,
+            self.h_fwd, self.p_skills, self.h_enrol)
+        i = np.zeros(9, dtype=np.int64)
+        i[[I_KNOWN, I_ROUTE_ONLY, I_FWD_LO, I_FWD_HI, I_ENROL, I_COUNT_PEOPLE, I_KPI5, I_MEET, I_ENTRY_STEP]] = (
+            self.audience == "known", self.route_only, self.fwd_steps[0], self.fwd_steps[1], ENROL[self.enrol],
+            self.count_people, self.kpi5, bool(m.p["network.enabled"]), m.entry_step_on_spill)
+        return f, i
+
+    # ------------------------------------------------------------------ running
+    def run(self, m, h: int, n_runs: int) -> None:
+        """Run ``n_runs`` activities at hub ``h`` this month (one compiled call, then the ties,
+        Table 3.2 counts and KPI 5)."""
+        if not hasattr(self, "_spec"):
+            self._spec = self.spec(m)
+        b = m.buffers
+        counts = b["counts"]
+        run_instrument(
+            int(m.rng.integers(2**62)), h, n_runs, m.focus_cum[h], self.mix_cum[h], self.format_orgs, self.format_months,
+            self._spec[0], self._spec[1], self.elig, m.eco.rel, m.eco.partner_thr, m.pop.route, m.stage, m.class_weight,
+            m.pop.cls, m.small_factor, m.is_edu, m.activity, m._run_id + 1, m.t, *m.adj_csr(),
+            m.persons["professionals_reached"], m.persons["students_reached"], m.persons["teachers_reached"],
+            m.persons["colleagues_told"], m.persons["professionals_skilled"], m.extra_entry, m.extra_fwd,
+            m.enrolled_until, m.enrolled_hazard, m.coached_until, m.coached_hazard,
+            b["pair_a"], b["pair_b"], b["sel"], b["theme"], counts,
+        )
+        done, n_pairs, n_sel, prof, students, teachers, kpi5 = counts.tolist()
+        if done == 0:
+            return
+        m._run_id += done
+        m.runs[self.name] += done
+        m.spent[h] += self.cost * done
+        if n_pairs:
+            m.eco.meet(b["pair_a"][:n_pairs].copy(), b["pair_b"][:n_pairs].copy())
+        if self.category is not None and self.count_people:
+            cat = m.participants[self.category]
+            cat[0] += prof
+            cat[1] += students
+            cat[2] += teachers
+        m.kpi5[h] += kpi5
+        m.participation.append((self.name, h, m.t, b["sel"][:n_sel].copy(), b["theme"][:n_sel].copy()))
+        self.after(m, h, b["sel"][:n_sel], b["theme"][:n_sel])
+
+    def after(self, m, h: int, sel: np.ndarray, themes: np.ndarray) -> None:
+        """An effect that is not data (participants ``sel`` with their ``themes``); default none."""

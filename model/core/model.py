@@ -1,0 +1,352 @@
+"""The Propeller model: one month reads top to bottom in :meth:`PropellerModel.step`.
+
+hubs run their instruments and recruit -> ties among co-participants intensify or decay ->
+organisations move through the propeller (transition table, couplings) -> schools send a cohort
+(intake month) -> relations to hubs decay and organisations come closer through their relations
+and through network organisations -> outcomes are recorded.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from mesa import Model
+
+from propeller.core import calendar
+from propeller.core.agents import Hub, Organisation
+from propeller.core.constants import (
+    ACTIVITY_CATEGORIES,
+    FIRST_ADOPTEREN,
+    HUBS,
+    PERSON_CATEGORIES,
+    SCHOOL_LEVELS,
+    THEMES,
+    TYPES,
+)
+from propeller.core.couplings import Couplings
+from propeller.core.ecosystem import MEMBER, Ecosystem, NeighbourState
+from propeller.core.instruments import INSTRUMENTS
+from propeller.core.kernels import grow_relations, propeller_move, recruit
+from propeller.core.outcomes import Recorder, after_activity
+from propeller.core.population import build_population
+from propeller.core.transitions import PropellerTable
+
+PERSON_COUNTERS = ("professionals_reached", "professionals_skilled", "students_reached", "students_skilled",
+                   "teachers_reached", "students_received", "colleagues_told")
+
+
+class PropellerModel(Model):
+    """Organisations moving through the Innovatie Adoptie Propeller on a hub ecosystem graph.
+
+    ``scenario``: a validated :class:`propeller.scenarios.loader.Scenario` (default: the baseline).
+    ``with_agents``: create Mesa agents for the organisations (inspection, visualisation). The
+    dynamics run on arrays either way and use the same random draws, so outcomes are identical.
+    """
+
+    def __init__(self, scenario=None, rng=None, *, with_agents: bool = True):
+        super().__init__(rng=rng)
+        if scenario is None:
+            from propeller.scenarios.loader import load
+
+            scenario = load()
+        # Not through Mesa's ``scenario`` setter: it would set ``scenario.model = self``, and a caller's scenario
+        # (reused for many runs) would keep the last model and all its arrays alive after the run.
+        self._scenario = scenario
+        p = self.p = scenario.params
+        self.hub_names = HUBS
+        self.start = p["simulation.start"]
+        self.n_months = calendar.offset(self.start, p["simulation.until"])
+        self._funding_change = calendar.offset(self.start, p["funding.change_date"])
+        self._funding_end = calendar.offset(self.start, p["funding.end_date"])
+        self.t = 0
+
+        pop, stage, rel = build_population(p, self.rng)
+        self.pop, self.stage = pop, stage
+        self.eco = Ecosystem(pop, rel, p, self.rng)
+        self.table = PropellerTable(scenario.transitions, p)
+        self.instruments = [cls(p) for cls in INSTRUMENTS] if p["hubs.enabled"] else []
+        self._init_hubs(p)
+        self.couplings = Couplings(self)
+
+        n, k = stage.shape
+        self.extra_fwd = np.zeros((n, k))
+        self.extra_entry = np.zeros((n, k))
+        self.enrolled_until = np.full((n, k), -1, dtype=np.int32)
+        self.enrolled_hazard = np.zeros((n, k))
+        self.coached_until = np.full((n, k), -1, dtype=np.int32)
+        self.coached_hazard = np.zeros((n, k))
+        self.student_until = np.full((n, k), -1, dtype=np.int32)
+        self.activity = np.full(n, -1, dtype=np.int64)
+        self.persons = {c: np.zeros(n, dtype=np.int64) for c in PERSON_COUNTERS}
+        # persons per Table 3.2 activity category; the dict's rows are views of one array (recorded in one copy)
+        self.participants_table = np.zeros((len(ACTIVITY_CATEGORIES), len(PERSON_CATEGORIES)), dtype=np.int64)
+        self.participants = {c: self.participants_table[j] for j, c in enumerate(ACTIVITY_CATEGORIES)}
+        self.runs = {cls.name: 0 for cls in INSTRUMENTS}
+        self.adoptions = np.zeros(k, dtype=np.int64)
+        self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
+        self.students_by_level = np.zeros(len(SCHOOL_LEVELS), dtype=np.int64)  # renewed education, mbo/hbo/wo
+        self._run_id = 0
+        self.participation: list[tuple] = []  # (instrument, hub, month, organisations, themes) per hub-month
+        size = n * k  # an organisation takes part at most once per theme in an instrument's month
+        self.buffers = {"pair_a": np.zeros(size, dtype=np.int64), "pair_b": np.zeros(size, dtype=np.int64),
+                        "sel": np.zeros(size, dtype=np.int64), "theme": np.zeros(size, dtype=np.int64),
+                        "counts": np.zeros(7, dtype=np.int64)}
+        heter = p["population.heterogeneity"]
+        mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
+        self.class_mult = mult[pop.cls]  # on forward/skip moves and entry
+        self.class_weight = np.array(p["ecosystem.class_weight"]) if heter else np.ones(4)
+        self.is_small = pop.size < p["ecosystem.small_org_employees"]
+        self.is_ngo = pop.otype == TYPES.index("branch_ngo")
+        self.is_edu = pop.otype == TYPES.index("education")
+        self.small_factor = np.ones(n)
+        self._small_f = 1.0
+        self.entry_step_on_spill = self.table.entry  # spill-over and students: the scenario's entry step
+        self.traj_boost = p["instruments.trajectories.enrolled_boost"]
+        self.traj_back = p["instruments.trajectories.enrolled_back_factor"]
+        self.coach_boost = p["instruments.coaching.enrolled_boost"]
+        # parameters the monthly step reads, looked up once
+        self._substeps = int(p["simulation.substeps"])
+        self._network_on = bool(p["network.enabled"])
+        self._mixing_full = p["diffusion.mixing"] == "full"
+        self._no_mixing = np.zeros(0)
+        self._entry_p, self._entry_q = float(p["diffusion.p"]), float(p["diffusion.q"])
+        self._connector_back = float(p["ecosystem.connector_decay_factor"])
+        self._student_boost = float(p["coupling.student_boost"])
+        self._gate_floor = float(p["coupling.comaker_gate_floor"])
+        self._intake_month = p["coupling.intake_month"]
+        self._intensify, self._decay = p["network.intensify"], p["network.decay"]
+        self._start_month = calendar.parse(self.start)
+        cp = self.couplings
+        self.neighbours = NeighbourState(self.eco, stage.shape, cp.is_company, cp.is_client, cp.min_step, cp.min_w)
+        self._touched = True  # extra_* / activity were written since they were last cleared
+
+        self.hub_agents = Hub.create_agents(self, len(HUBS), list(range(len(HUBS))))
+        if with_agents:
+            Organisation.create_agents(self, n, list(range(n)))
+        self.space = None
+        self.recorder = Recorder(self, self.n_months)
+        self.recorder.record(0)
+
+    # ------------------------------------------------------------------ set-up
+    def _init_hubs(self, p) -> None:
+        H = len(HUBS)
+        self.hub_focus = np.array([p[f"hubs.{h}.focus"] for h in HUBS])
+        self.focus_cum = np.cumsum(self.hub_focus, axis=1)[:, :-1]  # theme draw by searchsorted
+        self.focus_cum_list = self.focus_cum.tolist()
+        self.rates = np.array([[p.get(f"hubs.{h}.instruments.{i.name}", 0.0) for i in self.instruments] for h in HUBS])
+        cost = np.array([i.cost for i in self.instruments])
+        days = np.array([i.staff_days for i in self.instruments])
+        self.planned_cost = self.rates @ cost if self.instruments else np.zeros(H)
+        self.planned_days = self.rates @ days if self.instruments else np.zeros(H)
+        self.budget = np.array([p[f"hubs.{h}.budget"] for h in HUBS])
+        self._inv_cost = np.divide(1.0, self.planned_cost, out=np.full(H, np.inf), where=self.planned_cost > 0)
+        self._inv_days = np.divide(1.0, self.planned_days, out=np.full(H, np.inf), where=self.planned_days > 0)
+        self.capacity = np.array([p[f"hubs.{h}.capacity"] for h in HUBS])
+        self.recruitment = np.array([p[f"hubs.{h}.recruitment"] for h in HUBS])
+        self.discovery = np.array([p[f"hubs.{h}.discovery"] for h in HUBS])
+        self.connector = np.array([p[f"hubs.{h}.connector_strength"] for h in HUBS])
+        self.activity_level = np.zeros(H)
+        self.spent = np.zeros(H)
+        self.active = np.zeros(H, dtype=bool)
+        self._pending: dict[int, np.ndarray] = {}
+        self._callbacks: list = []
+        in_run = [p["simulation.region"] in ("all", hub) and p["hubs.enabled"] for hub in HUBS]
+        for h, hub in enumerate(HUBS):
+            start = calendar.offset(self.start, p[f"hubs.{hub}.start"])
+            if not in_run[h]:
+                continue
+            if start <= 0:
+                self.active[h] = True
+            else:  # the hub and its first partners appear at its start month (Midden, 2024)
+                self._pending[h] = self.eco.rel[:, h].copy()
+                self.eco.rel[:, h] = 0.0
+                self._schedule(partial(self._open_hub, h), start)
+            leaves = p[f"hubs.{hub}.connector_leaves"]
+            if leaves:
+                at = calendar.offset(self.start, leaves)
+                after = p[f"hubs.{hub}.connector_after"]
+                if at <= 0:
+                    self.connector[h] = after
+                else:
+                    self._schedule(partial(self._set_connector, h, after), at)
+        if not p["hubs.enabled"]:
+            self.eco.rel[:] = 0.0
+        self._any_active = bool(self.active.any())
+
+    def _schedule(self, fn, month: int) -> None:
+        """Run ``fn`` just before month ``month`` (Mesa holds callbacks weakly: keep them alive)."""
+        self._callbacks.append(fn)
+        self.schedule_event(fn, at=month - 0.5)
+
+    def _open_hub(self, h: int) -> None:
+        self.active[h] = True
+        self._any_active = True
+        self.eco.rel[:, h] = np.maximum(self.eco.rel[:, h], self._pending.pop(h))
+
+    def _set_connector(self, h: int, value: float) -> None:
+        self.connector[h] = value
+
+    def adj_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Structural neighbours (CSR index arrays): whom participants tell about an activity."""
+        a = self.eco.structural(None, 0.0, False)
+        return a.indptr, a.indices
+
+    def funding(self, t: int) -> float:
+        """Budget multiplier in month t: the scenario's funding lever, then the programme's end."""
+        p = self.p
+        f = p["funding.multiplier"] if t >= self._funding_change else 1.0
+        if t > self._funding_end:
+            f *= p["funding.post_multiplier"]
+        return f
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        self.t = t = int(round(self.time))
+        month = (self._start_month + t) % 12 + 1
+        if self._touched:  # only instrument runs write these: clear them only after a month that had runs
+            self.extra_fwd[:] = 0.0
+            self.extra_entry[:] = 0.0
+            self.activity[:] = -1
+        self._touched = self.run_hubs(t)
+        self.eco.update_ties(self.activity, self._intensify, self._decay, any_activity=self._touched)
+        self.move_propeller(month)
+        if month == self._intake_month:
+            self.couplings.school_intake(self)
+        self.grow_ecosystem()
+        self.recorder.record(t)
+
+    def run_hubs(self, t: int) -> bool:
+        """Each active hub runs its instruments within budget and capacity (connector-limited).
+        Returns whether any instrument ran (and so wrote activity ids and pushes)."""
+        if not self._any_active:
+            return False
+        f = self.funding(t)
+        if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]
+            self._small_f = f
+            self.small_factor = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
+        by_budget = self.budget * f * self._inv_cost       # planned cost 0 -> no limit
+        by_staff = self.capacity * self.connector * self._inv_days
+        self.activity_level = np.where(self.active, np.clip(np.minimum(by_budget, by_staff), 0.0, 1.0), 0.0)
+        ran = False
+        for h in np.flatnonzero(self.active):
+            runs = self.rng.poisson(self.rates[h] * self.activity_level[h])
+            for inst, n_runs in zip(self.instruments, runs):
+                if n_runs:
+                    inst.run(self, int(h), int(n_runs))
+                    ran = True
+            self.recruit(int(h))
+        return ran
+
+    def recruit(self, h: int) -> None:
+        """Targeted recruitment: the hub brings ring-4 organisations of its region into ring 3, and
+        finds new ones (communication, social media [003 L11547-11559]) for ring 4 (``kernels.recruit``)."""
+        level = self.activity_level[h]
+        n_recruit, n_discover = self.rng.poisson((self.recruitment[h] * level, self.discovery[h] * level)).tolist()
+        if n_recruit or n_discover:
+            region = self.pop.regions[h]
+            recruit(int(self.rng.integers(2**62)), self.eco.rel, region.start, region.stop, h, n_recruit, n_discover,
+                    self.eco.partner_thr, float(self.p["ecosystem.recruit_intensity"]), self.eco.potential,
+                    self.class_weight, self.pop.cls, self.small_factor)
+
+    def move_propeller(self, month: int) -> None:
+        """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
+        the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
+        received, procurement pull, the co-maker gate, and faster fall-back under a weak connector.
+        Exposure, co-makers and pull are read from the stages at the start of the (sub)step."""
+        eco, pop, tab, cp = self.eco, self.pop, self.table, self.couplings
+        rates = tab.rate_by_month[month - 1]
+        sub = self._substeps
+        ns = self.neighbours
+        for _ in range(sub):
+            if self._network_on:
+                ns.update(self.stage)
+            if self._mixing_full:
+                mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0)
+            else:
+                mix = self._no_mixing
+            propeller_move(
+                self.stage, pop.route, tab.n_steps, rates, tab.target_flat, tab.gate_flat, tab.phase_scale,
+                tab.entry, self._entry_p, self._entry_q, ns.num, ns.deg, mix, self.class_mult, self.extra_entry,
+                eco.rel, pop.home, eco.partner_thr, self.connector, self._connector_back, self.extra_fwd,
+                self.enrolled_until, self.enrolled_hazard, self.traj_boost, self.traj_back,
+                self.coached_until, self.coached_hazard, self.coach_boost,
+                self.student_until, self._student_boost, ns.pulled, cp.boost,
+                cp.is_company, ns.comaker, self._gate_floor, self.t, 1.0 / sub,
+                int(self.rng.integers(2**62)), self.adoptions,
+            )
+
+    def grow_ecosystem(self) -> None:
+        """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
+        known and join through their relations and through network organisations' constituencies
+        [003 L2818-2822] (``kernels.grow_relations``)."""
+        if not self._any_active:
+            return
+        p = self.p
+        eco = self.eco
+        act = np.flatnonzero(self.active)
+        decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
+        adj = eco.structural(None, 0.0, True)
+        members = eco.structural(MEMBER, 0.0, False)
+        ring_cut = float(eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1])
+        grow_relations(
+            eco.rel, act, decay, eco.potential, eco.partner_thr, ring_cut, float(p["ecosystem.organic_rate"]),
+            self.connector[act], float(p["ecosystem.constituency_rate"]), self.is_ngo,
+            adj.indptr, adj.indices, adj.data, *eco.collab(), members.indptr, members.indices,
+            float(p["ecosystem.recruit_intensity"]), int(self.rng.integers(2**62)), bool(p["network.enabled"]),
+        )
+
+    # ------------------------------------------------------------------ inspection
+    def place_students(self, schools, theme, students) -> None:
+        self.couplings.place_students(self, schools, theme, students)
+
+    def build_space(self):
+        """A ``mesa.discrete_space.Network`` over the current graph, with agents placed on their nodes.
+
+        Built on demand (visualisation), never in batch runs: layout=None avoids the O(n^2) spring layout.
+        """
+        from mesa.discrete_space import Network
+
+        g = self.eco.to_networkx(self.pop)
+        self.space = Network(g, layout=None, random=self.random)
+        for agent in self.agents_by_type.get(Organisation, []):
+            agent.cell = self.space[agent.index]
+        for agent in self.hub_agents:
+            agent.cell = self.space[f"hub:{agent.name}"]
+        return self.space
+
+    @property
+    def graph(self):
+        return self.eco.to_networkx(self.pop)
+
+    def outcomes(self) -> dict:
+        frames = self.recorder.frames(self.t)
+        frames["participants"] = participants_frame(self.participants)
+        frames["final_persons"] = {k: int(v.sum()) for k, v in self.persons.items()}
+        frames["after_activity"] = after_activity(self)
+        return frames
+
+    def release(self) -> None:
+        """Drop the model's state (arrays, agents, graph, scheduled events) once its outcomes have been taken.
+
+        A Mesa model is a web of reference cycles (agents and the recorder point back at the model, the schedule
+        holds bound methods), so it is freed only by Python's cyclic garbage collector - and full collections are
+        rare in a process with many long-lived objects: a sweep worker held hundreds of dead models (its resident
+        set grew by ~45 kB a run). After ``release()`` the model goes by reference counting as soon as its last
+        reference does. It cannot be used afterwards. ``simulate()`` calls it.
+        """
+        self.remove_all_agents()  # agents leave their cells too (cell <-> agent cycles)
+        self.__dict__.clear()
+
+
+def participants_frame(participants: dict):
+    import pandas as pd
+
+    rows = [{"activity": cat, **{pc: int(v[j]) for j, pc in enumerate(PERSON_CATEGORIES)}}
+            for cat, v in participants.items()]
+    df = pd.DataFrame(rows)
+    df["total"] = df[list(PERSON_CATEGORIES)].sum(axis=1)
+    return df
+
+
+__all__ = ["PropellerModel", "THEMES"]

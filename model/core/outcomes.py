@@ -1,0 +1,255 @@
+"""Monthly outcomes: recorded into preallocated arrays, returned as DataFrames.
+
+Counting conventions (docs/ODD.md, "Observation"):
+* partners = organisations in rings 1-3 of a hub; ``partners_total`` sums over hubs as Table 3.1
+  does (the report assumes little overlap [003 L2698-2706]); ``partners_unique`` counts each
+  organisation once; ``partners_four_hubs`` excludes Midden, for comparison with 405 -> 645.
+* KPI 4 = MKB construction & installation companies (type 1) partnered, summed over hubs
+  [003 L521-531]. KPI 5 = cumulative persons in trajectories + LLO professionals + students in
+  renewed education [003 L537-563, L4409-4435].
+* adopted_share = share of all modelled organisations in Adopteren (mean over themes, or one theme).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from propeller.core import calendar
+from propeller.core.constants import (
+    ACTIVITY_CATEGORIES,
+    CLASSES,
+    COMPANY_TYPES,
+    FIRST_ADOPTEREN,
+    HUBS,
+    PERSON_CATEGORIES,
+    PHASES,
+    ROUTES,
+    SCHOOL_LEVELS,
+    STEP_PHASE,
+    STEPS,
+    THEMES,
+    TYPES,
+)
+from propeller.core.kernels import aggregate_month
+
+_PHASE = np.array(STEP_PHASE)
+
+
+class Recorder:
+    """Counts what the outcome frames need each month (``kernels.aggregate_month``) into
+    preallocated arrays and derives the columns at the end, vectorised over time. Memory grows with
+    months x hubs x types, not with the population: a national run keeps no copy of the state per
+    month. Stage snapshots (``stage``, T x N x K) are kept only while they are small (spell lengths)."""
+
+    HISTORY_CELLS = 20_000_000  # keep stage snapshots up to this many cells (20 MB of int8)
+
+    def __init__(self, m, n_months: int):
+        self.m = m
+        self.T = T = n_months + 1
+        n, k = m.stage.shape
+        H = len(HUBS)
+        self.stage = np.zeros((T, n, k), dtype=np.int8) if T * n * k <= self.HISTORY_CELLS else None
+        p = m.p
+        self.theme = p["outputs.theme"]
+        self.gain = np.array(p["productivity.theme_gain"])
+        use = np.zeros(len(STEPS))
+        use[FIRST_ADOPTEREN:] = p["productivity.step_use"]
+        self.use = use
+        company = np.isin(m.pop.otype, COMPANY_TYPES)
+        self.emp = np.where(company, m.pop.size, 0.0)
+        self._thr = m.eco.ring_thr.astype(np.float64)
+        self._phase = _PHASE.astype(np.int8)
+        self._was = np.zeros((n, H), dtype=np.bool_)
+        self.agg = {
+            "rings": np.zeros((T, H, 5), dtype=np.int64), "by_type": np.zeros((T, H, len(TYPES)), dtype=np.int64),
+            "joins": np.zeros((T, H), dtype=np.int64), "leaves": np.zeros((T, H), dtype=np.int64),
+            "unique": np.zeros(T, dtype=np.int64), "by_class": np.zeros((T, len(CLASSES)), dtype=np.int64),
+            "by_phase": np.zeros((T, len(PHASES)), dtype=np.int64), "adopted": np.zeros((T, k), dtype=np.int64),
+            "used": np.zeros((T, k)), "occupancy": np.zeros((T, len(ROUTES), k, len(STEPS)), dtype=np.int64),
+        }
+        a = self.agg
+        # the model's arrays are updated in place, never replaced: bind them once
+        self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
+                          self._phase, self._was, a["rings"], a["by_type"], a["joins"], a["leaves"], a["unique"],
+                          a["by_class"], a["by_phase"], a["adopted"], a["used"], a["occupancy"])
+        self.scalars = self._scalars()
+
+    def _scalars(self) -> dict[str, np.ndarray]:
+        """Per-month copies of the model's small counters, preallocated (T x their shape, float)."""
+        m, T = self.m, self.T
+        shapes = {"kpi5": m.kpi5.shape, "students_by_level": m.students_by_level.shape,
+                  "adoptions": m.adoptions.shape, "participants": (len(ACTIVITY_CATEGORIES), len(PERSON_CATEGORIES)),
+                  "runs": (len(m.runs),), "spent": (), "activity_level": m.activity_level.shape,
+                  "connector": m.connector.shape}
+        return {name: np.zeros((T,) + shape) for name, shape in shapes.items()}
+
+    def record(self, t: int) -> None:
+        m = self.m
+        if self.stage is not None:
+            self.stage[t] = m.stage
+        aggregate_month(t, *self._agg_args)
+        sc = self.scalars
+        sc["kpi5"][t] = m.kpi5
+        sc["students_by_level"][t] = m.students_by_level
+        sc["adoptions"][t] = m.adoptions
+        sc["participants"][t] = m.participants_table
+        sc["runs"][t] = tuple(m.runs.values())
+        sc["spent"][t] = m.spent.sum()
+        sc["activity_level"][t] = m.activity_level
+        sc["connector"][t] = m.connector
+
+    # ------------------------------------------------------------------ derived columns
+    def frames(self, t_last: int) -> dict[str, pd.DataFrame]:
+        m = self.m
+        T = t_last + 1
+        n_themes = m.stage.shape[1]
+        sc = {k: v[:T] for k, v in self.scalars.items()}
+        start = calendar.parse(m.p["simulation.start"])
+        dates = [calendar.fmt(start + t) for t in range(T)]
+        cols: dict[str, np.ndarray] = {"date": np.array(dates), "month": np.arange(T)}
+
+        ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, occ = (
+            self.agg[k][:T] for k in ("rings", "by_type", "joins", "leaves", "unique", "by_class", "by_phase", "adopted",
+                                      "used", "occupancy"))
+        per_hub = ring_counts[:, :, 2:].sum(axis=2)                    # levels 2..4 = rings 3..1
+        for h, hub in enumerate(HUBS):
+            cols[f"partners_{hub}"] = per_hub[:, h]
+        cols["partners_total"] = per_hub.sum(axis=1)
+        cols["partners_four_hubs"] = per_hub[:, :4].sum(axis=1)
+        cols["partners_unique"] = unique
+        type_tot = by_hub_type.sum(axis=1)
+        for j, name in enumerate(TYPES):
+            cols[f"partners_type_{name}"] = type_tot[:, j]
+        for ring in (1, 2, 3, 4):                                      # level 4 = ring 1, level 1 = ring 4
+            cols[f"ring{ring}"] = ring_counts[:, :, 5 - ring].sum(axis=1)
+        for h, hub in enumerate(HUBS):
+            for ring in (1, 2, 3, 4):
+                cols[f"ring{ring}_{hub}"] = ring_counts[:, h, 5 - ring]
+        cols["kpi4_mkb"] = type_tot[:, TYPES.index("mkb_builders")]
+        cols["kpi4_mkb_four_hubs"] = by_hub_type[:, :4, TYPES.index("mkb_builders")].sum(axis=1)
+        cols["kpi5_skilled"] = sc["kpi5"].sum(axis=1)
+        cols["kpi5_skilled_four_hubs"] = sc["kpi5"][:, :4].sum(axis=1)
+        for j, lvl in enumerate(SCHOOL_LEVELS):
+            cols[f"students_renewed_{lvl}"] = sc["students_by_level"][:, j]
+
+        adopted = adopted_n / m.pop.n                                   # T x K
+        cols["adopted_share"] = adopted.mean(axis=1) if self.theme == "all" else adopted[:, THEMES.index(self.theme)]
+        for k, theme in enumerate(THEMES):
+            cols[f"adopted_share_{theme}"] = adopted[:, k]
+        for k, theme in enumerate(THEMES):
+            cols[f"adoptions_cum_{theme}"] = sc["adoptions"][:, k]
+        n_pairs = np.maximum(unique * n_themes, 1)
+        for i, name in enumerate(PHASES):
+            cols[f"partner_phase_{name}"] = by_phase[:, i] / n_pairs
+        for j, c in enumerate(CLASSES):
+            cols[f"partners_class_{c}"] = by_class[:, j]
+        for c, cat in enumerate(ACTIVITY_CATEGORIES):
+            for j, pc in enumerate(PERSON_CATEGORIES):
+                cols[f"participants_{cat}_{pc}"] = sc["participants"][:, c, j]
+        for i, name in enumerate(m.runs):
+            cols[f"runs_{name}"] = sc["runs"][:, i]
+        for h, hub in enumerate(HUBS):
+            cols[f"joins_cum_{hub}"] = joins[:, h]
+            cols[f"leaves_cum_{hub}"] = leaves[:, h]
+            cols[f"activity_level_{hub}"] = sc["activity_level"][:, h]
+            cols[f"connector_{hub}"] = sc["connector"][:, h]
+        cols["budget_spent_cum"] = sc["spent"]
+        level = used / max(self.emp.sum(), 1.0)
+        prod = np.prod(1.0 + self.gain * level, axis=1)
+        cols["productivity_index"] = 100.0 * prod / prod[0]
+
+        ints = ("partners", "joins", "leaves", "ring", "kpi", "runs", "participants", "adoptions", "month", "students")
+        names = [k for k in cols if k != "date"]
+        is_int = [k.startswith(ints) for k in names]
+        block_i = pd.DataFrame(np.column_stack([cols[k] for k, i in zip(names, is_int) if i]).astype(np.int64),
+                               columns=[k for k, i in zip(names, is_int) if i])
+        block_f = pd.DataFrame(np.column_stack([cols[k] for k, i in zip(names, is_int) if not i]).astype(float),
+                               columns=[k for k, i in zip(names, is_int) if not i])
+        ts = pd.concat([pd.DataFrame({"date": dates}), block_i, block_f], axis=1)[["date"] + names]
+
+        n_r, n_k = len(ROUTES), len(THEMES)
+        occ = occ.ravel()
+        occupancy = _long(dates, [("route", ROUTES), ("theme", THEMES), ("step", STEPS)], "organisations", occ)
+        occupancy["phase"] = pd.Categorical.from_codes(np.tile(np.array(STEP_PHASE), T * n_r * n_k), list(PHASES))
+        partners_by_hub_type = _long(dates, [("hub", HUBS), ("partner_type", TYPES)], "partners", by_hub_type.ravel())
+        return {"timeseries": ts, "occupancy": occupancy, "partners_by_hub_type": partners_by_hub_type}
+
+
+def _long(dates: list[str], dims: list[tuple[str, tuple[str, ...]]], name: str, values: np.ndarray) -> pd.DataFrame:
+    """A long table: one row per date x the given dimensions (row-major, as ``values`` is laid out)."""
+    inner = int(np.prod([len(v) for _, v in dims]))
+    cols = {"date": pd.Categorical.from_codes(np.repeat(np.arange(len(dates)), inner), dates)}
+    rep = inner
+    for col, labels in dims:
+        rep //= len(labels)
+        codes = np.tile(np.repeat(np.arange(len(labels)), rep), len(dates) * inner // (len(labels) * rep))
+        cols[col] = pd.Categorical.from_codes(codes, list(labels))
+    cols[name] = values
+    return pd.DataFrame(cols)
+
+
+def spell_lengths(stage_history: np.ndarray, phase: int) -> np.ndarray:
+    """Lengths (months) of completed stays in ``phase``, from monthly stage snapshots (T x N x K).
+
+    A stay is completed when the organisation leaves the phase before the last month; stays still
+    running at the end (or already running at the start) are left out (no censoring bias).
+    """
+    inside = _PHASE[stage_history] == phase                        # T x N x K
+    x = inside.reshape(inside.shape[0], -1).astype(np.int8)
+    d = np.diff(x, axis=0)                                          # +1 entry, -1 exit (between months)
+    t_in, c_in = np.nonzero(d == 1)
+    t_out, c_out = np.nonzero(d == -1)
+    lengths = []
+    order_in = np.lexsort((t_in, c_in))
+    order_out = np.lexsort((t_out, c_out))
+    t_in, c_in, t_out, c_out = t_in[order_in], c_in[order_in], t_out[order_out], c_out[order_out]
+    j = 0
+    for t, c in zip(t_in.tolist(), c_in.tolist()):
+        while j < len(c_out) and (c_out[j] < c or (c_out[j] == c and t_out[j] <= t)):
+            j += 1
+        if j < len(c_out) and c_out[j] == c:
+            lengths.append(t_out[j] - t)
+    return np.array(lengths)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Where participants stand after an activity: the model's side of the appendices' survey tables that
+# ask respondents which adoption step they reached (held out from calibration, calibration/validation.toml).
+# Survey answers map to propeller steps as in model_notes.md: 'know better' -> Agenderen,
+# 'testing' -> Uitproberen, 'use in part of the work' -> borgen (secure), 'standard use' -> opschalen
+# (scale, develop further). Participants not engaged by the end count as 'know better' (every
+# respondent gained knowledge [003 L3170-3180]).
+ANSWER_STEPS = {
+    "know_better": ("not_engaged", "awareness", "vision", "partnering"),
+    "testing": ("design", "test", "validate"),
+    "use_in_part": ("secure",),
+    "standard_use": ("scale", "develop"),
+}
+# model output prefix -> (instrument, hub or None, stakeholder route or None)
+AFTER_ACTIVITY = {
+    "knowledge_session_step": ("events", "oost", None),              # Oost knowledge sessions (Table E.4)
+    "opdrachtgeversaanpak_step": ("events", "noord", "gemeente"),   # Friesland gemeenten (Table B.5)
+}
+
+
+def after_activity(m) -> dict[str, float]:
+    """Share of the (organisation, theme) pairs that took part in an activity up to the last month,
+    by the answer their current step maps to: ``<prefix>_<answer>_share`` (NaN when nobody took part)."""
+    out: dict[str, float] = {}
+    for prefix, (inst, hub, route) in AFTER_ACTIVITY.items():
+        h = HUBS.index(hub) if hub else None
+        orgs = [o for (name, hh, _t, o, _k) in m.participation if name == inst and (h is None or hh == h)]
+        themes = [k for (name, hh, _t, _o, k) in m.participation if name == inst and (h is None or hh == h)]
+        if orgs:
+            o, k = np.concatenate(orgs), np.concatenate(themes)
+            pairs = np.unique(o * len(THEMES) + k)
+            o, k = pairs // len(THEMES), pairs % len(THEMES)
+            if route is not None:
+                keep = m.pop.route[o] == ROUTES.index(route)
+                o, k = o[keep], k[keep]
+        steps = m.stage[o, k] if orgs and len(o) else np.empty(0, dtype=np.int8)
+        for answer, names in ANSWER_STEPS.items():
+            idx = [STEPS.index(s) for s in names]
+            out[f"{prefix}_{answer}_share"] = float(np.isin(steps, idx).mean()) if len(steps) else float("nan")
+    return out
