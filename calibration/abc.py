@@ -29,15 +29,26 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from propeller.errors import UserError
 
 PRIORS = Path(__file__).with_name("priors.toml")
 PRIOR_KEYS = ("prior", "low", "high", "reason")
 
 
-class PriorError(ValueError):
-    """A bad priors file: one line naming the file, the parameter and what was expected."""
+class PriorError(UserError):
+    """A bad priors file: one line naming the file (by its name), the parameter and what was expected."""
+
+    def __init__(self, where: str | Path, key: str, expected: str, got: Any = None, *, show_got: bool = False,
+                 hint: str = ""):
+        super().__init__(where, key, expected, got, show_got=show_got, hint=hint)
+
+    @staticmethod
+    def _where(where: str | Path) -> str:
+        return Path(where).name
 
 
 @dataclass(frozen=True)
@@ -91,56 +102,56 @@ def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PriorError(f"{where}: (file): expected an existing priors file (file not found)") from None
+        raise PriorError(where, f"(file)", f"an existing priors file (file not found)") from None
     except IsADirectoryError:
-        raise PriorError(f"{where}: (file): expected a priors file, not a folder") from None
+        raise PriorError(where, f"(file)", f"a priors file, not a folder") from None
     except OSError as e:
-        raise PriorError(f"{where}: (file): expected a readable priors file ({e.strerror})") from None
+        raise PriorError(where, f"(file)", f"a readable priors file ({e.strerror})") from None
     except UnicodeDecodeError:
-        raise PriorError(f"{where}: (syntax): expected a UTF-8 text file of TOML (this file is binary)") from None
+        raise PriorError(where, f"(syntax)", f"a UTF-8 text file of TOML (this file is binary)") from None
     except tomllib.TOMLDecodeError as e:
-        raise PriorError(" ".join(f"{where}: (syntax): not valid TOML ({e})".split())) from None
+        raise PriorError(where, "(syntax)", f"valid TOML ({e})") from None
     for key in data:
         if key != "parameters":
-            raise PriorError(f"{where}: {key}: expected only [parameters.\"dotted.key\"] tables"
+            raise PriorError(where, f"{key}", f"only [parameters.\"dotted.key\"] tables"
                              + did_you_mean(key, ["parameters"]))
     params = data.get("parameters")
     if not isinstance(params, dict) or not params:
-        raise PriorError(f"{where}: parameters: expected at least one [parameters.\"dotted.key\"] table")
+        raise PriorError(where, f"parameters", f"at least one [parameters.\"dotted.key\"] table")
     names, kinds, lows, highs, reasons = [], [], [], [], []
     for name, spec in params.items():
         if schema is not None and name not in schema:
-            raise PriorError(f"{where}: parameters.{name}: expected a parameter of baseline.toml (unknown key)"
+            raise PriorError(where, f"parameters.{name}", f"a parameter of baseline.toml (unknown key)"
                              + key_hint(name, schema))
         if schema is not None and (isinstance(schema[name], bool) or not isinstance(schema[name], (int, float))):
-            raise PriorError(f"{where}: parameters.{name}: expected a numeric parameter, baseline has {schema[name]!r}")
+            raise PriorError(where, f"parameters.{name}", f"a numeric parameter, baseline has {schema[name]!r}")
         if schema is not None and isinstance(schema[name], int):
-            raise PriorError(f"{where}: parameters.{name}: expected a real-valued parameter (the calibration draws "
+            raise PriorError(where, f"parameters.{name}", f"a real-valued parameter (the calibration draws "
                              f"real numbers), baseline has the whole number {schema[name]!r}")
         if not isinstance(spec, dict):
-            raise PriorError(f"{where}: parameters.{name}: expected a table with prior, low, high and reason, "
+            raise PriorError(where, f"parameters.{name}", f"a table with prior, low, high and reason, "
                              f"got {spec!r}")
         for key in spec:
             if key not in PRIOR_KEYS:
-                raise PriorError(f"{where}: parameters.{name}.{key}: expected a prior key ({', '.join(PRIOR_KEYS)})"
+                raise PriorError(where, f"parameters.{name}.{key}", f"a prior key ({', '.join(PRIOR_KEYS)})"
                                  + did_you_mean(key, PRIOR_KEYS))
         kind = spec.get("prior")
         if kind not in ("uniform", "loguniform"):
-            raise PriorError(f"{where}: parameters.{name}.prior: expected \"uniform\" or \"loguniform\", got {kind!r}")
+            raise PriorError(where, f"parameters.{name}.prior", f"\"uniform\" or \"loguniform\", got {kind!r}")
         lo, hi = spec.get("low"), spec.get("high")
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (lo, hi)) \
                 or not lo < hi:
-            raise PriorError(f"{where}: parameters.{name}: expected numbers low < high, got low={lo!r} high={hi!r}")
+            raise PriorError(where, f"parameters.{name}", f"numbers low < high, got low={lo!r} high={hi!r}")
         if kind == "loguniform" and lo <= 0:
-            raise PriorError(f"{where}: parameters.{name}.low: expected > 0 for a loguniform prior, got {lo!r}")
+            raise PriorError(where, f"parameters.{name}.low", f"> 0 for a loguniform prior, got {lo!r}")
         if schema is not None:
             for bound, v in (("low", lo), ("high", hi)):
                 problem = value_problem(name, float(v), schema)
                 if problem:  # every draw must be a value the scenario loader accepts, or the fit fails half-way
-                    raise PriorError(f"{where}: parameters.{name}.{bound}: expected a value valid for {name} "
+                    raise PriorError(where, f"parameters.{name}.{bound}", f"a value valid for {name} "
                                      f"({problem}), got {v!r}")
         if not spec.get("reason"):
-            raise PriorError(f"{where}: parameters.{name}.reason: expected the reasoning behind the prior")
+            raise PriorError(where, f"parameters.{name}.reason", f"the reasoning behind the prior")
         names.append(name)
         kinds.append(kind)
         lows.append(float(lo))

@@ -293,17 +293,9 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
 
 
 def main_cli(args) -> int:
-    from propeller.calibration.abc import PriorError
-    from propeller.calibration.targets import TargetError
-    from propeller.app.parallel import ExecutorError
-
-    try:
-        run(quick=args.quick, workers=args.workers, scheduler=args.scheduler, seed=args.seed,
-            out=Path(args.out) if args.out else None, targets_path=getattr(args, "targets", None),
-            priors_path=getattr(args, "priors", None), log=lambda s: print(s, file=sys.stderr, flush=True))
-    except (PriorError, TargetError, ExecutorError) as e:
-        print(" ".join(f"propeller: {e}".split()), file=sys.stderr)
-        return 2
+    run(quick=args.quick, workers=args.workers, scheduler=args.scheduler, seed=args.seed,
+        out=Path(args.out) if args.out else None, targets_path=getattr(args, "targets", None),
+        priors_path=getattr(args, "priors", None), log=lambda s: print(s, file=sys.stderr, flush=True))
     return 0
 
 

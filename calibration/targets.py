@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from propeller.core.constants import HUBS, TYPES
+from propeller.errors import UserError
 
 CALIBRATION_DIR = Path(__file__).resolve().parent
 TARGETS = CALIBRATION_DIR / "targets.toml"
@@ -42,17 +43,19 @@ _DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _SOURCE_PART = re.compile(r"^(00[0-4]) (L\d+(?:-\d+)?(?:, L\d+(?:-\d+)?)*)(?: \([^()]*\))?$")
 
 
-class TargetError(ValueError):
-    """A bad targets/validation file, rendered as one line: ``FILE: record NAME: key: expected ..., got ...``."""
+class TargetError(UserError):
+    """A bad targets/validation file, rendered as one line: ``FILE: record NAME: key: expected ..., got ...``
+    (the file by its name only)."""
 
     def __init__(self, file: str | Path, record: str | None, key: str, expected: str, got: Any = None, *, show_got: bool = True,
                  hint: str = ""):
-        self.file, self.record, self.key, self.expected = str(file), record, key, expected
-        where = f"record {record}: " if record is not None else ""
-        msg = f"{Path(file).name}: {where}{key}: expected {expected}"
-        if show_got:
-            msg += f", got {got!r}"
-        super().__init__(" ".join((msg + hint).split()))
+        super().__init__(file, f"record {record}: {key}" if record is not None else key, expected, got,
+                         show_got=show_got, hint=hint)
+        self.record, self.key = record, key
+
+    @staticmethod
+    def _where(where: str | Path) -> str:
+        return Path(where).name
 
 
 def _did_you_mean(name: Any, options) -> str:

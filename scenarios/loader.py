@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from propeller.errors import UserError, display_path
 from propeller.core.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
 
 SCENARIO_DIR = Path(__file__).resolve().parent
@@ -38,30 +39,14 @@ MAX_ORGANISATIONS = 250_000
 MAX_EXIT_HAZARD = 5.0
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError):
     """A scenario problem, rendered as one line: ``file: key: expected ..., got ...``."""
-
-    def __init__(self, file: str | Path, key: str, expected: str, got: Any = None, *, show_got: bool = True,
-                 hint: str = ""):
-        self.file, self.key, self.expected = str(file), key, expected
-        msg = f"{_short(file)}: {key}: expected {expected}"
-        if show_got:
-            msg += f", got {got!r}"
-        super().__init__(" ".join((msg + hint).split()))  # one line, whatever the parts contain
 
 
 def did_you_mean(name: Any, options: Iterable[Any], cutoff: float = 0.6) -> str:
     """``"; did you mean 'x'?"`` for the closest of ``options`` to ``name`` (difflib), or ``""``."""
     close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=cutoff)
     return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _short(path: str | Path) -> str:
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 # ----------------------------------------------------------------------------------------------

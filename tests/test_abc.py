@@ -70,7 +70,7 @@ def test_priors_file_is_valid_and_names_baseline_parameters(baseline):
     ('[parameters."ecosystem.decay"]\nprior = "loguniform"\nlow = 0\nhigh = 1\nreason = "x"', "expected > 0"),
     ('[parameters."ecosystem.decay"]\nprior = "uniform"\nlow = 0\nhigh = 1', "reason: expected"),
     ('[parameters."simulation.region"]\nprior = "uniform"\nlow = 0\nhigh = 1\nreason = "x"', "expected a numeric parameter"),
-    ("[parameters\n", "not valid TOML"),
+    ("[parameters\n", "expected valid TOML"),
     ("", "expected at least one"),
 ])
 def test_bad_priors_give_one_line(tmp_path, baseline, body, expected):

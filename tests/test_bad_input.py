@@ -275,7 +275,7 @@ CASES = [
     Case("targets-beyond-horizon", CAL + ["--targets", "t.toml"], "t.toml: record x_target: date: expected a month "
          "up to the calibration's horizon 2025-09, got '2026-09'",
          {"t.toml": TARGET.replace('date = "2025-09"', 'date = "2026-09"')}),
-    Case("priors-syntax", CAL + ["--priors", "p.toml"], "p.toml: (syntax): not valid TOML", {"p.toml": "[parameters\n"}),
+    Case("priors-syntax", CAL + ["--priors", "p.toml"], "p.toml: (syntax): expected valid TOML", {"p.toml": "[parameters\n"}),
     Case("priors-missing", CAL + ["--priors", "p.toml"], "p.toml: (file): expected an existing priors file"),
     Case("priors-unknown-parameter", CAL + ["--priors", "p.toml"], "p.toml: parameters.ecosystem.decy: expected a "
          "parameter of baseline.toml (unknown key); did you mean 'ecosystem.decay'?",

@@ -8,7 +8,7 @@
 
 Bad input (unknown key, wrong type, out of range, bad date, missing file, unwritable output) prints one line
 naming the file or argument, the key and what was expected, exits with code 2 and writes nothing. Every
-user-input problem is a typed error (:data:`user_errors`); ``main`` turns exactly those into that line, so an
+user-input problem is a :class:`propeller.errors.UserError`; ``main`` turns exactly those into that line, so an
 unexpected exception (a bug) still shows its traceback. Ctrl-C prints one line and exits with 130.
 """
 
@@ -132,12 +132,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D102
         import re
 
+        from propeller.errors import UsageError
         from propeller.scenarios.loader import did_you_mean
 
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         hint = did_you_mean(m.group(1), re.findall(r"'([^']*)'", m.group(2))) if m else ""
-        print(" ".join(f"{self.prog}: {message}{hint}".split()), file=sys.stderr)
-        raise SystemExit(2)
+        raise UsageError(self.prog, f"{message}{hint}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -184,19 +184,15 @@ def _port(text: str) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    from propeller.scenarios.loader import ScenarioError, load
+    from propeller.errors import UserError
+    from propeller.scenarios.loader import load
 
-    try:
-        load(args.scenario)  # the same one-line error and exit 2 as `run`, before a server starts
-    except ScenarioError as exc:
-        print(f"propeller: {exc}", file=sys.stderr)
-        return 2
+    load(args.scenario)  # the same one-line error and exit 2 as `run`, before a server starts
     from propeller.app.dashboard.server import port_problem, serve
 
     problem = port_problem(args.host, args.port)
     if problem:
-        print(f"propeller: dashboard: {problem}", file=sys.stderr)
-        return 2
+        raise UserError("--port", str(args.port), f"a port this machine can listen on: {problem}", show_got=False)
     return serve(args.scenario, host=args.host, port=args.port)
 
 
@@ -219,17 +215,6 @@ def seed_arg(text: str) -> int:
     return _whole(text, 0, "a whole number >= 0")
 
 
-def user_errors() -> tuple[type[BaseException], ...]:
-    """The exception types that mean bad user input (one line, exit 2). Anything else is a bug: it keeps its
-    traceback."""
-    from propeller.calibration.abc import PriorError
-    from propeller.calibration.targets import TargetError
-    from propeller.app.parallel import ExecutorError
-    from propeller.scenarios.loader import ScenarioError  # SpecError, StoreError and OutputError are ScenarioErrors
-
-    return (ScenarioError, TargetError, PriorError, ExecutorError)
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from propeller.calibration.run import main_cli
 
@@ -237,14 +222,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The command. The one place where bad user input (any :class:`propeller.errors.UserError`) becomes one line
+    on standard error and exit code 2; any other exception is a bug and keeps its traceback."""
+    from propeller.errors import UserError
+
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except KeyboardInterrupt:  # first: Ctrl-C while starting up (imports) or computing
         print("propeller: interrupted; nothing more was written", file=sys.stderr)
         return 130
-    except user_errors() as exc:
-        print(" ".join(f"propeller: {exc}".split()), file=sys.stderr)
+    except UserError as exc:
+        print(exc.line(), file=sys.stderr)
         return 2
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from propeller.errors import UserError
+
 
 def _ignore_sigint() -> None:
     """Pool workers leave Ctrl-C to the parent (which stops the pool), instead of each printing a traceback."""
@@ -20,7 +22,7 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-class ExecutorError(RuntimeError):
+class ExecutorError(UserError):
     """The executor cannot be set up (bad scheduler address, Dask missing): one line for the user."""
 
 
@@ -41,17 +43,16 @@ class Executor:
             try:
                 from dask.distributed import Client
             except ImportError:
-                raise ExecutorError("--scheduler: expected the 'dask[distributed]' package (pip install dask[distributed])") from None
-            from propeller.app.sweep import SpecError, check_scheduler_address
+                raise ExecutorError("--scheduler", self.scheduler, "the 'dask[distributed]' package (pip install dask[distributed])",
+                                    show_got=False) from None
+            from propeller.app.sweep import check_scheduler_address
 
-            try:
-                check_scheduler_address(self.scheduler)
-            except SpecError as e:
-                raise ExecutorError(str(e)) from None
+            check_scheduler_address(self.scheduler)  # a SpecError (a UserError) for a malformed address
             try:
                 self._client = Client(self.scheduler, timeout="10s")
             except Exception as e:  # noqa: BLE001 - any connection failure is the user's address
-                raise ExecutorError(f"--scheduler: cannot connect to {self.scheduler!r} ({type(e).__name__}: {e})") from None
+                raise ExecutorError("--scheduler", "(connection)", f"a reachable Dask scheduler at {self.scheduler!r} "
+                                    f"({type(e).__name__}: {e})", show_got=False) from None
         elif self.workers > 1:
             # forkserver: a clean single-threaded server imports the model (and loads the compiled kernels)
             # once and forks the workers from it - as cheap as fork, without forking a threaded parent

@@ -34,14 +34,14 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from propeller.scenarios.loader import ScenarioError
+from propeller.errors import UserError
 
 SCHEMA_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 60_000
 
 
-class StoreError(ScenarioError):
+class StoreError(UserError):
     """A database that cannot be used, as one line ``file: key: expected ...``."""
 
 

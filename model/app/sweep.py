@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from propeller.errors import UserError
 from propeller.scenarios.loader import (
     SCENARIO_DIR,
     Scenario,
@@ -72,7 +73,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VERSIONED_PACKAGES = ("numpy", "numba", "llvmlite", "networkx", "mesa", "pandas", "scipy")
 
 
-class SpecError(ScenarioError):
+class SpecError(UserError):
     """A problem in a sweep spec (or a sweep command), rendered as one line ``file: key: expected ...``."""
 
 

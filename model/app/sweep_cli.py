@@ -6,7 +6,7 @@
     propeller sensitivity SPEC-or-DB [--db PATH] [--sweep NAME] [--outcome NAME@YYYY-MM ...] [--png PATH] [--csv PATH]
 
 Bad input (spec, database, arguments, output paths) prints one line and exits with code 2, like ``propeller run``:
-each command raises typed errors (ScenarioError and its subclasses) and ``propeller.app.cli.main`` prints them. Output paths
+each command raises typed errors (UserError and its subclasses) and ``propeller.app.cli.main`` prints them. Output paths
 are checked before any run or analysis starts.
 """
 

@@ -10,7 +10,7 @@ and atomic writes.
   into place with ``os.replace``: a reader sees the old file or the new one, never half of one, and a writer that
   fails leaves the old file as it was and no temporary file behind.
 
-Errors are :class:`OutputError` (a :class:`propeller.scenarios.loader.ScenarioError`): one line ``ARG: PATH: expected ...``.
+Errors are :class:`OutputError` (a :class:`propeller.errors.UserError`): one line ``ARG: PATH: expected ...``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from propeller.scenarios.loader import ScenarioError, did_you_mean
+from propeller.errors import UserError
+from propeller.scenarios.loader import did_you_mean
 
 __all__ = ["OutputError", "atomic_write", "atomic_write_bytes", "atomic_write_text", "check_output_dir",
            "check_output_file", "did_you_mean"]
 
 
-class OutputError(ScenarioError):
+class OutputError(UserError):
     """An output path that cannot be written, as one line ``ARG: PATH: expected ...``."""
 
 

@@ -369,15 +369,9 @@ def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: 
 
 # ----------------------------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
-    from propeller.scenarios.loader import ScenarioError
-
-    try:
-        manifest = build_report(args.db, out=args.out, lang=args.lang, scenarios=args.scenario, sweep=args.sweep,
-                                reference=args.reference, reruns=args.reruns,
-                                progress=(lambda s: print(f"  {s}", file=sys.stderr)) if args.verbose else None)
-    except ScenarioError as exc:
-        print(f"propeller: {exc}", file=sys.stderr)
-        return 2
+    manifest = build_report(args.db, out=args.out, lang=args.lang, scenarios=args.scenario, sweep=args.sweep,
+                            reference=args.reference, reruns=args.reruns,
+                            progress=(lambda s: print(f"  {s}", file=sys.stderr)) if args.verbose else None)
     figs = ", ".join(k for k, *_ in manifest["figures"])
     print(f"report: {len(manifest['figures'])} figures ({figs}); scenarios {', '.join(manifest['scenarios'])} "
           f"(reference {manifest['reference']}); {manifest['bytes'] / 1e6:.1f} MB")
