@@ -32,6 +32,7 @@ from propeller.core.instruments.base import Instrument
 
 _REGISTRY: dict[str, type[Instrument]] = {}
 _NOT_INSTRUMENTS = ("base", "registry")  # the package's modules that define no instrument
+_BASE_PARAMS = ("intensity_gain", "cost", "staff_days")  # what Instrument.__init__ reads from every instrument's PARAMS
 
 
 class RegistryError(ValueError):
@@ -55,6 +56,8 @@ def _problems(cls: Any) -> list[str]:
         out.append(f"category {cls.category!r}: expected None or a Table 3.2 row name (an identifier)")
     if not (isinstance(cls.PARAMS, tuple) and all(isinstance(k, str) and k for k in cls.PARAMS)):
         out.append("PARAMS: expected a tuple of parameter names")
+    elif not set(_BASE_PARAMS) <= set(cls.PARAMS):
+        out.append(f"PARAMS: expected {', '.join(_BASE_PARAMS)} among them (read by Instrument.__init__)")
     return out
 
 
