@@ -212,6 +212,19 @@ class Scenario:
         check_exit_hazards(params, transitions, origin)
         return Scenario(params, transitions, self.files + [origin])
 
+    def extended(self, new: Mapping[str, Any], origin: str = "extension") -> "Scenario":
+        """A new scenario with parameters that the baseline does not have: the baseline extended in memory, e.g. a
+        new instrument's ``instruments.<name>.*`` keys and ``hubs.<hub>.instruments.<name>`` rates, tried out before
+        they go into baseline.toml. Each new key is checked by the range rules like a baseline key; a key that
+        exists already is refused (change it with :meth:`with_overrides`, which afterwards accepts the new keys)."""
+        params = dict(self.params)
+        for key, value in new.items():
+            if key in params or key.startswith("propeller.rates."):
+                raise ScenarioError(origin, key, "a key that is not in the scenario yet (change an existing key "
+                                    "with overrides)", show_got=False)
+            _apply(params, {}, key, value, origin, schema=new)
+        return Scenario(params, list(self.transitions), self.files + [origin])
+
     def hub(self, hub: str, name: str) -> Any:
         return self.params[f"hubs.{hub}.{name}"]
 

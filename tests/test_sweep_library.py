@@ -11,6 +11,7 @@ import pytest
 
 from propeller import simulate
 from propeller.core.constants import HUBS
+from propeller.core.instruments import registry
 from propeller.scenarios.loader import _flatten, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +113,7 @@ def test_funding_plus50_runs_like_the_baseline_until_the_change():
 # a parameter a scenario derives from (e.g. hubs.*.recruitment, ecosystem.decay), they fail until the
 # scenario's values are derived again.
 FOUR = ("noord", "zuid", "oost", "west")
-INSTRUMENTS = ("events", "trajectories", "education", "llo", "coaching")
+INSTRUMENTS = registry.names()
 COST = {i: f"instruments.{i}.cost" for i in INSTRUMENTS}
 DAYS = {i: f"instruments.{i}.staff_days" for i in INSTRUMENTS}
 

@@ -58,6 +58,6 @@ RINGS: tuple[int, ...] = (1, 2, 3, 4)
 # Levels of the schools whose education is renewed ("mbo/hbo/wo students").
 SCHOOL_LEVELS: tuple[str, ...] = ("mbo", "hbo", "wo")
 
-# Activity categories of Table 3.2 [003 L2859-2927] and the person categories counted there.
-ACTIVITY_CATEGORIES: tuple[str, ...] = ("events", "trajectories", "education_students", "llo")
+# The person categories counted in Table 3.2 [003 L2859-2927]; its activity rows are the instruments' categories
+# (``instruments.registry.categories()``).
 PERSON_CATEGORIES: tuple[str, ...] = ("professionals", "students", "teachers")

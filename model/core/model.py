@@ -16,7 +16,6 @@ from mesa import Model
 from propeller.core import calendar
 from propeller.core.agents import Hub, Organisation
 from propeller.core.constants import (
-    ACTIVITY_CATEGORIES,
     FIRST_ADOPTEREN,
     HUBS,
     PERSON_CATEGORIES,
@@ -26,7 +25,7 @@ from propeller.core.constants import (
 )
 from propeller.core.couplings import Couplings
 from propeller.core.ecosystem import MEMBER, Ecosystem, NeighbourState
-from propeller.core.instruments import INSTRUMENTS
+from propeller.core.instruments import registry
 from propeller.core.kernels import grow_relations, propeller_move, recruit
 from propeller.core.outcomes import Recorder, after_activity
 from propeller.core.population import build_population
@@ -65,7 +64,8 @@ class PropellerModel(Model):
         self.pop, self.stage = pop, stage
         self.eco = Ecosystem(pop, rel, p, self.rng)
         self.table = PropellerTable(scenario.transitions, p)
-        self.instruments = [cls(p) for cls in INSTRUMENTS] if p["hubs.enabled"] else []
+        classes = registry.instruments()  # in month order
+        self.instruments = registry.build(p, classes) if p["hubs.enabled"] else []
         self._init_hubs(p)
         self.couplings = Couplings(self)
 
@@ -79,10 +79,12 @@ class PropellerModel(Model):
         self.student_until = np.full((n, k), -1, dtype=np.int32)
         self.activity = np.full(n, -1, dtype=np.int64)
         self.persons = {c: np.zeros(n, dtype=np.int64) for c in PERSON_COUNTERS}
-        # persons per Table 3.2 activity category; the dict's rows are views of one array (recorded in one copy)
-        self.participants_table = np.zeros((len(ACTIVITY_CATEGORIES), len(PERSON_CATEGORIES)), dtype=np.int64)
-        self.participants = {c: self.participants_table[j] for j, c in enumerate(ACTIVITY_CATEGORIES)}
-        self.runs = {cls.name: 0 for cls in INSTRUMENTS}
+        # persons per Table 3.2 activity category (the instruments' categories); the dict's rows are views of one
+        # array (recorded in one copy)
+        categories = registry.categories(classes)
+        self.participants_table = np.zeros((len(categories), len(PERSON_CATEGORIES)), dtype=np.int64)
+        self.participants = {c: self.participants_table[j] for j, c in enumerate(categories)}
+        self.runs = {cls.name: 0 for cls in classes}
         self.adoptions = np.zeros(k, dtype=np.int64)
         self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
         self.students_by_level = np.zeros(len(SCHOOL_LEVELS), dtype=np.int64)  # renewed education, mbo/hbo/wo

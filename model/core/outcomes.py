@@ -17,7 +17,6 @@ import pandas as pd
 
 from propeller.core import calendar
 from propeller.core.constants import (
-    ACTIVITY_CATEGORIES,
     CLASSES,
     COMPANY_TYPES,
     FIRST_ADOPTEREN,
@@ -79,7 +78,7 @@ class Recorder:
         """Per-month copies of the model's small counters, preallocated (T x their shape, float)."""
         m, T = self.m, self.T
         shapes = {"kpi5": m.kpi5.shape, "students_by_level": m.students_by_level.shape,
-                  "adoptions": m.adoptions.shape, "participants": (len(ACTIVITY_CATEGORIES), len(PERSON_CATEGORIES)),
+                  "adoptions": m.adoptions.shape, "participants": m.participants_table.shape,
                   "runs": (len(m.runs),), "spent": (), "activity_level": m.activity_level.shape,
                   "connector": m.connector.shape}
         return {name: np.zeros((T,) + shape) for name, shape in shapes.items()}
@@ -144,7 +143,7 @@ class Recorder:
             cols[f"partner_phase_{name}"] = by_phase[:, i] / n_pairs
         for j, c in enumerate(CLASSES):
             cols[f"partners_class_{c}"] = by_class[:, j]
-        for c, cat in enumerate(ACTIVITY_CATEGORIES):
+        for c, cat in enumerate(m.participants):  # Table 3.2 rows: the instruments' categories
             for j, pc in enumerate(PERSON_CATEGORIES):
                 cols[f"participants_{cat}_{pc}"] = sc["participants"][:, c, j]
         for i, name in enumerate(m.runs):

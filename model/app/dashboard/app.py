@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from mesa.visualization import Slider, SolaraViz
 
 from propeller.app.dashboard.components import components
 from propeller.app.dashboard.model import LEAVES_CHOICES, REGIONS, DashboardModel, scenario_label, scenario_path
+from propeller.core.instruments import registry
 from propeller.scenarios.loader import SCENARIO_DIR, load
 
 DEFAULT_REGION = "west"
@@ -30,14 +32,15 @@ def model_params(scenario_file: str | Path | None = None) -> dict:
     """SolaraViz controls (short labels: solara puts a slider beside its label).
 
     "×" sliders multiply the scenario's values (the connector strength, capped at 1, and the instrument
-    rates of the run's hub, or of every hub in an all-hubs run); "Funding" sets funding.multiplier from
+    rates of the run's hub, or of every hub in an all-hubs run: one slider per registered instrument, named
+    and labelled by the registry); "Funding" sets funding.multiplier from
     funding.change_date and "Follower weight" the followers' class weight (1 = target followers), both
     starting at ``scenario_file``'s values. Once the model is rebuilt (Reset) every control applies.
     """
     path = scenario_path(str(scenario_file) if scenario_file else None)
     base = load(path)
     rate = {"step": 0.1, "min": 0.0, "max": 3.0}
-    return {
+    controls = {
         "scenario_file": {"type": "Select", "value": scenario_label(path), "values": scenario_choices(path),
                           "label": "Scenario file"},
         "region": {"type": "Select", "value": DEFAULT_REGION, "values": list(REGIONS),
@@ -48,12 +51,13 @@ def model_params(scenario_file: str | Path | None = None) -> dict:
         "connector_leaves": {"type": "Select", "value": "scenario", "values": list(LEAVES_CHOICES),
                              "label": "Connector leaves"},
         "follower_weight": Slider("Follower weight", float(base["ecosystem.class_weight"][-1]), 0.0, 1.0, 0.05),
-        "events": Slider("Events ×", 1.0, **rate),
-        "trajectories": Slider("Trajectories ×", 1.0, **rate),
-        "education": Slider("Education ×", 1.0, **rate),
-        "llo": Slider("LLO ×", 1.0, **rate),
-        "coaching": Slider("Coaching ×", 1.0, **rate),
     }
+    own = set(inspect.signature(DashboardModel.__init__).parameters) - {"self", "rates"}
+    clash = own & set(registry.names())
+    if clash:  # the instrument's multiplier would arrive as that argument
+        raise ValueError(f"instrument name(s) {', '.join(sorted(clash))} clash with DashboardModel's arguments")
+    controls.update({name: Slider(f"{registry.heading(name)} ×", 1.0, **rate) for name in registry.names()})
+    return controls
 
 
 def initial_kwargs(params: dict) -> dict:

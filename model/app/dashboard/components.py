@@ -16,7 +16,7 @@ from mesa.visualization.utils import update_counter
 from solara.widgets import VegaLite
 
 from propeller.core.constants import HUBS, THEMES
-from propeller.app.dashboard.model import INSTRUMENTS
+from propeller.core.instruments import registry
 from propeller.app.dashboard.render import MAX_DRAWN, network_png, series_spec, steps_spec, with_titles
 
 theme = solara.reactive(THEMES[0])  # the theme of the network colours and the step bars (per browser session)
@@ -49,7 +49,7 @@ def Overview(model):
     leaves = ", ".join(f"{h}: {p[f'hubs.{h}.connector_leaves'] or 'never'}" for h in hubs)
     connector = ", ".join(f"{h}: {_fmt(p[f'hubs.{h}.connector_strength'])}" for h in hubs)
     rates = "; ".join(f"{h}: " + ", ".join(f"{i} {_fmt(round(p.get(f'hubs.{h}.instruments.{i}', 0.0), 4))}"
-                                           for i in INSTRUMENTS) for h in hubs)
+                                           for i in registry.names()) for h in hubs)
     rows = "".join(
         f"<tr><td>{name}</td><td class='now' data-measure='{name}'>{now[name]:.0f}</td><td>{TARGETS[name][1]}</td></tr>"
         for name in ("Partners", "KPI 4", "KPI 5"))

@@ -18,13 +18,13 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from propeller.core import calendar
 from propeller.core.constants import HUBS, PHASES, STEP_PHASE, THEMES, TYPES
+from propeller.core.instruments import registry
 from propeller.core.model import PropellerModel
 from propeller.scenarios.loader import BASELINE, SCENARIO_DIR, load
 
 ROOT = SCENARIO_DIR.parent
 _LAYOUTS: dict = {}  # initial graph + seed -> layout: a Reset with other levers reuses the layout
 
-INSTRUMENTS = ("events", "trajectories", "education", "llo", "coaching")
 REGIONS = HUBS + ("all",)
 LEAVES_CHOICES = ("scenario", "never", "2025-01", "2026-01", "2027-01", "2028-01")
 THEME_LABELS = {"biobased_circular": "biobased & circular", "digitalisation": "digitalisation",
@@ -149,18 +149,22 @@ class DashboardModel(PropellerModel):
     """PropellerModel built from dashboard controls (keyword arguments, all with defaults).
 
     ``scenario_file``: TOML scenario (default: the baseline). ``region``: a hub (a regional run) or
-    "all". ``rng``: the seed (SolaraViz passes the text of its seed field). Other arguments: see
-    :func:`scenario_overrides`.
+    "all". ``rng``: the seed (SolaraViz passes the text of its seed field). ``**rates``: one multiplier
+    per registered instrument, by its name (``events=2.0``; default 1). Other arguments: see
+    :func:`scenario_overrides`. ``scenario``: ignored - SolaraViz passes its own (empty) Mesa scenario on
+    Reset to a model that takes ``**kwargs``; the Propeller scenario is ``scenario_file``.
     """
 
     def __init__(self, scenario_file: str | None = None, region: str = "west", funding: float = 1.0,
                  connector: float = 1.0, connector_leaves: str = "scenario", follower_weight: float = 0.15,
-                 events: float = 1.0, trajectories: float = 1.0, education: float = 1.0, llo: float = 1.0,
-                 coaching: float = 1.0, rng=0):
+                 rng=0, scenario=None, **rates: float):
+        unknown = sorted(set(rates) - set(registry.names()))
+        if unknown:
+            raise TypeError(f"DashboardModel: unknown argument(s) {', '.join(unknown)}; the instrument multipliers "
+                            f"are {', '.join(registry.names())}")
         path = scenario_path(scenario_file)
         base = load(path)
-        rates = {"events": events, "trajectories": trajectories, "education": education, "llo": llo,
-                 "coaching": coaching}
+        rates = {name: float(rates.get(name, 1.0)) for name in registry.names()}
         over = scenario_overrides(base, region=region, funding=funding, connector=connector,
                                   connector_leaves=connector_leaves, follower_weight=follower_weight, rates=rates)
         scenario = base.with_overrides(over, origin="dashboard")

@@ -268,7 +268,8 @@ class ReportBuilder:
         ref_runs = d.reruns_of(ref)
         sections: list[tuple[str, str, str]] = []
 
-        how = "<ul class='howto'>" + "".join(f"<li>{_e(s)}</li>" for s in t.list("how_to_read_body")) + "</ul>"
+        how_body = t.list("how_to_read_body", instruments=t.instruments())
+        how = "<ul class='howto'>" + "".join(f"<li>{_e(s)}</li>" for s in how_body) + "</ul>"
         sections.append(("how", t("how_to_read"), how))
         sections.append(("key", t("key_numbers"), f"<p>{_e(t('key_numbers_intro'))}</p>" + self.key_numbers(probs)))
 

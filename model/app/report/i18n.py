@@ -22,8 +22,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "how_to_read": "How to read this report",
         "how_to_read_body": [
             "Every number comes from the agent-based model Propeller: organisations move through the Innovatie "
-            "Adoptie Propeller (agenderen, uitproberen, adopteren) while the hubs run events, trajectories, "
-            "education and LLO within their budget. The model is meant to compare scenarios, not to predict.",
+            "Adoptie Propeller (agenderen, uitproberen, adopteren) while the hubs run {instruments} within their "
+            "budget. The model is meant to compare scenarios, not to predict.",
             "A scenario was run many times: with parameter sets drawn from the calibration posterior (what the "
             "data of 2024–2025 leave uncertain) and with several random seeds (chance). The line is the median "
             "over those runs, the dark band holds the middle 50 % of the runs and the light band 90 %.",
@@ -150,9 +150,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "how_to_read": "Zo leest u dit rapport",
         "how_to_read_body": [
             "Alle getallen komen uit het agent-based model Propeller: organisaties doorlopen de Innovatie Adoptie "
-            "Propeller (agenderen, uitproberen, adopteren) terwijl de hubs bijeenkomsten, innovatietrajecten, "
-            "onderwijsvernieuwing en LLO organiseren binnen hun budget. Het model is bedoeld om scenario's te "
-            "vergelijken, niet om te voorspellen.",
+            "Propeller (agenderen, uitproberen, adopteren) terwijl de hubs {instruments} organiseren binnen hun "
+            "budget. Het model is bedoeld om scenario's te vergelijken, niet om te voorspellen.",
             "Elk scenario is vele keren doorgerekend: met parametersets uit de kalibratie (wat de gegevens van "
             "2024–2025 onzeker laten) en met meerdere toevalsreeksen (toeval). De lijn is de mediaan over die "
             "runs, de donkere band bevat de middelste 50 % van de runs en de lichte band 90 %.",
@@ -321,8 +320,16 @@ class Text:
         s = self.strings[key]
         return s.format(**fields) if fields else s
 
-    def list(self, key: str) -> list[str]:
-        return list(self.strings[key])
+    def list(self, key: str, **fields) -> list[str]:
+        return [s.format(**fields) if fields else s for s in self.strings[key]]
+
+    def instruments(self) -> str:
+        """The registered instruments in month order, as a list in a sentence ("a, b and c" / "a, b en c")."""
+        from propeller.core.instruments import registry
+
+        labels = [registry.label(name, self.lang) for name in registry.names()]
+        last = {"en": "and", "nl": "en"}[self.lang]
+        return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} {last} {labels[-1]}"
 
     def hub(self, hub: str) -> str:
         return HUB_NAMES[hub]

@@ -1,12 +1,36 @@
-"""Hub instruments, one module each. ``INSTRUMENTS`` fixes their order within a month."""
+"""Hub instruments, one module each; ``registry`` lists them (their ``order`` fixes their order within a month).
 
-from propeller.core.instruments.coaching import Coaching
-from propeller.core.instruments.education import Education
-from propeller.core.instruments.events import Events
-from propeller.core.instruments.llo import Llo
-from propeller.core.instruments.trajectories import Trajectories
+Importing the package imports every module in it, and each module's ``@register`` adds its instrument: a new
+instrument is a new module here plus its parameters in scenarios/baseline.toml (docs/extending.md).
+"""
 
-INSTRUMENTS = (Events, Trajectories, Education, Llo, Coaching)
-INSTRUMENT_NAMES = tuple(cls.name for cls in INSTRUMENTS)
+from propeller.core.instruments import registry
+from propeller.core.instruments.registry import (
+    RegistryError,
+    build,
+    categories,
+    get,
+    heading,
+    instruments,
+    label,
+    names,
+    register,
+    registered,
+    unregister,
+)
 
-__all__ = ["INSTRUMENTS", "INSTRUMENT_NAMES", "Coaching", "Education", "Events", "Llo", "Trajectories"]
+registry.discover()
+
+
+def __getattr__(name: str):
+    """``INSTRUMENTS`` / ``INSTRUMENT_NAMES``: the registry's classes / names now (prefer ``registry.instruments()``
+    and ``registry.names()`` at the point of use: a value imported once misses a later ``registered(...)``)."""
+    if name == "INSTRUMENTS":
+        return instruments()
+    if name == "INSTRUMENT_NAMES":
+        return names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["RegistryError", "build", "categories", "get", "heading", "instruments", "label", "names", "register",
+           "registered", "registry", "unregister"]

@@ -71,7 +71,11 @@ class Instrument:
     with an effect that is not data overrides :meth:`after` (education: students and their flows).
     """
 
-    name: str = ""
+    # what the registry reads (``instruments.registry``; every subclass in this package carries ``@register``)
+    name: str = ""                     # scenario key [instruments.<name>], column runs_<name>
+    label: str = ""                    # English, as it reads mid-sentence (dashboard, docs)
+    label_nl: str = ""                 # Dutch (the report)
+    order: int | None = None           # place within a hub's month (ascending, unique)
     category: str | None = None        # Table 3.2 activity category, or None (not counted there)
     audience: str = "partners"         # "partners" (rings 1-3) or "known" (rings 1-4)
     routes: tuple[int, ...] | None = None  # at most one route (e.g. schools for education)

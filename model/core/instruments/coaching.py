@@ -8,10 +8,14 @@ for borgen/opschalen" is a scenario lever [003 L4635-4850]. Not a Table 3.2 cate
 from __future__ import annotations
 
 from propeller.core.instruments.base import Instrument, hazard
+from propeller.core.instruments.registry import register
 
 
+@register
 class Coaching(Instrument):
     name = "coaching"
+    label, label_nl = "coaching", "coaching"
+    order = 50
     category = None
     ELIGIBILITY = {"validate": 1.0, "secure": 1.0, "scale": 0.8}
     PARAMS = Instrument.PARAMS + ("duration_months", "enrolled_boost", "p_advance")

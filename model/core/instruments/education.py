@@ -13,10 +13,14 @@ import numpy as np
 
 from propeller.core.constants import PERSON_CATEGORIES, ROUTES
 from propeller.core.instruments.base import Instrument, hazard
+from propeller.core.instruments.registry import register
 
 
+@register
 class Education(Instrument):
     name = "education"
+    label, label_nl = "education", "onderwijsvernieuwing"
+    order = 30
     category = "education_students"
     routes = (ROUTES.index("school"),)
     count_people = False  # students per run are counted in effect()

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from propeller.core.constants import STEP_INDEX
 from propeller.core.instruments.base import Instrument, hazard
+from propeller.core.instruments.registry import register
 
 
+@register
 class Events(Instrument):
     name = "events"
+    label, label_nl = "events", "bijeenkomsten"
+    order = 10
     category = "events"
     audience = "known"
     ELIGIBILITY = {"not_engaged": 1.0, "awareness": 1.0, "vision": 0.8, "partnering": 0.5,

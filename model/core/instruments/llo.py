@@ -9,10 +9,14 @@ as a professional with new skills (KPI 5 [003 L4409-4435]).
 from __future__ import annotations
 
 from propeller.core.instruments.base import Instrument, hazard
+from propeller.core.instruments.registry import register
 
 
+@register
 class Llo(Instrument):
     name = "llo"
+    label, label_nl = "LLO", "LLO"
+    order = 40
     category = "llo"
     ELIGIBILITY = {"awareness": 0.3, "vision": 1.0, "partnering": 0.8, "design": 0.6, "test": 0.6,
                    "validate": 0.8, "secure": 1.0, "scale": 0.5}

@@ -15,10 +15,12 @@ import numpy as np
 
 from propeller.core.constants import HUBS
 from propeller.core.instruments.base import Instrument, hazard
+from propeller.core.instruments.registry import register
 
 FORMATS = ("mlc", "sprint", "showcase", "cop", "tailor_made")
 
 
+@register
 class Trajectories(Instrument):
     """Each run has a format drawn from the hub's trajectory mix; the format sets the group size and
     how long participants stay enrolled (``[instruments.trajectories.formats]``). Enrolment spreads the
@@ -26,6 +28,8 @@ class Trajectories(Instrument):
     counts for KPI 5."""
 
     name = "trajectories"
+    label, label_nl = "trajectories", "innovatietrajecten"
+    order = 20
     category = "trajectories"
     ELIGIBILITY = {"vision": 0.4, "partnering": 1.0, "design": 1.0, "test": 1.0, "validate": 0.7, "secure": 0.2}
     PARAMS = ("persons_per_org", "intensity_gain", "cost", "staff_days", "student_share", "teacher_share",
