@@ -22,7 +22,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from propeller.app.sweep import build_plan, execute, load_spec
+from propeller.app.sweeps.design import build_plan
+from propeller.app.sweeps.execute import execute
+from propeller.app.sweeps.spec import load_spec
 from propeller.app.userio import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
