@@ -1,10 +1,10 @@
 """Sweep throughput (runs/s) with 1 and 2 local workers, and the speed-up.
 
 A scenario comparison (library baseline and funding -50 %, all hubs, 2024-03 -> 2030-12) is run into a fresh
-temporary database with ``execute()`` exactly as ``propeller sweep`` does: planning, the workers (serial, or a
-spawn process pool), and the parent writing every run in its own transaction. Two figures per setting:
+temporary database with ``execute()`` exactly as ``propeller sweep`` does: planning, the workers (serial, or the
+runner's forkserver process pool), and the parent writing every run in its own transaction. Two figures per setting:
 
-- *end to end*: wall time of ``execute()`` (includes starting the pool: spawned workers import the model);
+- *end to end*: wall time of ``execute()`` (includes starting the pool: the forkserver imports the model once);
 - *steady*: runs/s after the first ``workers`` results (start-up excluded), from the stored run end times.
 
     .venv/bin/python benchmarks/bench_sweep.py [--runs 40] [--until 2030-12] [--region all] [--json PATH]
