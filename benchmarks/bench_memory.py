@@ -4,8 +4,8 @@ Two measurements, each recording the resident set size (VmRSS from /proc, no psu
 
 1. ``--runs`` tiny runs in one process through ``simulate()`` (Midden, 2024-03 .. 2024-09, a new seed each time,
    one scenario object reused - the way notebooks, calibration workers and sweep workers call it);
-2. a sweep of as many runs with ``--workers`` spawn workers, stored as ``propeller sweep`` stores them (the same
-   loop as ``propeller.app.sweep.execute``): the parent's RSS and each worker's.
+2. a sweep of as many runs with ``--workers`` pool workers (``propeller.app.runner``), stored as ``propeller sweep``
+   stores them (the same loop as ``propeller.app.sweeps.execute.execute``): the parent's RSS and each worker's.
 
 No explicit garbage collection: the figures are what a long-running process holds. The slope is a least-squares
 fit of RSS against runs after the warm-up (the first ``--warmup`` runs: imports, compiled kernels, allocator pools),
@@ -68,8 +68,11 @@ def in_process(runs: int, every: int) -> list[tuple[int, float]]:
 
 
 def sweep(runs: int, every: int, workers: int) -> tuple[list[tuple[int, float]], dict[int, list[tuple[int, float]]]]:
+    from propeller.app.runner import Executor
     from propeller.app.store import Store
-    from propeller.app.sweep import build_plan, load_spec, results
+    from propeller.app.sweeps.design import build_plan
+    from propeller.app.sweeps.spec import load_spec
+    from propeller.app.sweeps.summary import PRELOAD, run_task
 
     with tempfile.TemporaryDirectory() as d:
         spec = Path(d) / "mem.toml"
@@ -79,11 +82,11 @@ def sweep(runs: int, every: int, workers: int) -> tuple[list[tuple[int, float]],
         plan = build_plan(load_spec(spec))
         parent = [(0, rss_mb())]
         children: dict[int, list[tuple[int, float]]] = {}
-        with Store(Path(d) / "mem.db") as store:
+        with Executor(workers, preload=PRELOAD) as ex, Store(Path(d) / "mem.db") as store:
             store.register(plan)
             todo = store.pending(plan)
             by_id = {t["run_id"]: t for t in todo}
-            stream = results(todo, workers)
+            stream = ex.stream(run_task, todo)
             for i, r in enumerate(stream, start=1):
                 assert store.write(by_id[r["run_id"]], r) == "new", r.get("error")
                 if i % every == 0:

@@ -1,10 +1,10 @@
 """Sweep throughput (runs/s) with 1 and 2 local workers, and the speed-up.
 
 A scenario comparison (library baseline and funding -50 %, all hubs, 2024-03 -> 2030-12) is run into a fresh
-temporary database with ``execute()`` exactly as ``propeller sweep`` does: planning, the workers (serial, or a
-spawn process pool), and the parent writing every run in its own transaction. Two figures per setting:
+temporary database with ``execute()`` exactly as ``propeller sweep`` does: planning, the workers (serial, or the
+runner's forkserver process pool), and the parent writing every run in its own transaction. Two figures per setting:
 
-- *end to end*: wall time of ``execute()`` (includes starting the pool: spawned workers import the model);
+- *end to end*: wall time of ``execute()`` (includes starting the pool: the forkserver imports the model once);
 - *steady*: runs/s after the first ``workers`` results (start-up excluded), from the stored run end times.
 
     .venv/bin/python benchmarks/bench_sweep.py [--runs 40] [--until 2030-12] [--region all] [--json PATH]
@@ -22,7 +22,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from propeller.app.sweep import build_plan, execute, load_spec
+from propeller.app.sweeps.design import build_plan
+from propeller.app.sweeps.execute import execute
+from propeller.app.sweeps.spec import load_spec
 from propeller.app.userio import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -110,7 +110,8 @@ def predict_one(item: tuple) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------ the fit
 def calibrate(prior: Prior, settings: Settings, executor, *, seed: int = 0, base: dict | None = None,
               targets: pd.DataFrame | None = None, progress=None) -> Result:
-    """ABC-SMC over ``prior`` against ``targets`` (default: targets.toml); runs go through ``executor``."""
+    """ABC-SMC over ``prior`` against ``targets`` (default: targets.toml); runs go through ``executor.map``
+    (``propeller.app.runner.Executor``: each fixed batch's results in proposal order, whoever computes them)."""
     base_key = tuple(sorted((base or {}).items()))
 
     def evaluate(batch):
@@ -241,7 +242,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         out: Path | None = None, write_scenarios: bool | None = None, settings: Settings | None = None,
         log=print, targets_path: str | Path | None = None, priors_path: str | Path | None = None) -> dict:
     """The ``propeller calibrate`` command: fit, predict, write db + report (+ scenario files)."""
-    from propeller.app.parallel import Executor
+    from propeller.app.runner import PRELOAD, Executor
 
     settings = settings or (QUICK if quick else FULL)
     out = Path(out or ROOT / "outputs" / "calibration")
@@ -250,7 +251,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
     custom = targets if targets_path is not None else None  # default targets: each worker reads targets.toml once
     code_version = _code_version()  # of the code that runs, not of whatever is checked out at the end
     t0 = time.perf_counter()
-    with Executor(workers, scheduler) as ex:
+    with Executor(workers, scheduler, preload=(*PRELOAD, __name__)) as ex:
         log(f"calibrate: {'quick' if quick else 'full'} ABC-SMC, {len(prior.names)} parameters, "
             f"{int((targets['status'] == 'ok').sum())} targets, {settings.n_particles} particles, on {ex.description}")
         result = calibrate(prior, settings, ex, seed=seed, targets=custom, progress=lambda s: log(f"  {s}"))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from propeller.calibration.abc import Prior, PriorError, abc_smc, load_priors
-from propeller.app.parallel import Executor
+from propeller.app.runner import Executor
 
 OBS = 1.3   # observed mean of N_OBS draws from N(mu, 1)
 N_OBS = 25

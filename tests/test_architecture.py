@@ -138,7 +138,7 @@ def test_console_command_and_entry_point_use_the_package():
 
 
 def test_code_version_hashes_exactly_the_core_and_the_loader():
-    from propeller.app.sweep import model_files
+    from propeller.app.sweeps.record import model_files
 
     files = {p.resolve() for p in model_files()}
     expected = {p.resolve() for n, p in CORE.items()}
@@ -168,9 +168,9 @@ DEVELOPER_ERRORS = {"propeller.core.instruments.registry.RegistryError"}  # a ma
 def test_every_error_class_is_a_user_error():
     classes = {n: c for n, c in _exception_classes().items() if n not in DEVELOPER_ERRORS}
     assert DEVELOPER_ERRORS <= set(_exception_classes())
-    assert {"propeller.scenarios.loader.ScenarioError", "propeller.app.sweep.SpecError",
+    assert {"propeller.scenarios.loader.ScenarioError", "propeller.app.sweeps.spec.SpecError",
             "propeller.app.store.StoreError", "propeller.calibration.targets.TargetError",
-            "propeller.calibration.abc.PriorError", "propeller.app.parallel.ExecutorError"} <= set(classes)
+            "propeller.calibration.abc.PriorError", "propeller.app.runner.ExecutorError"} <= set(classes)
     assert not [n for n, c in classes.items() if not issubclass(c, UserError)]
 
 

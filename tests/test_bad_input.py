@@ -306,7 +306,9 @@ SUBPROCESS = ["toml-syntax", "unknown-key", "out-in-proc", "db-not-sqlite-compar
 def databases(tmp_path_factory):
     """A small finished sweep database, and a copy that claims a newer schema version."""
     from propeller.app.store import SCHEMA_VERSION
-    from propeller.app.sweep import build_plan, execute, load_spec
+    from propeller.app.sweeps.design import build_plan
+    from propeller.app.sweeps.execute import execute
+    from propeller.app.sweeps.spec import load_spec
 
     d = tmp_path_factory.mktemp("dbs")
     spec = d / "tiny.toml"

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from propeller.calibration.abc import Prior
 from propeller.calibration.run import Settings, calibrate
-from propeller.app.parallel import Executor
+from propeller.app.runner import Executor
 from propeller.core.simulate import simulate
 
 REGION = {"simulation.region": "oost"}

@@ -21,7 +21,10 @@ import pytest
 from propeller.app.cli import main
 from propeller.app.report.data import REPORT_COLUMNS, SPIDER_DATES, SweepData
 from propeller.app.report.provenance import calibrated_values, classify, parameters
-from propeller.app.sweep import build_plan, execute, load_spec, model_files
+from propeller.app.sweeps.design import build_plan
+from propeller.app.sweeps.execute import execute
+from propeller.app.sweeps.record import model_files
+from propeller.app.sweeps.spec import load_spec
 from propeller.scenarios.loader import SCENARIO_DIR, load
 
 ROOT = Path(__file__).resolve().parent.parent

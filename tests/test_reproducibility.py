@@ -89,12 +89,15 @@ def test_timeseries_csv_is_byte_identical_across_processes(tmp_path):
 
 
 def test_sweep_outcomes_identical_across_executors_processes_and_repeats(tmp_path):
-    """One plan stored by the serial runner, the spawn process pool, a Dask LocalCluster on 127.0.0.1, the serial
+    """One plan stored by the serial runner, the forkserver process pool, a Dask LocalCluster on 127.0.0.1, the serial
     runner again, and `propeller sweep` in a fresh process: the outcomes and summaries tables hash the same, and
     they are the timeseries of simulate() for the same scenario and seed."""
     from distributed import LocalCluster
 
-    from propeller.app.sweep import build_plan, execute, load_spec, scenario_from_record
+    from propeller.app.sweeps.design import build_plan
+    from propeller.app.sweeps.execute import execute
+    from propeller.app.sweeps.record import scenario_from_record
+    from propeller.app.sweeps.spec import load_spec
 
     spec = tmp_path / "rep.toml"
     spec.write_text(f'name = "rep"\nscenarios = ["{LIB / "baseline.toml"}", "{LIB / "funding_minus50.toml"}"]\n'

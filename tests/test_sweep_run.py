@@ -18,9 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from propeller.app import sweep as sweep_mod
 from propeller.app.store import SCHEMA_VERSION, Store
-from propeller.app.sweep import build_plan, execute, load_spec, rerun
+from propeller.app.sweeps.design import build_plan
+from propeller.app.sweeps.execute import execute, rerun
+from propeller.app.sweeps.record import code_version
+from propeller.app.sweeps.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
@@ -388,7 +390,7 @@ def test_sensitivity_needs_the_whole_sweep(tmp_path):
         c.execute("DELETE FROM runs WHERE run_id IN (SELECT run_id FROM runs LIMIT 3)")
     with pytest.raises(StoreError, match="3 missing"):
         sensitivity(db, sweep_id=plan.sweep_id)
-    assert sweep_mod.code_version() == plan.code_version
+    assert code_version() == plan.code_version
 
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):

@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from propeller.app.sweep import (
-    SpecError,
-    build_plan,
-    load_spec,
-    make_run_id,
-    record_params,
-    replication_seed,
-    scenario_from_record,
-)
+from propeller.app.sweeps.design import build_plan
+from propeller.app.sweeps.record import make_run_id, record_params, replication_seed, scenario_from_record
+from propeller.app.sweeps.spec import SpecError, load_spec
 from propeller.scenarios.loader import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,7 +193,7 @@ samples = 5
 def test_posterior_design_draws_parameter_sets(tmp_path):
     import pandas as pd
 
-    from propeller.app.sweep import _posterior_draws
+    from propeller.app.sweeps.design import posterior_draws as _posterior_draws
 
     plan = build_plan(load_spec(write(tmp_path, POSTERIOR)))
     assert len(plan.points) == 10 and len(plan.runs) == 20

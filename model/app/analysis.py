@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from propeller.app.store import Store, StoreError
-from propeller.app.sweep import SpecError, timeseries_columns
+from propeller.app.sweeps.spec import SpecError, timeseries_columns
 from propeller.app.userio import atomic_write
 from propeller.scenarios.loader import did_you_mean
 

@@ -1,7 +1,7 @@
 """The ``propeller`` command: the user's door to the model.
 
     propeller run SCENARIO [--seed N] [--until YYYY-MM] [--set dotted.key=value ...] [--out DIR]
-    propeller sweep | compare | sensitivity ...   (scenario sweeps: model/app/sweep_cli.py)
+    propeller sweep | compare | sensitivity ...   (scenario sweeps: model/app/sweeps/cli.py)
     propeller dashboard [--scenario FILE] [--port N] [--host H]
     propeller report DB [--scenario NAME ...] [--lang en|nl] [--out FILE.html]   (model/app/report/)
     propeller calibrate ...                       (calibration/run.py)
@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="propeller", description="Propeller: project innovation adoption through the regional hubs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     from propeller.app.report.build import add_command as add_report  # report (steering group, HTML)
-    from propeller.app.sweep_cli import add_commands  # sweep, compare, sensitivity
+    from propeller.app.sweeps.cli import add_commands  # sweep, compare, sensitivity
 
     add_commands(sub)
     add_report(sub)

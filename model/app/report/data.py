@@ -24,7 +24,7 @@ import pandas as pd
 
 from propeller.core.constants import HUBS, THEMES, TYPES
 from propeller.app.store import Store
-from propeller.app.sweep import SpecError
+from propeller.app.sweeps.spec import SpecError
 
 # The timeseries columns the report draws (scenarios/sweeps/steering_report.toml keeps them all).
 HEADLINE = ("partners_total", "partners_four_hubs", "kpi4_mkb", "kpi5_skilled", "adopted_share", "productivity_index")
@@ -79,7 +79,7 @@ class SweepData:
     def load(cls, db: str | Path, sweep: str | None = None, scenarios: list[str] | None = None,
              reference: str | None = None, reruns: int = 6, progress=None) -> SweepData:
         from propeller.app.analysis import pick_sweep
-        from propeller.app.sweep import code_version
+        from propeller.app.sweeps.record import code_version
 
         db = Path(db)
         if not db.exists():
@@ -145,7 +145,7 @@ class SweepData:
     def _rerun(self, row) -> Rerun:
         from propeller.core import calendar
         from propeller.core.model import PropellerModel
-        from propeller.app.sweep import scenario_from_record
+        from propeller.app.sweeps.record import scenario_from_record
 
         sc = scenario_from_record(json.loads(row.params))
         model = PropellerModel(sc, rng=int(row.seed), with_agents=False)

@@ -25,16 +25,14 @@ def _workers(text: str) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from propeller.app.sweep import SpecError, build_plan, default_db, describe, execute, load_spec, rerun
+    from propeller.app.sweeps.design import build_plan
+    from propeller.app.sweeps.execute import default_db, describe, execute
+    from propeller.app.sweeps.spec import SpecError, load_spec
     from propeller.app.userio import check_output_file
 
     try:
         if args.rerun:
-            if args.spec or not args.db:
-                raise SpecError("sweep", "--rerun", "--rerun RUN_ID --db PATH (and no SPEC)", show_got=False)
-            identical, report, _ = rerun(args.db, args.rerun)
-            print(report)
-            return 0 if identical else 1
+            return _rerun(args)
         if not args.spec:
             raise SpecError("sweep", "SPEC", "a sweep spec file (or --rerun RUN_ID --db PATH)", show_got=False)
         spec = load_spec(args.spec)
@@ -48,13 +46,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # before the runs started (planning, opening the database)
         print("propeller: interrupted before this command stored any run", file=sys.stderr)
         return 130
+    return _report(spec.name, res, db)
+
+
+def _rerun(args: argparse.Namespace) -> int:
+    from propeller.app.sweeps.execute import rerun
+    from propeller.app.sweeps.spec import SpecError
+
+    if args.spec or not args.db:
+        raise SpecError("sweep", "--rerun", "--rerun RUN_ID --db PATH (and no SPEC)", show_got=False)
+    identical, report, _ = rerun(args.db, args.rerun)
+    print(report)
+    return 0 if identical else 1
+
+
+def _report(name: str, res, db: Path) -> int:
+    """What a finished or interrupted sweep prints; its exit code."""
     done = res.already + res.stored
     if res.interrupted:
         print(f"propeller: interrupted: {done} of {res.planned} runs stored in {db}; "
               "run the same command again to finish", file=sys.stderr)
         return 130
     rate = f", {res.executed / res.seconds:.1f} runs/s" if res.executed and res.seconds > 0 else ""
-    print(f"sweep {spec.name}: {done} of {res.planned} runs stored in {db} "
+    print(f"sweep {name}: {done} of {res.planned} runs stored in {db} "
           f"({res.stored} new{rate}; {res.failed} failed)")
     for line in res.errors[:5]:
         print(f"  failed: {line}", file=sys.stderr)
@@ -77,8 +91,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from propeller.app.analysis import _parse_outcome, format_sensitivity, plot_sensitivity, sensitivity, write_csv
-    from propeller.app.store import Store, StoreError
-    from propeller.app.sweep import build_plan, default_db, load_spec
     from propeller.app.userio import check_output_file
 
     for item in args.outcome or ():  # the arguments first, before any database is opened
@@ -86,21 +98,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     for arg, value in (("--png", args.png), ("--csv", args.csv)):
         if value:
             check_output_file(value, arg)
-    source = Path(args.source)
-    sweep_id = None
-    if source.suffix == ".toml":
-        spec = load_spec(source)
-        plan = build_plan(spec)
-        db = Path(args.db) if args.db else default_db(spec)
-        sweep_id = plan.sweep_id
-        if db.exists():
-            with Store(db, readonly=True) as st:
-                known = st.conn.execute("SELECT 1 FROM sweeps WHERE sweep_id=?", (sweep_id,)).fetchone()
-        if not db.exists() or not known:
-            raise StoreError(db, "sweeps", f"sweep {spec.name} ({sweep_id}) in this database: run "
-                             f"`propeller sweep {args.source}` first", show_got=False)
-    else:
-        db = source
+    db, sweep_id = _sensitivity_source(args)
     table, info, notes = sensitivity(db, sweep=args.sweep, outcomes=args.outcome, sweep_id=sweep_id)
     png = Path(args.png) if args.png else db.parent / f"{info['name']}_sensitivity.png"
     check_output_file(png, "--png")
@@ -114,6 +112,29 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         written.append(args.csv)
     print(f"\nWritten: {' and '.join(written)}")
     return 0
+
+
+def _sensitivity_source(args: argparse.Namespace) -> tuple[Path, str | None]:
+    """The database and sweep id of ``sensitivity SPEC-or-DB``: a spec's sweep must be stored in its database."""
+    from propeller.app.store import Store, StoreError
+    from propeller.app.sweeps.design import build_plan
+    from propeller.app.sweeps.execute import default_db
+    from propeller.app.sweeps.spec import load_spec
+
+    source = Path(args.source)
+    if source.suffix != ".toml":
+        return source, None
+    spec = load_spec(source)
+    plan = build_plan(spec)
+    db = Path(args.db) if args.db else default_db(spec)
+    sweep_id = plan.sweep_id
+    if db.exists():
+        with Store(db, readonly=True) as st:
+            known = st.conn.execute("SELECT 1 FROM sweeps WHERE sweep_id=?", (sweep_id,)).fetchone()
+    if not db.exists() or not known:
+        raise StoreError(db, "sweeps", f"sweep {spec.name} ({sweep_id}) in this database: run "
+                         f"`propeller sweep {args.source}` first", show_got=False)
+    return db, sweep_id
 
 
 def add_commands(sub) -> None:
