@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from propeller.core.outputs import HEADLINE, INDEX, KEY_DATES
+from propeller.core.outputs import names as output_names
 from propeller.scenarios.loader import (
     SCENARIO_DIR,
     Scenario,
@@ -62,10 +64,9 @@ SPEC_KEYS = ("name", "description", "base", "scenarios", "seed", "replications",
              "key_dates", "overrides", "design", "factors")
 DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "file")
 FACTOR_KEYS = ("key", "keys", "levels", "bounds", "scale")
-DEFAULT_OUTPUTS = ("partners_total", "partners_four_hubs", "kpi4_mkb", "kpi5_skilled", "adopted_share",
-                   "productivity_index")
-DEFAULT_KEY_DATES = ("2025-09", "2027-12", "2030-12")
-ALWAYS_KEPT = ("month", "date")
+DEFAULT_OUTPUTS = HEADLINE       # the outcome columns and dates are declared in propeller.core.outputs
+DEFAULT_KEY_DATES = KEY_DATES
+ALWAYS_KEPT = INDEX
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Modules that do not change a run's numbers: editing them keeps the run ids (see code_version).
@@ -192,7 +193,7 @@ def load_spec(path: str | Path) -> Spec:
         raise _err(path, "outputs", "a non-empty list of timeseries column names", outputs)
     if len(set(outputs)) != len(outputs):
         raise _err(path, "outputs", "column names without repeats", outputs)
-    known = timeseries_columns()
+    known = output_names()
     for i, o in enumerate(outputs):
         if o not in known or o in ALWAYS_KEPT:
             raise _err(path, f"outputs[{i}]", "an outcome column of the timeseries (docs/ODD.md §10.1; "
@@ -305,18 +306,6 @@ def load_spec(path: str | Path) -> Spec:
                 replications=replications, common_seeds=common_seeds, until=until, outputs=tuple(outputs),
                 key_dates=key_dates, overrides=overrides, kind=kind, samples=samples, posterior=posterior, levels=levels,
                 second_order=second_order, factors=factors)
-
-
-@functools.lru_cache(maxsize=1)
-def timeseries_columns() -> tuple[str, ...]:
-    """The timeseries columns of simulate() (from a zero-month regional run)."""
-    from propeller.core.simulate import simulate
-
-    base = _baseline()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        out = simulate(base.with_overrides({"simulation.region": "midden"}), seed=0, until=base["simulation.start"])
-    return tuple(out["timeseries"].columns)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ SUMMARY_DATES: tuple[str, ...] = KEY_DATES                              # the `p
 SPIDER_DATES: tuple[str, ...] = (START_DATE, OBSERVED_DATE, TARGET_DATE)  # the report's ring diagrams (Figure 3.1)
 
 # dtype of a column in the DataFrame -> its SQLite column type (sweep store, `propeller run --out` database)
-SQLITE_TYPES: dict[str, str] = {"int64": "INTEGER", "float64": "FLOAT", "str": "TEXT"}
+SQLITE_TYPES: dict[str, str] = {"int64": "INTEGER", "float64": "REAL", "str": "TEXT"}
 DEFAULT_FMT: dict[str, str] = {"int64": ".0f", "float64": ".2f", "str": ""}
 
 
@@ -349,7 +349,7 @@ def markdown() -> str:
     legend = "; ".join(f"`<{d.key}>` = {', '.join(map(str, d.values))}" + (f" ({d.doc})" if d.doc else "")
                        for d in dims.values())
     head = (f"{len(timeseries())} columns, in this order; `n` columns per row. Placeholders: {legend}. Type is the "
-            f"column's dtype in the DataFrame; the databases store int64 as INTEGER, float64 as FLOAT and str as TEXT.")
+            f"column's dtype in the DataFrame; the databases store int64 as INTEGER, float64 as REAL and str as TEXT.")
     return head + "\n\n" + "\n".join(rows) + "\n"
 
 
