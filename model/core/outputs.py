@@ -305,6 +305,16 @@ def family(template: str) -> tuple[str, ...]:
     raise KeyError(f"{template}: not the name template of an output family")
 
 
+def patterns() -> dict[str, tuple[str, ...]]:
+    """Every family as the docs write it (``partners_<hub>``) -> its column names."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item in DECLARED:
+        if isinstance(item, Family):
+            for tpl in item.templates:
+                out[_pattern(tpl.name, item.dims)] = family(tpl.name)
+    return out
+
+
 def targets() -> tuple[Output, ...]:
     """The outputs that carry a programme target, in declared order."""
     return tuple(o for o in DECLARED if isinstance(o, Output) and o.target is not None)
@@ -350,7 +360,15 @@ def markdown() -> str:
                        for d in dims.values())
     head = (f"{len(timeseries())} columns, in this order; `n` columns per row. Placeholders: {legend}. Type is the "
             f"column's dtype in the DataFrame; the databases store int64 as INTEGER, float64 as REAL and str as TEXT.")
-    return head + "\n\n" + "\n".join(rows) + "\n"
+    code = ", ".join
+    dates = (f"Key dates: {OBSERVED_DATE} is the month of the evaluation's counts, {TARGET_DATE} that of the KPI "
+             f"targets, {HORIZON_DATE} the horizon; `KEY_DATES` = {code(KEY_DATES)} (a sweep's default `key_dates`), "
+             f"`SUMMARY_DATES` = {code(SUMMARY_DATES)} (the `propeller run` summary), `SPIDER_DATES` = "
+             f"{code(SPIDER_DATES)} (the report's spider diagrams). A sweep keeps {code(f'`{c}`' for c in INDEX)} always and by default "
+             f"{code(f'`{c}`' for c in HEADLINE)} (`HEADLINE`); the `propeller run` summary shows "
+             f"{code(f'`{c}`' for c in SUMMARY)} (`SUMMARY`). Targets: "
+             + code(f"`{o.name}` {o.target.text}" for o in targets()) + ".")
+    return head + "\n\n" + "\n".join(rows) + "\n\n" + dates + "\n"
 
 
 def update_block(text: str) -> str:
