@@ -130,7 +130,8 @@ class Dim:
         return self.names.get(value, str(value))
 
     @property
-    def field(self) -> str:
+    def display_key(self) -> str:
+        """The field of the display names in the templates: ``Hub`` for ``hub``."""
         return self.key[0].upper() + self.key[1:]
 
 
@@ -150,7 +151,7 @@ class Family:
         for point in itertools.product(*(d.values for d in self.dims)):
             fields = {}
             for d, v in zip(self.dims, point):
-                fields[d.key], fields[d.field] = v, d.name(v)
+                fields[d.key], fields[d.display_key] = v, d.name(v)
             for tpl in self.templates:
                 yield replace(tpl, name=tpl.name.format(**fields), label=tpl.label.format(**fields),
                               description=tpl.description.format(**fields), family=tpl.name)
@@ -163,6 +164,7 @@ class Family:
 
 
 def per(dims: Dim | tuple[Dim, ...], *templates: Output) -> Family:
+    """A family: ``per(HUB, Output("partners_{hub}", "Partners {Hub}", ...))``."""
     return Family(dims if isinstance(dims, tuple) else (dims,), templates)
 
 
@@ -245,19 +247,6 @@ DECLARED: tuple[Output | Family, ...] = (
            f"index of the companies, {START_DATE} = 100 (§7.10)", note=f"{START_DATE} = 100"),
 )
 
-# Columns every sweep keeps (the store's key with run_id), in the store's order.
-INDEX: tuple[str, ...] = ("month", "date")
-# The headline outcomes: what a sweep keeps by default, and the report's key outcomes.
-HEADLINE: tuple[str, ...] = ("partners_total", "partners_four_hubs", "kpi4_mkb", "kpi5_skilled", "adopted_share",
-                             "productivity_index")
-# The rows of the `propeller run` summary (README; tests/golden.py pins it).
-SUMMARY: tuple[str, ...] = (
-    *(f"partners_{h}" for h in HUBS), "partners_four_hubs", "partners_total", "kpi4_mkb_four_hubs", "kpi4_mkb",
-    "kpi5_skilled_four_hubs", "kpi5_skilled", *(f"partner_phase_{p}" for p in PHASES), "adopted_share",
-    "productivity_index",
-)
-
-
 # ----------------------------------------------------------------------------------------------------------------
 @functools.cache
 def timeseries() -> tuple[Output, ...]:
@@ -326,6 +315,20 @@ def sqlite_columns(columns=None) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Selections of the declared columns.
+# Columns every sweep keeps (the store's key with run_id), in the store's order.
+INDEX: tuple[str, ...] = ("month", "date")
+# The headline outcomes: what a sweep keeps by default, and the report's key outcomes.
+HEADLINE: tuple[str, ...] = ("partners_total", "partners_four_hubs", "kpi4_mkb", "kpi5_skilled", "adopted_share",
+                             "productivity_index")
+# The rows of the `propeller run` summary (README; tests/golden.py pins it).
+SUMMARY: tuple[str, ...] = (
+    *family("partners_{hub}"), "partners_four_hubs", "partners_total", "kpi4_mkb_four_hubs", "kpi4_mkb",
+    "kpi5_skilled_four_hubs", "kpi5_skilled", *family("partner_phase_{phase}"), "adopted_share", "productivity_index",
+)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The docs' column table (docs/ODD.md §10.1), generated from the declaration.
 BLOCK = re.compile(r"(<!-- outputs-table: begin[^\n]*-->\n)(.*?)(<!-- outputs-table: end -->)", re.S)
 
@@ -335,7 +338,7 @@ def _pattern(template: str, dims: tuple[Dim, ...], code: bool = False) -> str:
     ``code``: for running text)."""
     for d in dims:
         mark = f"`<{d.key}>`" if code else f"<{d.key}>"
-        template = template.replace("{" + d.key + "}", mark).replace("{" + d.field + "}", mark)
+        template = template.replace("{" + d.key + "}", mark).replace("{" + d.display_key + "}", mark)
     return template
 
 
