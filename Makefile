@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test golden bench bench-dashboard venv browser dashboard check-baseline bench-issue7 profile notebooks report
+.PHONY: baseline test golden outputs-table bench bench-dashboard venv browser dashboard check-baseline bench-issue7 profile notebooks report
 SEED ?= 0
 
 venv:
@@ -10,6 +10,9 @@ baseline: venv
 
 test: venv browser
 	.venv/bin/python -m pytest -q
+
+outputs-table: venv  # regenerate the column table of docs/ODD.md §10.1 from model/core/outputs.py
+	.venv/bin/python -m propeller.core.outputs --update docs/ODD.md
 
 golden: venv  # refresh the golden numbers when a change is meant to move them (say why in the commit)
 	.venv/bin/python tests/golden.py --update

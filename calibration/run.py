@@ -35,6 +35,7 @@ import pandas as pd
 from propeller.calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
 from propeller.calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
 from propeller.app.userio import atomic_write_text
+from propeller.core import outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -50,7 +51,7 @@ class Settings:
     min_acceptance: float = 0.03
     max_simulations: int | None = None
     predictive_draws: int = 100
-    until: str = "2025-09"
+    until: str = outputs.OBSERVED_DATE  # the month of the observations fitted
 
 
 QUICK = Settings(n_particles=60, generations=3, max_simulations=900, predictive_draws=40)

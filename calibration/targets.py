@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from propeller.core import outputs
 from propeller.core.constants import HUBS, TYPES
 from propeller.errors import UserError
 
@@ -30,7 +31,7 @@ TARGET_GROUPS = ("table_3_1", "growth", "hub_totals_over_time", "table_3_2", "kp
 VALIDATION_GROUPS = ("adoption_steps", "intentions", "reach", "funnel", "flax")
 STATUSES = ("ok", "initial condition", "no model output yet")
 UNITS = ("organisations", "persons", "share", "ratio", "hectares")
-FIRST_MONTH, LAST_MONTH = "2024-03", "2030-12"
+FIRST_MONTH, LAST_MONTH = outputs.START_DATE, outputs.HORIZON_DATE
 
 REQUIRED = ("name", "value", "date", "source", "quote", "sd", "sd_reason", "model_output", "status", "unit")
 OPTIONAL = ("date_from", "n", "note", "held_out")
@@ -224,6 +225,17 @@ def load_checks(path: str | Path | None = None) -> list[dict[str, Any]]:
     return checks
 
 
+def observations(targets_df: pd.DataFrame | None = None) -> dict[str, list[tuple[str, float]]]:
+    """model_output -> [(date, value)] of the records that give a value at one month (not a change between two
+    months), in file order: what the summary and the report show next to the model (default: targets.toml)."""
+    t = load_targets() if targets_df is None else targets_df
+    plain = t[t["date_from"].isna()] if "date_from" in t else t
+    out: dict[str, list[tuple[str, float]]] = {}
+    for r in plain.itertuples(index=False):
+        out.setdefault(r.model_output, []).append((r.date, float(r.value)))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ model side
 _HUB_TYPE = re.compile(r"^partners_(" + "|".join(HUBS) + ")_(" + "|".join(TYPES) + ")$")
 _FOUR_TYPE = re.compile(r"^partners_four_hubs_(" + "|".join(TYPES) + ")$")
@@ -254,7 +266,7 @@ def _at(outcomes: Mapping[str, Any], output: str, date: str) -> float:
 
 def readable_outputs(outcomes: Mapping[str, Any]) -> list[str]:
     """Every model_output name that ``observe`` can read from a simulate() result."""
-    names = [c for c in outcomes["timeseries"].columns if c not in ("date", "month")]
+    names = [c for c in outcomes["timeseries"].columns if c not in outputs.INDEX]
     names += list(outcomes.get("after_activity", {}))
     names += [f"partners_{h}_{t}" for h in HUBS for t in TYPES] + [f"partners_four_hubs_{t}" for t in TYPES]
     return names

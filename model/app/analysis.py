@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from propeller.app.store import Store, StoreError
-from propeller.app.sweeps.spec import SpecError, timeseries_columns
+from propeller.app.sweeps.spec import SpecError
 from propeller.app.userio import atomic_write
+from propeller.core import outputs
 from propeller.scenarios.loader import did_you_mean
 
-SENSITIVITY_OUTCOMES = ("partners_total@2027-12", "kpi5_skilled@2027-12", "productivity_index@2030-12")
+SENSITIVITY_OUTCOMES = (f"partners_total@{outputs.TARGET_DATE}", f"kpi5_skilled@{outputs.TARGET_DATE}",
+                        f"productivity_index@{outputs.HORIZON_DATE}")
 
 
 def _listing(names: Sequence[str], most: int = 8) -> str:
@@ -152,12 +154,12 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> None:
 # ----------------------------------------------------------------------------------------------
 def _parse_outcome(item: str) -> tuple[str, str]:
     if "@" not in item:
-        raise SpecError("--outcome", item, "OUTCOME@YYYY-MM, e.g. partners_total@2027-12", show_got=False)
+        raise SpecError("--outcome", item, f"OUTCOME@YYYY-MM, e.g. {SENSITIVITY_OUTCOMES[0]}", show_got=False)
     o, d = item.split("@", 1)
     from propeller.scenarios.loader import _date
 
     if not o or _date(d):
-        raise SpecError("--outcome", item, "OUTCOME@YYYY-MM, e.g. partners_total@2027-12", show_got=False)
+        raise SpecError("--outcome", item, f"OUTCOME@YYYY-MM, e.g. {SENSITIVITY_OUTCOMES[0]}", show_got=False)
     return o, d
 
 
@@ -189,7 +191,7 @@ def sensitivity(db_path: str | Path, sweep: str | None = None, outcomes: Sequenc
     for item in requested:
         outcome, date = _parse_outcome(item)
         if explicit and outcome not in info["outputs"]:
-            known = outcome in timeseries_columns()
+            known = outputs.is_output(outcome)
             raise StoreError("--outcome", item, f"an outcome kept by sweep {info['name']!r} "
                              f"({', '.join(info['outputs'])})" + ("" if known else " (no such outcome)"),
                              show_got=False, hint="" if known else did_you_mean(outcome, info["outputs"]))

@@ -24,52 +24,33 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from propeller.core import outputs  # light: the constants only
+
 if TYPE_CHECKING:
     import pandas as pd
 
-SUMMARY_DATES = ("2025-09", "2027-12", "2030-12")
-# Observed values for September 2025 next to the projection (Table 3.1 [003 L2720-2776];
-# KPI status Q3 2025 [003 L519-563]); targets for 2027 (KPI 4 >= 130, KPI 5 +650) and 500+ partners
-# (seed 000 L993-995).
-OBSERVED_2025_09 = {
-    "partners_noord": 100, "partners_zuid": 184, "partners_oost": 137, "partners_west": 224,
-    "partners_four_hubs": 645, "kpi4_mkb_four_hubs": 170, "kpi5_skilled_four_hubs": 1750,
-}
-ROWS = (
-    ("partners_noord", "Partners Noord", "{:.0f}"),
-    ("partners_zuid", "Partners Zuid", "{:.0f}"),
-    ("partners_oost", "Partners Oost", "{:.0f}"),
-    ("partners_west", "Partners West", "{:.0f}"),
-    ("partners_midden", "Partners Midden", "{:.0f}"),
-    ("partners_four_hubs", "Partners, four evaluated hubs", "{:.0f}"),
-    ("partners_total", "Partners, all hubs (target 500+)", "{:.0f}"),
-    ("kpi4_mkb_four_hubs", "KPI 4, four evaluated hubs", "{:.0f}"),
-    ("kpi4_mkb", "KPI 4: active MKB companies, all hubs (target >= 130)", "{:.0f}"),
-    ("kpi5_skilled_four_hubs", "KPI 5, four evaluated hubs", "{:.0f}"),
-    ("kpi5_skilled", "KPI 5: people with new skills, all hubs (target +650)", "{:.0f}"),
-    ("partner_phase_none", "Partners x themes: not engaged", "{:.1%}"),
-    ("partner_phase_agenderen", "Partners x themes: agenderen", "{:.1%}"),
-    ("partner_phase_uitproberen", "Partners x themes: uitproberen", "{:.1%}"),
-    ("partner_phase_adopteren", "Partners x themes: adopteren", "{:.1%}"),
-    ("adopted_share", "Adopted share, all organisations", "{:.1%}"),
-    ("productivity_index", "Labour-productivity index (2024-03 = 100)", "{:.2f}"),
-)
 
-
-def summary_table(ts: pd.DataFrame, dates=SUMMARY_DATES) -> pd.DataFrame:
-    """The steering-group summary: selected outcomes at the summary dates that the run reached."""
+def summary_table(ts: pd.DataFrame, dates=outputs.SUMMARY_DATES) -> pd.DataFrame:
+    """The steering-group summary: the outputs of :data:`propeller.core.outputs.SUMMARY` (their labels and formats)
+    at the summary dates that the run reached, with the observed values of September 2025 beside them (Table 3.1
+    [003 L2720-2776] and the KPI status of Q3 2025 [003 L519-563], from calibration/targets.toml)."""
     import pandas as pd
 
+    rows = [outputs.get(name) for name in outputs.SUMMARY]
     ts = ts.set_index("date")
     cols = [d for d in dates if d in ts.index]
     if ts.index[-1] > dates[-1] or not cols:
         cols.append(ts.index[-1])  # a longer (or shorter) horizon: also show its last month
-    table = pd.DataFrame(index=[label for _, label, _ in ROWS])
+    table = pd.DataFrame(index=[o.title for o in rows])
     for d in cols:
-        table[d] = [fmt.format(ts.at[d, key]) for key, _, fmt in ROWS]
-    if "2025-09" in cols:
-        table.insert(1, "observed 2025-09",
-                     [f"{OBSERVED_2025_09[key]}" if key in OBSERVED_2025_09 else "" for key, _, _ in ROWS])
+        table[d] = [o.format(ts.at[d, o.name]) for o in rows]
+    observed_date = outputs.OBSERVED_DATE
+    if observed_date in cols:
+        from propeller.calibration.targets import observations
+
+        observed = {k: v for k, points in observations().items() for d, v in points if d == observed_date}
+        table.insert(1, f"observed {observed_date}",
+                     [o.format(observed[o.name]) if o.name in observed else "" for o in rows])
     return table
 
 
@@ -92,7 +73,8 @@ def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: li
         })
         db["parameters"].insert_all(
             ({"key": k, "value": json.dumps(v)} for k, v in sorted(result["params"].items())), pk="key")
-        for name in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
+        db["timeseries"].insert_all(result["timeseries"].to_dict(orient="records"), columns=outputs.sqlite_columns())
+        for name in ("occupancy", "partners_by_hub_type", "participants"):
             db[name].insert_all(result[name].to_dict(orient="records"))
         db.close()
         for f in ("timeseries.csv", "propeller.db"):

@@ -7,7 +7,8 @@ Tables (``SCHEMA_VERSION`` 1):
   scenario, scenario_file, overrides (JSON: the factor values of its design point), params (JSON: the full
   record, enough to re-run it), seed, until, code_version, status ('done' / 'failed'), error, started, ended,
   seconds, worker, outputs and key_dates (JSON: what was kept).
-- ``outcomes``: (run_id, month) primary key, date and one column per kept timeseries outcome.
+- ``outcomes``: (run_id, month) primary key, date and one column per kept timeseries outcome, of the SQLite type
+  its declaration gives (``propeller.core.outputs``: int64 -> INTEGER, float64 -> REAL).
 - ``summaries``: (run_id, outcome, date) primary key, value: the kept outcomes at the key dates.
 - ``sweeps``: one row per sweep (its spec text, design, SALib problem, outputs, key dates, seed, ...).
 - ``points``: (sweep_id, point) primary key: scenario, label, overrides, x (factor values, JSON).
@@ -34,6 +35,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from propeller.core.outputs import INDEX, sqlite_columns
 from propeller.errors import UserError
 
 SCHEMA_VERSION = 1
@@ -174,7 +176,7 @@ class Store:
                 "until": str, "code_version": str, "status": str, "error": str, "started": str, "ended": str,
                 "seconds": float, "worker": str, "outputs": str, "key_dates": str,
             }, pk="run_id", if_not_exists=True)
-            db["outcomes"].create({"run_id": str, "month": int, "date": str}, pk=("run_id", "month"),
+            db["outcomes"].create({"run_id": str, **sqlite_columns(INDEX)}, pk=("run_id", "month"),
                                   if_not_exists=True)
             db["summaries"].create({"run_id": str, "outcome": str, "date": str, "value": float},
                                    pk=("run_id", "outcome", "date"), if_not_exists=True)
@@ -270,7 +272,7 @@ class Store:
                 new_dates = [d for d in task["key_dates"] if d not in dates]
                 if not new_out and not new_dates:
                     return "exists"
-                self._add_columns(result["columns"], new_out)
+                self._add_columns(new_out)
                 if new_out:
                     cols = result["columns"]
                     sets = ", ".join(f"[{c}] = ?" for c in new_out)
@@ -295,7 +297,7 @@ class Store:
             if result["status"] != "done":
                 return "failed"
             cols = result["columns"]
-            self._add_columns(cols, task["outputs"])
+            self._add_columns(task["outputs"])
             names = list(cols)
             placeholders = ", ".join("?" * (len(names) + 1))
             self.conn.executemany(
@@ -304,12 +306,11 @@ class Store:
             self._insert_summaries(rid, result["summaries"])
             return "new"
 
-    def _add_columns(self, cols: Mapping[str, list], names: Iterable[str]) -> None:
+    def _add_columns(self, names: Iterable[str]) -> None:
+        """Add the outcome columns the table lacks, with their declared SQLite types (propeller.core.outputs)."""
         have = {c.name for c in self.db["outcomes"].columns}
-        for c in names:
-            if c not in have:
-                kind = int if cols[c] and all(isinstance(v, int) for v in cols[c]) else float
-                self.db["outcomes"].add_column(c, kind)
+        for c, sqlite_type in sqlite_columns([c for c in names if c not in have]).items():
+            self.db["outcomes"].add_column(c, sqlite_type)
 
     def _insert_summaries(self, rid: str, summaries: Iterable[tuple]) -> None:
         self.conn.executemany("INSERT OR IGNORE INTO summaries (run_id, outcome, date, value) VALUES (?, ?, ?, ?)",

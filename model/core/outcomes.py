@@ -8,14 +8,19 @@ Counting conventions (docs/ODD.md, "Observation"):
   [003 L521-531]. KPI 5 = cumulative persons in trajectories + LLO professionals + students in
   renewed education [003 L537-563, L4409-4435].
 * adopted_share = share of all modelled organisations in Adopteren (mean over themes, or one theme).
+
+The columns, their order and dtypes are declared in :mod:`propeller.core.outputs`; ``Recorder.frames`` computes
+them and :func:`timeseries_frame` lays them out as declared.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from propeller.core import calendar
+from propeller.core import calendar, outputs
 from propeller.core.constants import (
     CLASSES,
     COMPANY_TYPES,
@@ -106,7 +111,7 @@ class Recorder:
         sc = {k: v[:T] for k, v in self.scalars.items()}
         start = calendar.parse(m.p["simulation.start"])
         dates = [calendar.fmt(start + t) for t in range(T)]
-        cols: dict[str, np.ndarray] = {"date": np.array(dates), "month": np.arange(T)}
+        cols: dict[str, np.ndarray | list[str]] = {"date": dates, "month": np.arange(T)}
 
         ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, occ = (
             self.agg[k][:T] for k in ("rings", "by_type", "joins", "leaves", "unique", "by_class", "by_phase", "adopted",
@@ -158,14 +163,7 @@ class Recorder:
         prod = np.prod(1.0 + self.gain * level, axis=1)
         cols["productivity_index"] = 100.0 * prod / prod[0]
 
-        ints = ("partners", "joins", "leaves", "ring", "kpi", "runs", "participants", "adoptions", "month", "students")
-        names = [k for k in cols if k != "date"]
-        is_int = [k.startswith(ints) for k in names]
-        block_i = pd.DataFrame(np.column_stack([cols[k] for k, i in zip(names, is_int) if i]).astype(np.int64),
-                               columns=[k for k, i in zip(names, is_int) if i])
-        block_f = pd.DataFrame(np.column_stack([cols[k] for k, i in zip(names, is_int) if not i]).astype(float),
-                               columns=[k for k, i in zip(names, is_int) if not i])
-        ts = pd.concat([pd.DataFrame({"date": dates}), block_i, block_f], axis=1)[["date"] + names]
+        ts = timeseries_frame(cols)
 
         n_r, n_k = len(ROUTES), len(THEMES)
         occ = occ.ravel()
@@ -173,6 +171,19 @@ class Recorder:
         occupancy["phase"] = pd.Categorical.from_codes(np.tile(np.array(STEP_PHASE), T * n_r * n_k), list(PHASES))
         partners_by_hub_type = _long(dates, [("hub", HUBS), ("partner_type", TYPES)], "partners", by_hub_type.ravel())
         return {"timeseries": ts, "occupancy": occupancy, "partners_by_hub_type": partners_by_hub_type}
+
+
+def timeseries_frame(cols: Mapping[str, np.ndarray | list[str]]) -> pd.DataFrame:
+    """The ``timeseries`` frame: exactly the declared columns (:mod:`propeller.core.outputs`), in declared order and
+    with declared dtypes. A column computed but not declared, or declared but not computed, is an error."""
+    declared = outputs.timeseries()
+    if set(cols) != set(outputs.names()):
+        missing = [o.name for o in declared if o.name not in cols]
+        extra = [k for k in cols if not outputs.is_output(k)]
+        raise RuntimeError(f"timeseries columns differ from propeller.core.outputs: not computed {missing}, "
+                           f"not declared {extra}")
+    return pd.DataFrame({o.name: cols[o.name] if o.dtype == "str" else np.asarray(cols[o.name]).astype(o.dtype)
+                         for o in declared})
 
 
 def _long(dates: list[str], dims: list[tuple[str, tuple[str, ...]]], name: str, values: np.ndarray) -> pd.DataFrame:

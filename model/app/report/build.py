@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from propeller.core import outputs
+from propeller.core.constants import HUBS
 from propeller.app.report.data import HEADLINE, TARGETS, ReportError, SweepData, fmt_interval, observed_points
 from propeller.app.report.i18n import LANGS, Text
 from propeller.app.report.provenance import parameters, scenario_header
@@ -62,9 +64,6 @@ footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px
 code { font-size: 12.5px; }
 @media print { nav { display: none; } figure { break-inside: avoid; } }
 """
-
-HEADLINE_DATES = ("2025-09", "2027-12", "2030-12")
-
 
 def _e(s) -> str:
     return html.escape(str(s), quote=True)
@@ -123,15 +122,17 @@ class ReportBuilder:
 
     def key_numbers(self, probs: dict) -> str:
         t, d = self.t, self.data
-        dates = [x for x in ("2027-12", "2030-12") if x in d.dates]
+        target_date = outputs.TARGET_DATE
+        dates = [x for x in (target_date, outputs.HORIZON_DATE) if x in d.dates]
         head = [t("col_scenario"), t("col_n")]
         cols = []
         for dt in dates:
             cols.append(("partners_total", dt))
-        if "2027-12" in d.dates:
-            cols += [("kpi4_mkb", "2027-12"), ("kpi5_skilled", "2027-12")]
-        head += [f"{t(c)} {dt}" for c, dt in cols]
-        year = 2027 if 2027 in d.years() else (d.years()[-1] if d.years() else None)
+        if target_date in d.dates:
+            cols += [("kpi4_mkb", target_date), ("kpi5_skilled", target_date)]
+        head += [f"{t.label(c)} {dt}" for c, dt in cols]
+        target_year = int(outputs.TARGET_DATE[:4])
+        year = target_year if target_year in d.years() else (d.years()[-1] if d.years() else None)
         if year is not None:
             head += [t("prob_by", target=t(k), year=year) for k, _, _ in TARGETS]
         rows, classes = [], []
@@ -156,12 +157,14 @@ class ReportBuilder:
         return self.table(head, rows, num_cols=set(range(2, len(head))))
 
     def _fmt_for(self, outcome: str):
+        """A number of ``outcome`` in the report's language, as its declaration formats it (propeller.core.outputs)."""
         t = self.t
-        if outcome.startswith("adopted_share") or outcome.startswith("partner_phase"):
-            return lambda v: t.pct(v, 1)
-        if outcome == "productivity_index":
-            return lambda v: t.num(v, 2)
-        return lambda v: t.num(v, 0)
+        if not outputs.is_output(outcome):  # a column of an older model version, stored in the sweep
+            return lambda v: t.num(v, 0)
+        o = outputs.get(outcome)
+        if o.percent:
+            return lambda v: t.pct(v, o.digits)
+        return lambda v: t.num(v, o.digits)
 
     def comparison(self) -> str:
         """compare(): one row per outcome x scenario; per key date the median (90 % interval) and the difference
@@ -185,7 +188,7 @@ class ReportBuilder:
             group = [lab for lab in d.labels if ((table["outcome"] == outcome) & (table["scenario"] == lab)).any()]
             for k, lab in enumerate(group):
                 g = table[(table["outcome"] == outcome) & (table["scenario"] == lab)].set_index("date")
-                name = _e(t(outcome) if outcome in t.strings else outcome)
+                name = _e(t.label(outcome))
                 first = f'<td rowspan="{len(group)}" class="group">{name}</td>' if k == 0 else None
                 row = [first, _e(lab), str(int(g["n"].iloc[0]))]
                 for dt in dates:
@@ -261,7 +264,7 @@ class ReportBuilder:
         t, d = self.t, self.data
         figures.style()
         hubs = d.active_hubs()
-        left_out = [h for h in ("noord", "zuid", "oost", "west", "midden") if h not in hubs]
+        left_out = [h for h in HUBS if h not in hubs]
         hub_note = (" " + t("hubs_left_out", hubs=", ".join(t.hub(h) for h in left_out))) if left_out else ""
         probs = self.probabilities()
         ref = d.reference
@@ -281,7 +284,7 @@ class ReportBuilder:
                             _e(hub_note.strip() + self.source_note(*(f"partners_{h}" for h in hubs))))
         body += f"<h3>{_e(t('sec_partners_type'))}</h3>"
         body += self.figure(figures.partners_by_type(d, t, self.observed),
-                            _e(self.source_note(*(f"partners_type_{x}" for x in figures.TYPES)).strip()))
+                            _e(self.source_note(*outputs.family("partners_type_{type}")).strip()))
         sections.append(("partners", t("sec_partners"), body))
 
         sections.append(("kpi", t("sec_kpi"), self.figure(figures.kpis(d, t, self.observed),
@@ -297,9 +300,9 @@ class ReportBuilder:
         sections.append(("occupancy", t("sec_occupancy"),
                          f"<p>{_e(occ_intro)}</p>" + self.figure(figures.occupancy(d, t, ref), _e(self.rerun_note()))))
         sections.append(("adoption", t("sec_adoption"), self.figure(
-            figures.adoption(d, t), _e(self.source_note(*(f"adopted_share_{k}" for k in figures.THEMES)).strip()))))
+            figures.adoption(d, t), _e(self.source_note(*outputs.family("adopted_share_{theme}")).strip()))))
 
-        spider_date = "2027-12" if "2027-12" in d.dates else d.dates[-1]
+        spider_date = outputs.TARGET_DATE if outputs.TARGET_DATE in d.dates else d.dates[-1]
         med = np.median(d.at(ref, "partners_total", spider_date)) if len(d.at(ref, "partners_total", spider_date)) else 0
         rep = min(ref_runs, key=lambda r: abs(float(r.timeseries.set_index("date")["partners_total"].get(
             spider_date, np.nan)) - med) if spider_date in set(r.timeseries["date"]) else np.inf)

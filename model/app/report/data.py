@@ -22,26 +22,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from propeller.core.constants import HUBS, THEMES, TYPES
+from propeller.core import outputs
+from propeller.core.constants import HUBS, TYPES
 from propeller.app.store import Store
 from propeller.app.sweeps.spec import SpecError
 
-# The timeseries columns the report draws (scenarios/sweeps/steering_report.toml keeps them all).
-HEADLINE = ("partners_total", "partners_four_hubs", "kpi4_mkb", "kpi5_skilled", "adopted_share", "productivity_index")
+# The timeseries columns the report draws (scenarios/sweeps/steering_report.toml keeps them all); labels, formats,
+# targets and dates are declared in propeller.core.outputs.
+HEADLINE = outputs.HEADLINE
 REPORT_COLUMNS: tuple[str, ...] = (
-    "partners_total", "partners_four_hubs",
-    *(f"partners_{h}" for h in HUBS),
-    *(f"partners_type_{t}" for t in TYPES),
+    "partners_total", "partners_four_hubs", *outputs.family("partners_{hub}"), *outputs.family("partners_type_{type}"),
     "kpi4_mkb", "kpi4_mkb_four_hubs", "kpi5_skilled", "kpi5_skilled_four_hubs",
-    "adopted_share", *(f"adopted_share_{k}" for k in THEMES),
-    *(f"ring{r}_{h}" for h in HUBS for r in (1, 2, 3, 4)),
+    "adopted_share", *outputs.family("adopted_share_{theme}"), *outputs.family("ring{ring}_{hub}"),
     "productivity_index",
 )
 # Targets: programme ambition 130 -> 500+ organisations [000 L993-995]; KPI 4 >= 130 MKB companies and KPI 5
-# +650 people with new skills [003 L519-563] (docs/ODD.md §1).
-TARGETS = (("target_500", "partners_total", 500.0), ("target_kpi4", "kpi4_mkb", 130.0),
-           ("target_kpi5", "kpi5_skilled", 650.0))
-SPIDER_DATES = ("2024-03", "2025-09", "2027-12")
+# +650 people with new skills [003 L519-563] (docs/ODD.md §1): (target key, column, value).
+TARGETS = tuple((o.target.key, o.name, o.target.value) for o in outputs.targets())
+SPIDER_DATES = outputs.SPIDER_DATES
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -261,20 +259,17 @@ def observed_points(targets: pd.DataFrame | None = None) -> dict[str, list[tuple
 
     Hub totals and the four-hub partners and KPIs are read as they are; per type, the four-hub sum of Table 3.1
     in September 2025 and, through the table's change column, in March 2024."""
-    from propeller.calibration.targets import load_targets
+    from propeller.calibration.targets import load_targets, observations
 
     t = load_targets() if targets is None else targets
-    out: dict[str, list[tuple[str, float]]] = {}
+    out: dict[str, list[tuple[str, float]]] = {c: list(v) for c, v in observations(t).items() if c in REPORT_COLUMNS}
     plain = t[t["date_from"].isna() if "date_from" in t else slice(None)]
-    for r in plain.itertuples(index=False):
-        if r.model_output in REPORT_COLUMNS:
-            out.setdefault(r.model_output, []).append((r.date, float(r.value)))
     for typ in TYPES:
         cells = plain[plain["model_output"].isin([f"partners_{h}_{typ}" for h in HUBS[:4]])
-                      & (plain["date"] == "2025-09")]
+                      & (plain["date"] == outputs.OBSERVED_DATE)]
         if len(cells) == 4:
             sep = float(cells["value"].sum())
-            pts = [("2025-09", sep)]
+            pts = [(outputs.OBSERVED_DATE, sep)]
             change = t[t["model_output"] == f"partners_four_hubs_{typ}_change"]
             if len(change) and isinstance(change["date_from"].iloc[0], str):
                 pts.insert(0, (change["date_from"].iloc[0], sep - float(change["value"].iloc[0])))

@@ -21,6 +21,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from propeller.core import outputs  # noqa: E402
 from propeller.core.constants import HUBS, PHASES, ROUTES, THEMES, TYPES  # noqa: E402
 from propeller.app.report.data import SPIDER_DATES, TARGETS, SweepData, finite_count  # noqa: E402
 from propeller.app.report.i18n import Text  # noqa: E402
@@ -101,6 +102,16 @@ def _target(ax, value: float) -> None:
     ax.axhline(value, color=TARGET_COLOR, lw=1.1, ls="--", zorder=1)
 
 
+def _goal(ax, t: Text, column: str) -> None:
+    """The column's programme target (propeller.core.outputs) as a dashed line with its words ("goal_..." in i18n)."""
+    target = outputs.get(column).target
+    if target is None:
+        return
+    _target(ax, target.value)
+    ax.annotate(t("goal" + target.key.removeprefix("target")), (0.01, target.value), xycoords=("axes fraction", "data"),
+                color=TARGET_COLOR, fontsize=9, va="bottom")
+
+
 def _legend(fig, data: SweepData, t: Text, colors, observed: str | None = None, target: bool = False,
             ncol: int | None = None) -> None:
     handles = [Line2D([], [], color=colors[lab], lw=2, label=lab) for lab in data.labels]
@@ -145,11 +156,8 @@ def partners(data: SweepData, t: Text, observed: dict) -> Figure:
         for lab in data.labels:
             n += _bands(ax, data, lab, col, colors[lab])
         n_obs = _observed(ax, observed.get(col, []))
-        if col == "partners_total":
-            _target(ax, 500)
-            ax.annotate(t("goal_500"), (0.01, 500), xycoords=("axes fraction", "data"), color=TARGET_COLOR,
-                        fontsize=9, va="bottom")
-        ax.set_title(t(col))
+        _goal(ax, t, col)
+        ax.set_title(t.label(col))
         ax.set_ylabel(t("partners_axis"))
         _date_axis(ax, t)
         del n_obs
@@ -197,17 +205,13 @@ def kpis(data: SweepData, t: Text, observed: dict) -> Figure:
     colors = scenario_colors(data.labels)
     fig, axes = _grid(2, 2, 3.6)
     n = 0
-    for ax, (col, obs_col, target, unit, goal) in zip(axes, (
-            ("kpi4_mkb", "kpi4_mkb_four_hubs", 130, "organisations", "goal_kpi4"),
-            ("kpi5_skilled", "kpi5_skilled_four_hubs", 650, "persons", "goal_kpi5"))):
+    for ax, (col, obs_col) in zip(axes, (("kpi4_mkb", "kpi4_mkb_four_hubs"), ("kpi5_skilled", "kpi5_skilled_four_hubs"))):
         for lab in data.labels:
             n += _bands(ax, data, lab, col, colors[lab])
         _observed(ax, observed.get(obs_col, []))
-        _target(ax, target)
-        ax.annotate(t(goal), (0.01, target), xycoords=("axes fraction", "data"), color=TARGET_COLOR, fontsize=9,
-                    va="bottom")
-        ax.set_title(t(col))
-        ax.set_ylabel(t(unit))
+        _goal(ax, t, col)
+        ax.set_title(t.label(col))
+        ax.set_ylabel(t(outputs.get(col).unit))
         _date_axis(ax, t)
     _legend(fig, data, t, colors, observed="observed_four", target=True)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
@@ -297,7 +301,7 @@ def productivity(data: SweepData, t: Text) -> Figure:
     for lab in data.labels:
         n += _bands(ax, data, lab, "productivity_index", colors[lab])
     ax.axhline(100, color="#888888", lw=0.8)
-    ax.set_title(t("productivity_index"))
+    ax.set_title(t.label("productivity_index"))
     ax.set_ylabel(t("index_axis"))
     _date_axis(ax, t)
     _legend(fig, data, t, colors, ncol=3)

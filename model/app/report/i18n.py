@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from propeller.core import outputs
+
 LANGS = ("en", "nl")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -111,14 +113,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "share_axis": "share of organisations (%)",
         "probability_axis": "share of runs (%)",
         "index_axis": "index (2024-03 = 100)",
-        "partners_total": "Partners, all hubs",
-        "partners_four_hubs": "Partners, four evaluated hubs",
-        "kpi4_mkb": "KPI 4: active MKB companies, all hubs",
-        "kpi5_skilled": "KPI 5: people with new skills, all hubs",
-        "kpi4_mkb_four_hubs": "KPI 4, four evaluated hubs",
-        "kpi5_skilled_four_hubs": "KPI 5, four evaluated hubs",
-        "adopted_share": "Adopted share, all organisations",
-        "productivity_index": "Labour-productivity index",
         "target_500": "500+ partners",
         "target_kpi4": "KPI 4 ≥ 130",
         "target_kpi5": "KPI 5 ≥ 650",
@@ -239,14 +233,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "share_axis": "aandeel organisaties (%)",
         "probability_axis": "aandeel runs (%)",
         "index_axis": "index (2024-03 = 100)",
-        "partners_total": "Partners, alle hubs",
-        "partners_four_hubs": "Partners, vier geëvalueerde hubs",
-        "kpi4_mkb": "KPI 4: actieve mkb-bedrijven, alle hubs",
-        "kpi5_skilled": "KPI 5: mensen met nieuwe vaardigheden, alle hubs",
-        "kpi4_mkb_four_hubs": "KPI 4, vier geëvalueerde hubs",
-        "kpi5_skilled_four_hubs": "KPI 5, vier geëvalueerde hubs",
-        "adopted_share": "Aandeel geadopteerd, alle organisaties",
-        "productivity_index": "Index arbeidsproductiviteit",
         "target_500": "500+ partners",
         "target_kpi4": "KPI 4 ≥ 130",
         "target_kpi5": "KPI 5 ≥ 650",
@@ -270,7 +256,22 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-HUB_NAMES = {"noord": "Noord", "zuid": "Zuid", "oost": "Oost", "west": "West", "midden": "Midden"}
+# Labels of output columns: English from their declaration (propeller.core.outputs); here the translations, keyed by
+# output name. An output without a translation shows its English label.
+OUTPUT_LABELS: dict[str, dict[str, str]] = {
+    "nl": {
+        "partners_total": "Partners, alle hubs",
+        "partners_four_hubs": "Partners, vier geëvalueerde hubs",
+        "kpi4_mkb": "KPI 4: actieve mkb-bedrijven, alle hubs",
+        "kpi5_skilled": "KPI 5: mensen met nieuwe vaardigheden, alle hubs",
+        "kpi4_mkb_four_hubs": "KPI 4, vier geëvalueerde hubs",
+        "kpi5_skilled_four_hubs": "KPI 5, vier geëvalueerde hubs",
+        "adopted_share": "Aandeel geadopteerd, alle organisaties",
+        "productivity_index": "Index arbeidsproductiviteit",
+    },
+}
+
+HUB_NAMES = dict(outputs.HUB.names)
 
 TYPE_NAMES = {
     "en": {
@@ -295,7 +296,7 @@ ROUTE_NAMES = {
 }
 
 PHASE_NAMES = {
-    "en": {"none": "not engaged", "agenderen": "agenderen", "uitproberen": "uitproberen", "adopteren": "adopteren"},
+    "en": dict(outputs.PHASE.names),
     "nl": {"none": "niet betrokken", "agenderen": "agenderen", "uitproberen": "uitproberen", "adopteren": "adopteren"},
 }
 
@@ -319,6 +320,14 @@ class Text:
     def __call__(self, key: str, **fields) -> str:
         s = self.strings[key]
         return s.format(**fields) if fields else s
+
+    def label(self, name: str) -> str:
+        """The label of an output column (propeller.core.outputs) in this language (its name if it is not declared:
+        a column of an older model version, stored in a sweep)."""
+        translated = OUTPUT_LABELS.get(self.lang, {}).get(name)
+        if translated:
+            return translated
+        return outputs.get(name).label if outputs.is_output(name) else name
 
     def list(self, key: str, **fields) -> list[str]:
         return [s.format(**fields) if fields else s for s in self.strings[key]]

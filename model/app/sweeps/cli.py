@@ -139,6 +139,8 @@ def _sensitivity_source(args: argparse.Namespace) -> tuple[Path, str | None]:
 
 def add_commands(sub) -> None:
     """Add sweep, compare and sensitivity to the ``propeller`` subparsers."""
+    from propeller.app.analysis import SENSITIVITY_OUTCOMES
+
     sw = sub.add_parser("sweep", help="run a sweep spec into an SQLite database (resumable)")
     sw.add_argument("spec", nargs="?", help="sweep spec TOML, e.g. scenarios/sweeps/scenario_comparison.toml")
     sw.add_argument("--workers", type=_workers, default=os.cpu_count() or 1,
@@ -166,8 +168,7 @@ def add_commands(sub) -> None:
     sen.add_argument("--db", default=None, help="database of the spec (default outputs/sweeps/<name>.db)")
     sen.add_argument("--sweep", default=None, help="sweep name or id in the database (default: the last one)")
     sen.add_argument("--outcome", action="append", default=None, metavar="NAME@YYYY-MM",
-                     help="outcome at a key date (repeatable; default partners_total@2027-12, "
-                          "kpi5_skilled@2027-12, productivity_index@2030-12)")
+                     help=f"outcome at a key date (repeatable; default {', '.join(SENSITIVITY_OUTCOMES)})")
     sen.add_argument("--png", default=None, help="plot file (default next to the database)")
     sen.add_argument("--csv", default=None, help="also write the indices as CSV")
     sen.set_defaults(func=cmd_sensitivity)

@@ -6,22 +6,22 @@ number of replications, the horizon, the outcome columns to keep and the key dat
 raises :class:`SpecError` (one line: ``file: key: expected ...``) like the scenario loader, for the first problem
 it finds.
 
-The outcome columns a sweep may keep (``timeseries_columns``) and the defaults (``DEFAULT_OUTPUTS``,
-``DEFAULT_KEY_DATES``) are defined here, in one place.
+The outcome columns a sweep may keep, the default outputs and the default key dates are the declared ones
+(:mod:`propeller.core.outputs`).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import tomllib
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from propeller.core.outputs import HEADLINE, INDEX, KEY_DATES
+from propeller.core.outputs import names as output_names
 from propeller.errors import UserError
 from propeller.scenarios.loader import SCENARIO_DIR, _date, _flatten, did_you_mean
 
@@ -31,10 +31,9 @@ SPEC_KEYS = ("name", "description", "base", "scenarios", "seed", "replications",
              "key_dates", "overrides", "design", "factors")
 DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "file")
 FACTOR_KEYS = ("key", "keys", "levels", "bounds", "scale")
-DEFAULT_OUTPUTS = ("partners_total", "partners_four_hubs", "kpi4_mkb", "kpi5_skilled", "adopted_share",
-                   "productivity_index")
-DEFAULT_KEY_DATES = ("2025-09", "2027-12", "2030-12")
-ALWAYS_KEPT = ("month", "date")
+DEFAULT_OUTPUTS = HEADLINE       # the outcome columns and dates are declared in propeller.core.outputs
+DEFAULT_KEY_DATES = KEY_DATES
+ALWAYS_KEPT = INDEX
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -75,19 +74,6 @@ class Spec:
     levels: int
     second_order: bool
     factors: list[Factor]
-
-
-@functools.lru_cache(maxsize=1)
-def timeseries_columns() -> tuple[str, ...]:
-    """The timeseries columns of simulate() (from a zero-month regional run)."""
-    from propeller.app.sweeps.record import baseline
-    from propeller.core.simulate import simulate
-
-    base = baseline()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        out = simulate(base.with_overrides({"simulation.region": "midden"}), seed=0, until=base["simulation.start"])
-    return tuple(out["timeseries"].columns)
 
 
 # ------------------------------------------------------------------------------------------ small checks
@@ -188,7 +174,7 @@ def _outputs(path: Path, data: Mapping) -> tuple[str, ...]:
         raise _err(path, "outputs", "a non-empty list of timeseries column names", outputs)
     if len(set(outputs)) != len(outputs):
         raise _err(path, "outputs", "column names without repeats", outputs)
-    known = timeseries_columns()
+    known = output_names()
     for i, o in enumerate(outputs):
         if o not in known or o in ALWAYS_KEPT:
             raise _err(path, f"outputs[{i}]", "an outcome column of the timeseries (docs/ODD.md §10.1; date and month "

@@ -77,6 +77,7 @@ def register(cls: type[Instrument]) -> type[Instrument]:
         raise RegistryError(f"instrument {cls.__qualname__}: order {cls.order} is taken by {clash[0].name!r}; "
                             f"the month order must be unambiguous (taken: {sorted(c.order for c in _REGISTRY.values())})")
     _REGISTRY[cls.name] = cls
+    _changed()
     return cls
 
 
@@ -86,6 +87,14 @@ def unregister(cls_or_name: type[Instrument] | str) -> None:
     if name not in _REGISTRY or not (isinstance(cls_or_name, str) or _REGISTRY[name] is cls_or_name):
         raise RegistryError(f"instrument {name!r} is not registered")
     del _REGISTRY[name]
+    _changed()
+
+
+def _changed() -> None:
+    """The output columns per instrument and per Table 3.2 category follow the registry."""
+    from propeller.core import outputs
+
+    outputs.refresh()
 
 
 @contextlib.contextmanager
