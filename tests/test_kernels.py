@@ -7,18 +7,25 @@ import pytest
 from numba import njit
 
 from propeller.core.kernels import occurs, rng_state, select_participants, uniform
+from propeller.core.state import Organisations
+
+
+def plain_orgs(n: int) -> Organisations:
+    """``n`` organisations on route 0, class 0 (weight 1), funding factor 1."""
+    zeros, ones, no = np.zeros(n, dtype=np.int64), np.ones(n), np.zeros(n, dtype=bool)
+    return Organisations(route=zeros, home=zeros, cls=zeros, class_mult=ones, class_weight=np.ones(1),
+                         small_factor=ones, is_company=no, is_client=no, is_edu=no)
 
 
 @njit
-def _draws(seed, rel, elig, total, reps):
+def _draws(seed, rel, elig, orgs, total, reps):
     np.random.seed(seed)
     n = rel.shape[0]
     zeros = np.zeros(n, dtype=np.int64)
-    ones = np.ones(n)
     counts = np.zeros(n)
     first = np.zeros(n)
     for _ in range(reps):
-        sel = select_participants(rel, True, 0.5, zeros, -1, zeros, elig, ones[:1], zeros, ones, total)
+        sel = select_participants(rel, True, 0.5, -1, zeros, elig, orgs, total)
         first[sel[0]] += 1
         for i in sel:
             counts[i] += 1
@@ -42,7 +49,7 @@ def test_select_participants_matches_successive_weighted_draws(k):
     rel = np.array([0.1, 0.3, 0.6, 0.9, 1.0])
     w = 0.5 + rel                       # weight = (0.5 + relation) with the other factors 1
     reps = 40_000
-    incl, first = _draws(7, rel, np.ones(1), k, reps)
+    incl, first = _draws(7, rel, np.ones(1), plain_orgs(len(rel)), k, reps)
     se = np.sqrt(_exact(w, k) * (1 - _exact(w, k)) / reps) + 1e-9
     assert np.all(np.abs(incl - _exact(w, k)) < 5 * se)
     assert np.allclose(first, w / w.sum(), atol=5 * np.sqrt(0.25 / reps))  # the first draw is the weighted one
@@ -51,8 +58,7 @@ def test_select_participants_matches_successive_weighted_draws(k):
 def test_select_participants_respects_the_audience():
     rel = np.array([0.0, 0.2, 0.6, 0.8])
     stage = np.zeros(4, dtype=np.int8)
-    out = select_participants(rel, False, 0.5, np.zeros(4, dtype=np.int64), -1, stage, np.ones(1), np.ones(1),
-                              np.zeros(4, dtype=np.int64), np.ones(4), 10)
+    out = select_participants(rel, False, 0.5, -1, stage, np.ones(1), plain_orgs(4), 10)
     assert sorted(out.tolist()) == [2, 3]  # unknown (0) and ring 4 (0.2 < 0.5) are not partners
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from propeller.core.constants import ROUTES, STEP_INDEX, STEPS
 from propeller.core.kernels import propeller_move
+from propeller.core.state import MoveParams, Neighbours, Organisations, Pushes
 from propeller.core.transitions import PropellerTable
 
 N = 40_000
@@ -27,16 +28,20 @@ def move(table, route: str, step: str, month: int = 3, comaker: bool = True, gat
     rng = np.random.default_rng(seed)
     stage = np.full((N, 1), STEP_INDEX[step], dtype=np.int8)
     r = np.full(N, ROUTES.index(route), dtype=np.int8)
-    zeros, ones = np.zeros((N, 1)), np.ones(N)
+    zeros, ones, no = np.zeros((N, 1)), np.ones(N), np.zeros(N, bool)
     never = np.full((N, 1), -1, dtype=np.int32)
     flag = np.full(N, int(comaker), dtype=np.int64)  # co-maker bit mask, bit 0 = the one theme
-    propeller_move(
-        stage, r, table.n_steps, table.rate_by_month[month - 1], table.target_flat, table.gate_flat,
-        table.phase_scale, table.entry, 0.0, 0.0, zeros, np.zeros(N), np.zeros(0), ones, zeros, zeros,
-        np.zeros(N, np.int64), 0.5, ones[:1], 0.0, zeros, never, zeros, 1.0, 1.0, never, zeros, 1.0, never, 0.0,
-        np.zeros(N, np.int64), 0.0, np.zeros(N, bool), flag, gate_floor, 0, 1.0, int(rng.integers(2**62)),
-        np.zeros(1, np.int64),
-    )
+    none = np.zeros(N, np.int64)
+    orgs = Organisations(route=r, home=none, cls=none, class_mult=ones, class_weight=ones[:1], small_factor=ones,
+                         is_company=no, is_client=no, is_edu=no)
+    nb = Neighbours(num=zeros, deg=np.zeros(N), comaker=flag, pulled=none, adopted=none, maker=none,
+                    snap=np.zeros(N, np.int8), snap_words=np.zeros(0, np.uint64), cand=none, dirty=np.zeros(N, np.uint8))
+    pushes = Pushes(extra_entry=zeros, extra_fwd=zeros, enrolled_until=never, enrolled_hazard=zeros,
+                    coached_until=never, coached_hazard=zeros, student_until=never)
+    par = MoveParams(entry_p=0.0, entry_q=0.0, partner_thr=0.5, connector_back=0.0, traj_boost=1.0, traj_back=1.0,
+                     coach_boost=1.0, student_boost=0.0, procurement_boost=0.0, gate_floor=gate_floor)
+    propeller_move(stage, month - 1, orgs, table.arrays, nb, pushes, par, np.zeros((N, 1)), ones[:1], np.zeros(0), 0,
+                   1.0, int(rng.integers(2**62)), np.zeros(1, np.int64))
     return stage[:, 0]
 
 

@@ -21,6 +21,7 @@ from scipy import sparse
 
 from propeller.core.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
 from propeller.core.kernels import insert_ties, update_neighbours, update_tie_weights
+from propeller.core.state import Collab, Csr, Edges, Neighbours, Ties
 
 CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
 EDGE_KINDS = ("chain", "client", "member", "internship", "collab")
@@ -175,10 +176,10 @@ class Ecosystem:
     base = property(lambda self: self._base[: self.m])
     w = property(lambda self: self._w[: self.m])
 
-    def collab(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def collab(self) -> Collab:
         """The collaboration ties (u, v, intensity): appended after the structural ones."""
         ns, m = self.n_static, self.m
-        return self._u[ns:m], self._v[ns:m], self._w[ns:m]
+        return Collab(self._u[ns:m], self._v[ns:m], self._w[ns:m])
 
     def add_ties(self, a: np.ndarray, b: np.ndarray, intensity: float) -> int:
         """Add collaboration ties between pairs (a[i], b[i]) that are not yet linked."""
@@ -193,9 +194,9 @@ class Ecosystem:
             nxt = np.full(2 * (cap - self.n_static), -1, dtype=np.int64)
             nxt[: len(self._collab_next)] = self._collab_next
             self._collab_next = nxt
-        m = insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, self._keys, self._u,
-                        self._v, self._kind, self._base, self._w, self.m, float(intensity), COLLAB, self.n_static,
-                        self.collab_head, self._collab_next, self.dirty)
+        edges = Edges(self._keys, self._u, self._v, self._kind, self._base, self._w)
+        m = insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, edges, self.m,
+                        float(intensity), COLLAB, self.n_static, self.collab_head, self._collab_next, self.dirty)
         added, self.m = m - self.m, m  # collaboration ties are not in the structural views: no refresh
         if added:
             self._at_base = False
@@ -269,17 +270,20 @@ class NeighbourState:
         self.min_w = float(min_w)
         self._fresh = False
         self._ties: tuple = ()
+        self.arrays = Neighbours(num=self.num, deg=self.deg, comaker=self.comaker, pulled=self.pulled,
+                                 adopted=self.adopted, maker=self.maker, snap=self.snap, snap_words=self.snap_words,
+                                 cand=self._cand, dirty=eco.dirty)
         eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)  # the CSR views: built with the graph
 
     def update(self, stage: np.ndarray, full: bool = False) -> "NeighbourState":
         eco = self.eco
         if self._ties != (eco._version, eco.m):  # intensities refreshed in the CSR views / ties appended
             a, c = eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)
-            self._args = (a.indptr, a.indices, a.data, c.indptr, c.indices, c.data, eco.collab_head, eco._collab_next,
-                          *eco.collab(), self.is_company, self.is_client, self.min_step, self.min_w)
+            self.ties = Ties(structural=Csr(a.indptr, a.indices, a.data), client=Csr(c.indptr, c.indices, c.data),
+                             collab=eco.collab(), head=eco.collab_head, nxt=eco._collab_next,
+                             comaker_min_step=self.min_step, comaker_min_w=self.min_w)
             self._ties = (eco._version, eco.m)
         words = stage.reshape(-1)[: 8 * self._words].view(np.uint64)  # a view: stage is C-contiguous
-        update_neighbours(stage, words, self.snap, self.snap_words, self._cand, full or not self._fresh, self.adopted,
-                          self.maker, self.num, self.deg, self.comaker, self.pulled, eco.dirty, *self._args)
+        update_neighbours(stage, words, full or not self._fresh, self.is_company, self.is_client, self.arrays, self.ties)
         self._fresh = True
         return self

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from propeller.core.state import ENROL_COACHING, ENROL_TRAJECTORY
+
 FORWARD, SKIP, BACK, REPEAT = 0, 1, 2, 3
 FIRST_ADOPTEREN = 7
 
@@ -83,9 +85,7 @@ def _node_bits(stage, j, k, is_company, comaker_min_step):
 
 
 @njit(cache=True)
-def update_neighbours(stage, stage_words, snap, snap_words, cand, full, adopted, maker, num, deg, comaker, pulled, dirty,
-                      indptr, indices, weight, client_ptr, client_idx, client_w, head, nxt, cu, cv, cw, is_company,
-                      is_client, comaker_min_step, comaker_min_w):
+def update_neighbours(stage, stage_words, full, is_company, is_client, nb, ties):
     """Bring the neighbour state up to date with the current stages and tie intensities, per organisation i:
     num[i, t] = sum of tie intensities to contacts in Adopteren on theme t, deg[i] = sum of all its tie
     intensities (structural ties, then collaboration ties), so exposure = num / deg; comaker[i] bit t = a
@@ -94,16 +94,23 @@ def update_neighbours(stage, stage_words, snap, snap_words, cand, full, adopted,
 
     Incremental: ``snap`` is a copy of the stages (flattened) as of the last update, compared 8 bytes at a
     time (``stage_words``/``snap_words``: uint64 views of the same memory, the tail byte by byte), so finding
-    the organisations whose stages changed - whoever changed them - costs N K / 8 comparisons (``cand``: a
+    the organisations whose stages changed - whoever changed them - costs N K / 8 comparisons (``nb.cand``: a
     buffer for their indices, room for 2 N). For those,
     ``adopted``/``maker`` (bit t = theme t) are recomputed; if they changed, the organisation's contacts are
-    marked ``dirty`` (DIRTY_SUMS by a change in Adopteren, DIRTY_MASKS for client-tie contacts by any
+    marked ``nb.dirty`` (DIRTY_SUMS by a change in Adopteren, DIRTY_MASKS for client-tie contacts by any
     change), as are both ends of a tie that changed intensity (both flags, set by the tie kernels). Dirty
     organisations are recomputed (the flagged parts): the same sum in the same order as a full recomputation (``full``), so the
     result is identical to recomputing everyone, which a test checks month by month. Few organisations change
     in a month, so this is O(N K / 8 + changed x degree) instead of O(N K + ties K). Collaboration ties are
-    reached per organisation through a linked list (``head``/``nxt``: slot 2e is tie e seen from cu[e],
-    slot 2e + 1 from cv[e])."""
+    reached per organisation through a linked list (``ties.head``/``ties.nxt``: slot 2e is tie e seen from
+    collab.u[e], slot 2e + 1 from collab.v[e]). Groups: ``state.Neighbours``, ``state.Ties``."""
+    snap, snap_words, cand, dirty = nb.snap, nb.snap_words, nb.cand, nb.dirty
+    adopted, maker, num, deg, comaker, pulled = nb.adopted, nb.maker, nb.num, nb.deg, nb.comaker, nb.pulled
+    indptr, indices, weight = ties.structural
+    client_ptr, client_idx, client_w = ties.client
+    cu, cv, cw = ties.collab
+    head, nxt = ties.head, ties.nxt
+    comaker_min_step, comaker_min_w = ties.comaker_min_step, ties.comaker_min_w
     n, k = stage.shape
     flat = stage.reshape(-1)
     if full:
@@ -185,20 +192,26 @@ def update_neighbours(stage, stage_words, snap, snap_words, cand, full, adopted,
 
 
 @njit(cache=True)
-def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entry_step,
-                   entry_p, entry_q, num, deg, mix_share, class_mult, extra_entry,
-                   rel, home, partner_thr, connector, connector_back, extra_fwd,
-                   enrolled_until, enrolled_hazard, traj_boost, traj_back,
-                   coached_until, coached_hazard, coach_boost,
-                   student_until, student_boost, pulled, procurement_boost, is_company,
-                   comaker, gate_floor, t, dt, seed, adoptions):
-    """Move every (organisation, theme) at most once by competing hazards (see PropellerTable); the
-    uniform draws come from xoshiro256+ seeded with ``seed`` (from the model's generator).
+def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, mix_share, t, dt, seed, adoptions):
+    """Move every (organisation, theme) at most once by competing hazards (see PropellerTable) in calendar
+    month ``month`` (0-11); the uniform draws come from xoshiro256+ seeded with ``seed`` (from the model's
+    generator). Groups: ``state.Organisations``, ``state.Table``, ``state.Neighbours``, ``state.Pushes``,
+    ``state.MoveParams``; ``adoptions`` (per theme) counts moves into Adopteren.
 
-    Exposure on theme th is num[i, th] / deg[i] (``update_neighbours``), or the population share
-    mix_share[th] when mixing is full (``mix_share`` non-empty). ``comaker``/``pulled`` are bit masks
+    Exposure on theme th is nb.num[i, th] / nb.deg[i] (``update_neighbours``), or the population share
+    mix_share[th] when mixing is full (``mix_share`` non-empty). ``nb.comaker``/``nb.pulled`` are bit masks
     per organisation (bit th). A partner of a hub whose connector is weak falls back faster:
-    back x (1 + connector_back x (1 - connector))."""
+    back x (1 + par.connector_back x (1 - connector))."""
+    route, home, class_mult, is_company = orgs.route, orgs.home, orgs.class_mult, orgs.is_company
+    rates, target, gate, phase_scale = table.rates[month], table.target, table.gate, table.phase_scale
+    n_steps, entry_step = table.n_steps, table.entry_step
+    num, deg, comaker, pulled = nb.num, nb.deg, nb.comaker, nb.pulled
+    extra_entry, extra_fwd, student_until = pushes.extra_entry, pushes.extra_fwd, pushes.student_until
+    enrolled_until, enrolled_hazard = pushes.enrolled_until, pushes.enrolled_hazard
+    coached_until, coached_hazard = pushes.coached_until, pushes.coached_hazard
+    entry_p, entry_q, partner_thr, connector_back = par.entry_p, par.entry_q, par.partner_thr, par.connector_back
+    traj_boost, traj_back, coach_boost = par.traj_boost, par.traj_back, par.coach_boost
+    student_boost, procurement_boost, gate_floor = par.student_boost, par.procurement_boost, par.gate_floor
     rs = rng_state(seed)
     n, k = stage.shape
     mixed = mix_share.shape[0] > 0
@@ -268,22 +281,30 @@ def propeller_move(stage, route, n_steps, rates, target, gate, phase_scale, entr
 
 
 @njit(cache=True)
-def batch_common(seed, sel, sizes, h, theme, rel, gain, thr, activity, first_id,
-                 meet_on, new_tie_p, pair_a, pair_b, p_spill, stage, entry_step,
-                 count_people, persons_mean, is_edu, student_share, teacher_share, persons_out,
-                 prof_reached, students_reached, teachers_reached, colleagues_told,
-                 reach_colleagues, reach_told, reach_involved, indptr, indices, extra_fwd, h_involved):
-    """Effects every instrument run has (``sel`` = the runs' participants back to back), with numba's
-    generator seeded from the model's (``seed``), so runs stay reproducible:
-    - persons per organisation (1 + Poisson(mean - 1)); each person is a student (student_share) or
-      else a teacher (teacher_share) or else a professional; students and teachers are counted at an
-      education organisation of the run (none: counted in the totals only), professionals at their own;
+def batch_common(seed, sel, sizes, h, theme, spec, rel, thr, activity, first_id, stage, orgs, adj, persons, pushes,
+                 persons_out, pair_a, pair_b):
+    """Effects every instrument run has (``sel`` = the runs' participants back to back, ``sizes`` the runs'
+    group sizes), with numba's generator seeded from the model's (``seed``), so runs stay reproducible:
+    - persons per organisation (1 + Poisson(spec.persons_mean - 1), written to ``persons_out``); each person
+      is a student (spec.student_share) or else a teacher (spec.teacher_share) or else a professional;
+      students and teachers are counted at an education organisation of the run (none: counted in the
+      totals only), professionals at their own (``persons``, ``state.PersonCounts``);
     - the relation to hub h intensifies (at least ring 3: taking part makes a partner);
-    - co-participants share an activity id and meet (a new tie with probability new_tie_p);
-    - spill-over: with p_spill, awareness of another theme [003 L3121];
+    - co-participants share an activity id and meet (a new tie with probability spec.new_tie_p, written
+      to ``pair_a``/``pair_b``);
+    - spill-over: with spec.p_spill, awareness of another theme [003 L3121];
     - reach beyond the participants [003 L2966-2989]: colleagues told, chain partners told (become
-      aware) and involved (a push one step further) over structural ties.
-    Returns (new-tie pairs written, professionals, students, teachers)."""
+      aware) and involved (a push one step further, ``pushes.extra_fwd``) over structural ties ``adj``.
+    ``spec``: one ``state.SPEC_DTYPE`` record. Returns (new-tie pairs written, professionals, students, teachers)."""
+    gain, meet_on, new_tie_p, p_spill = spec.gain, spec.meet, spec.new_tie_p, spec.p_spill
+    entry_step, count_people, persons_mean = spec.entry_step, spec.count_people, spec.persons_mean
+    student_share, teacher_share = spec.student_share, spec.teacher_share
+    reach_colleagues, reach_told, reach_involved = spec.reach_colleagues, spec.reach_told, spec.reach_involved
+    h_involved = spec.h_involved
+    is_edu = orgs.is_edu
+    prof_reached, students_reached = persons.professionals_reached, persons.students_reached
+    teachers_reached, colleagues_told = persons.teachers_reached, persons.colleagues_told
+    indptr, indices, extra_fwd = adj.indptr, adj.indices, pushes.extra_fwd
     np.random.seed(seed)
     n = sel.shape[0]
     n_themes = stage.shape[1]
@@ -361,15 +382,20 @@ def batch_common(seed, sel, sizes, h, theme, rel, gain, thr, activity, first_id,
 
 
 @njit(cache=True)
-def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, connector_act,
-                   constituency_rate, is_ngo, indptr, indices, weight, cu, cv, cw, m_ptr, m_idx,
-                   recruit_intensity, seed, network_on):
-    """One month of the organisation-hub relations of the active hubs ``act`` (columns of ``rel``):
-    decay without activity (lapsed partners stay in ring 4); then, from the decayed state, each
-    organisation outside a hub moves one ring inward (unknown -> ring 4, ring 4 -> partner) with a
-    hazard from its partner contacts (organic growth) plus, for unknown ones, from membership of an
-    inner-ring network organisation (constituency). Draws: one uniform per candidate (organisation, hub) from
-    xoshiro256+ seeded with ``seed`` (``uniform``; there are thousands of candidates a month)."""
+def grow_relations(rel, act, decay, connector_act, growth, is_ngo, adj, collab, members, seed):
+    """One month of the organisation-hub relations of the active hubs ``act`` (columns of ``rel``; ``decay`` and
+    ``connector_act`` per active hub): decay without activity (lapsed partners stay in ring 4); then, from the
+    decayed state, each organisation outside a hub moves one ring inward (unknown -> ring 4, ring 4 -> partner)
+    with a hazard from its partner contacts (organic growth, over the structural ties ``adj`` and the
+    collaboration ties ``collab``) plus, for unknown ones, from membership (``members``) of an inner-ring
+    network organisation (constituency). ``growth``: ``state.Growth``. Draws: one uniform per candidate
+    (organisation, hub) from xoshiro256+ seeded with ``seed`` (``uniform``; thousands of candidates a month)."""
+    potential, thr, ring_cut = growth.potential, growth.partner_thr, growth.ring_cut
+    organic_rate, constituency_rate = growth.organic_rate, growth.constituency_rate
+    recruit_intensity, network_on = growth.recruit_intensity, growth.network_on
+    indptr, indices, weight = adj
+    cu, cv, cw = collab
+    m_ptr, m_idx = members.indptr, members.indices
     rs = rng_state(seed)
     n = rel.shape[0]
     n_act = act.shape[0]
@@ -437,13 +463,14 @@ def grow_relations(rel, act, decay, potential, thr, ring_cut, organic_rate, conn
 
 
 @njit(cache=True)
-def insert_ties(a, b, n_nodes, keys, u, v, kind, base, w, m, intensity, collab_kind, n_static, head, nxt, dirty):
+def insert_ties(a, b, n_nodes, edges, m, intensity, collab_kind, n_static, head, nxt, dirty):
     """Append a collaboration tie for each pair (a[x], b[x]) not yet linked (any kind), in the order of the
-    pairs (a repeated pair counts once, at its first occurrence), keeping ``keys`` (u * n + v, u < v) sorted;
-    the buffers have room for all pairs. Each new tie is linked into both ends' collaboration lists
-    (``head``/``nxt``, see ``update_neighbours``) and both ends are marked ``dirty``. The month's pairs are
-    sorted once and merged into ``keys`` from the back: O(B log B + B log M + M) for B pairs and M ties, not
-    a shift of the key array per new tie. Returns the edge count."""
+    pairs (a repeated pair counts once, at its first occurrence), keeping ``edges.keys`` (u * n + v, u < v)
+    sorted; the buffers (``state.Edges``) have room for all pairs. Each new tie is linked into both ends'
+    collaboration lists (``head``/``nxt``, see ``update_neighbours``) and both ends are marked ``dirty``. The
+    month's pairs are sorted once and merged into the keys from the back: O(B log B + B log M + M) for B pairs
+    and M ties, not a shift of the key array per new tie. Returns the edge count."""
+    keys, u, v, kind, base, w = edges
     nb = a.shape[0]
     bk = np.empty(nb, dtype=np.int64)
     for x in range(nb):
@@ -525,16 +552,13 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirt
 
 
 @njit(cache=True)
-def select_participants(rel_col, known_ok, thr, route, route_only, stage_col, elig, class_weight, cls,
-                        small_factor, total):
+def select_participants(rel_col, known_ok, thr, route_only, stage_col, elig, orgs, total):
     """Draw up to ``total`` participants from a hub's network by successive weighted draws without
     replacement (numba's generator, seeded by the caller), weight = eligibility(step on the theme) x
-    class weight x (0.5 + relation) x funding factor. ``known_ok``: ring 4 may take part (events);
-    ``route_only`` >= 0 restricts to one route. The order of the result is the order of the draws.
-
-    A small group from a large pool is drawn by rejection (draw from all weights, redraw a repeat:
-    exactly the successive-draw distribution, with one binary search per draw and no per-candidate
-    logarithms); a group of half the pool or more by Gumbel keys (log w + Gumbel noise, largest first)."""
+    class weight x (0.5 + relation) x funding factor (``orgs``: ``state.Organisations``). ``known_ok``: ring 4
+    may take part (events); ``route_only`` >= 0 restricts to one route. The order of the result is the order
+    of the draws (``draw_without_replacement``)."""
+    route, class_weight, cls, small_factor = orgs.route, orgs.class_weight, orgs.cls, orgs.small_factor
     n = rel_col.shape[0]
     idx = np.empty(n, dtype=np.int64)
     cum = np.empty(n)
@@ -593,11 +617,12 @@ def draw_without_replacement(idx, cum, c, take):
 
 
 @njit(cache=True)
-def recruit(seed, rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, potential, class_weight, cls,
-            small_factor):
+def recruit(seed, rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, potential, orgs):
     """Targeted recruitment by hub ``h`` in its region rel[lo:hi]: ``n_recruit`` ring-4 organisations
     come into ring 3 (``recruit_intensity``), then ``n_discover`` unknown ones become known (ring 4,
-    ``potential``); both drawn by weight = class weight x funding factor (small organisations)."""
+    ``potential``); both drawn by weight = class weight x funding factor (small organisations), from
+    ``orgs`` (``state.Organisations``)."""
+    class_weight, cls, small_factor = orgs.class_weight, orgs.cls, orgs.small_factor
     np.random.seed(seed)
     idx = np.empty(hi - lo, dtype=np.int64)
     cum = np.empty(hi - lo)
@@ -622,16 +647,17 @@ def recruit(seed, rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity,
 
 
 @njit(cache=True)
-def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase, was,
-                    rings, by_type, joins, leaves, unique, by_class, by_phase, adopted, used, occupancy):
+def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase, was, agg):
     """All counts the outcome frames need for month ``t``, in one pass over the current state
-    (stage N x K, relation N x H), written into row t of the preallocated arrays: rings per hub (by
-    level 0 unknown .. 4 = ring 1), partners per hub x type, cumulative joins/leaves per hub (``was``
-    carries last month's partner flags), organisations that are partners anywhere (and their
-    innovativeness class), partner x theme pairs per phase, organisations in Adopteren per theme,
-    employment-weighted use per theme (``use`` is 0 before Adopteren), and occupancy (route x theme x
-    step). Counting monthly keeps memory flat however long the run (no snapshots of the whole state).
-    The counts go into row-t views first (one indexing level less in the inner loops)."""
+    (stage N x K, relation N x H), written into row t of the preallocated arrays of ``agg``
+    (``state.Aggregates``): rings per hub (by level 0 unknown .. 4 = ring 1), partners per hub x type,
+    cumulative joins/leaves per hub (``was`` carries last month's partner flags), organisations that are
+    partners anywhere (and their innovativeness class), partner x theme pairs per phase, organisations in
+    Adopteren per theme, employment-weighted use per theme (``use`` is 0 before Adopteren), and occupancy
+    (route x theme x step). Counting monthly keeps memory flat however long the run (no snapshots of the
+    whole state). The counts go into row-t views first (one indexing level less in the inner loops)."""
+    rings, by_type, joins, leaves, unique = agg.rings, agg.by_type, agg.joins, agg.leaves, agg.unique
+    by_class, by_phase, adopted, used, occupancy = agg.by_class, agg.by_phase, agg.adopted, agg.used, agg.occupancy
     n, n_k = stage.shape
     n_h = rel.shape[1]
     rings_t, by_type_t, joins_t, leaves_t = rings[t], by_type[t], joins[t], leaves[t]
@@ -690,32 +716,30 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase,
         rings_t[h, 0] += n - known
     unique[t] += n_unique
 
-# Effect specification of an instrument run (``Instrument.spec``): float and int fields by position.
-F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD, \
-    F_REACH_INVOLVED, F_H_INVOLVED, F_H_ENTRY, F_H_FWD, F_P_SKILLS, F_H_ENROL = range(14)
-I_KNOWN, I_ROUTE_ONLY, I_FWD_LO, I_FWD_HI, I_ENROL, I_COUNT_PEOPLE, I_KPI5, I_MEET, I_ENTRY_STEP = range(9)
-ENROL_NONE, ENROL_TRAJECTORY, ENROL_COACHING = 0, 1, 2
-
-
 @njit(cache=True)
-def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, spec_f, spec_i, elig,
-                   rel, thr, route, stage, class_weight, cls, small_factor, is_edu, activity, first_id, t,
-                   indptr, indices, prof_reached, students_reached, teachers_reached, colleagues_told,
-                   prof_skilled, extra_entry, extra_fwd, enrolled_until, enrolled_hazard, coached_until,
-                   coached_hazard, pair_a, pair_b, sel_out, theme_out, counts):
+def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, inst, orgs, rel, thr, stage, activity, first_id, t, adj,
+                   persons, pushes, out):
     """All ``n_runs`` runs of one instrument at hub ``h`` in one month, in one compiled pass.
 
-    Per run a theme (hub focus) and a format (group size, months enrolled; one format unless the
-    instrument has a mix) are drawn; runs on the same theme draw their participants together
-    (``select_participants``), then the shared effects (``batch_common``) and the instrument's own
-    effect, which is data (``spec_f``/``spec_i``, see ``Instrument.spec``): a push into Agenderen for
-    the not engaged (F_H_ENTRY), a push one step forward in steps [I_FWD_LO, I_FWD_HI] (F_H_FWD),
-    enrolment in a trajectory or coaching (months of the format; the next-step hazard F_H_ENROL spread
-    over them), professionals skilled (Binomial(persons, F_P_SKILLS)) and KPI 5 (all persons counted).
+    Per run a theme (hub focus, ``focus_cum``) and a format (group size, months enrolled; ``fmt_cum`` the
+    hub's format mix, empty: one format) are drawn; runs on the same theme draw their participants together
+    (``select_participants``), then the shared effects (``batch_common``) and the instrument's own effect,
+    which is data (``inst``: ``state.InstrumentData``, its ``spec`` a ``state.SPEC_DTYPE`` record, see
+    ``Instrument.spec``): a push into Agenderen for the not engaged (spec.h_entry), a push one step forward
+    in steps [spec.fwd_lo, spec.fwd_hi] (spec.h_fwd), enrolment in a trajectory or coaching (months of the
+    format; the next-step hazard spec.h_enrol spread over them, ``pushes``), professionals skilled
+    (Binomial(persons, spec.p_skills)) and KPI 5 (all persons counted).
 
-    Writes the new-tie pairs to pair_a/pair_b and the participants (with their theme) to sel_out /
-    theme_out; ``counts`` gets [runs done, new pairs, participants, professionals, students, teachers,
-    kpi5 persons]."""
+    Writes (``out``, ``state.RunBuffers``) the new-tie pairs to pair_a/pair_b and the participants (with their
+    theme) to sel / theme; ``out.counts`` gets ``state.RUN_COUNTS``: [runs done, new pairs, participants,
+    professionals, students, teachers, kpi5 persons]."""
+    spec = inst.spec[0]
+    elig, fmt_orgs, fmt_months = inst.elig, inst.format_orgs, inst.format_months
+    prof_skilled = persons.professionals_skilled
+    extra_entry, extra_fwd = pushes.extra_entry, pushes.extra_fwd
+    enrolled_until, enrolled_hazard = pushes.enrolled_until, pushes.enrolled_hazard
+    coached_until, coached_hazard = pushes.coached_until, pushes.coached_hazard
+    pair_a, pair_b, sel_out, theme_out, counts = out
     np.random.seed(seed)
     n, n_themes = stage.shape
     themes = np.empty(n_runs, dtype=np.int64)
@@ -745,8 +769,7 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, sp
                 fmt_th[q] = fmts[r]
                 wanted += want[q]
                 q += 1
-        sel = select_participants(rel[:, h], spec_i[I_KNOWN] == 1, thr, route, spec_i[I_ROUTE_ONLY], stage[:, theme],
-                                  elig, class_weight, cls, small_factor, wanted)
+        sel = select_participants(rel[:, h], spec.known_ok, thr, spec.route_only, stage[:, theme], elig, orgs, wanted)
         m = sel.shape[0]
         if m == 0:
             continue
@@ -760,15 +783,11 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, sp
             left -= sizes[q]
             n_r += 1
         sizes = sizes[:n_r]
-        persons = np.empty(m, dtype=np.int64)
+        persons_out = np.empty(m, dtype=np.int64)
         p0 = counts[1]
         n_pairs, prof, students, teachers = batch_common(
-            np.random.randint(0, 2**62), sel, sizes, h, theme, rel, spec_f[F_GAIN], thr, activity, next_id,
-            spec_i[I_MEET] == 1, spec_f[F_NEW_TIE_P], pair_a[p0:], pair_b[p0:], spec_f[F_SPILL], stage,
-            spec_i[I_ENTRY_STEP], spec_i[I_COUNT_PEOPLE] == 1, spec_f[F_PERSONS], is_edu, spec_f[F_STUDENT_SHARE],
-            spec_f[F_TEACHER_SHARE], persons, prof_reached, students_reached, teachers_reached, colleagues_told,
-            spec_f[F_REACH_COLLEAGUES], spec_f[F_REACH_TOLD], spec_f[F_REACH_INVOLVED], indptr, indices, extra_fwd,
-            spec_f[F_H_INVOLVED])
+            np.random.randint(0, 2**62), sel, sizes, h, theme, spec, rel, thr, activity, next_id, stage, orgs, adj,
+            persons, pushes, persons_out, pair_a[p0:], pair_b[p0:])
         next_id += n_r
         # the instrument's own effect
         pos = 0
@@ -778,17 +797,17 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, sp
                 i = sel[x]
                 s = stage[i, theme]
                 if s == 0:
-                    extra_entry[i, theme] += spec_f[F_H_ENTRY]
-                if spec_i[I_FWD_LO] <= s <= spec_i[I_FWD_HI]:
-                    extra_fwd[i, theme] += spec_f[F_H_FWD]
-                if spec_f[F_P_SKILLS] > 0:
-                    prof_skilled[i] += np.random.binomial(persons[x], spec_f[F_P_SKILLS])
-                if spec_i[I_ENROL] == ENROL_TRAJECTORY:
+                    extra_entry[i, theme] += spec.h_entry
+                if spec.fwd_lo <= s <= spec.fwd_hi:
+                    extra_fwd[i, theme] += spec.h_fwd
+                if spec.p_skills > 0:
+                    prof_skilled[i] += np.random.binomial(persons_out[x], spec.p_skills)
+                if spec.enrol == ENROL_TRAJECTORY:
                     enrolled_until[i, theme] = max(enrolled_until[i, theme], t + months)
-                    enrolled_hazard[i, theme] = spec_f[F_H_ENROL] / max(months, 1)
-                elif spec_i[I_ENROL] == ENROL_COACHING:
+                    enrolled_hazard[i, theme] = spec.h_enrol / max(months, 1)
+                elif spec.enrol == ENROL_COACHING:
                     coached_until[i, theme] = max(coached_until[i, theme], t + months)
-                    coached_hazard[i, theme] = spec_f[F_H_ENROL] / max(months, 1)
+                    coached_hazard[i, theme] = spec.h_enrol / max(months, 1)
             pos += sizes[q]
         for x in range(m):
             sel_out[counts[2] + x] = sel[x]
@@ -799,5 +818,5 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, fmt_orgs, fmt_months, sp
         counts[3] += prof
         counts[4] += students
         counts[5] += teachers
-        if spec_i[I_KPI5] == 1:
+        if spec.kpi5:
             counts[6] += prof + students + teachers

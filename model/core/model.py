@@ -29,6 +29,7 @@ from propeller.core.instruments import registry
 from propeller.core.kernels import grow_relations, propeller_move, recruit
 from propeller.core.outcomes import Recorder, after_activity
 from propeller.core.population import build_population
+from propeller.core.state import Csr, Growth, MoveParams, Organisations, PersonCounts, Pushes, RunBuffers
 from propeller.core.transitions import PropellerTable
 
 PERSON_COUNTERS = ("professionals_reached", "professionals_skilled", "students_reached", "students_skilled",
@@ -91,9 +92,9 @@ class PropellerModel(Model):
         self._run_id = 0
         self.participation: list[tuple] = []  # (instrument, hub, month, organisations, themes) per hub-month
         size = n * k  # an organisation takes part at most once per theme in an instrument's month
-        self.buffers = {"pair_a": np.zeros(size, dtype=np.int64), "pair_b": np.zeros(size, dtype=np.int64),
-                        "sel": np.zeros(size, dtype=np.int64), "theme": np.zeros(size, dtype=np.int64),
-                        "counts": np.zeros(7, dtype=np.int64)}
+        self.buffers = RunBuffers(pair_a=np.zeros(size, dtype=np.int64), pair_b=np.zeros(size, dtype=np.int64),
+                                  sel=np.zeros(size, dtype=np.int64), theme=np.zeros(size, dtype=np.int64),
+                                  counts=np.zeros(7, dtype=np.int64))
         heter = p["population.heterogeneity"]
         mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
         self.class_mult = mult[pop.cls]  # on forward/skip moves and entry
@@ -121,6 +122,28 @@ class PropellerModel(Model):
         self._start_month = calendar.parse(self.start)
         cp = self.couplings
         self.neighbours = NeighbourState(self.eco, stage.shape, cp.is_company, cp.is_client, cp.min_step, cp.min_w)
+        # the arrays the kernels read, in named groups (``state``); arrays updated in place, so bound once
+        self.orgs = Organisations(route=pop.route, home=pop.home, cls=pop.cls, class_mult=self.class_mult,
+                                  class_weight=self.class_weight, small_factor=self.small_factor,
+                                  is_company=self.neighbours.is_company, is_client=self.neighbours.is_client,
+                                  is_edu=self.is_edu)
+        self.pushes = Pushes(extra_entry=self.extra_entry, extra_fwd=self.extra_fwd,
+                             enrolled_until=self.enrolled_until, enrolled_hazard=self.enrolled_hazard,
+                             coached_until=self.coached_until, coached_hazard=self.coached_hazard,
+                             student_until=self.student_until)
+        self.person_counts = PersonCounts(**{f: self.persons[f] for f in PersonCounts._fields})
+        self.move_params = MoveParams(
+            entry_p=self._entry_p, entry_q=self._entry_q, partner_thr=self.eco.partner_thr,
+            connector_back=self._connector_back, traj_boost=float(self.traj_boost), traj_back=float(self.traj_back),
+            coach_boost=float(self.coach_boost), student_boost=self._student_boost, procurement_boost=float(cp.boost),
+            gate_floor=self._gate_floor)
+        self.growth = Growth(
+            potential=self.eco.potential, partner_thr=self.eco.partner_thr,
+            ring_cut=float(self.eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1]),
+            organic_rate=float(p["ecosystem.organic_rate"]), constituency_rate=float(p["ecosystem.constituency_rate"]),
+            recruit_intensity=float(p["ecosystem.recruit_intensity"]), network_on=bool(p["network.enabled"]))
+        adj = self.eco.structural(None, 0.0, False)
+        self.adj = Csr(adj.indptr, adj.indices, adj.data)  # structural neighbours: whom participants tell
         self._touched = True  # extra_* / activity were written since they were last cleared
 
         self.hub_agents = Hub.create_agents(self, len(HUBS), list(range(len(HUBS))))
@@ -189,11 +212,6 @@ class PropellerModel(Model):
     def _set_connector(self, h: int, value: float) -> None:
         self.connector[h] = value
 
-    def adj_csr(self) -> tuple[np.ndarray, np.ndarray]:
-        """Structural neighbours (CSR index arrays): whom participants tell about an activity."""
-        a = self.eco.structural(None, 0.0, False)
-        return a.indptr, a.indices
-
     def funding(self, t: int) -> float:
         """Budget multiplier in month t: the scenario's funding lever, then the programme's end."""
         p = self.p
@@ -226,7 +244,7 @@ class PropellerModel(Model):
         f = self.funding(t)
         if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]
             self._small_f = f
-            self.small_factor = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
+            self.small_factor[:] = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
         by_budget = self.budget * f * self._inv_cost       # planned cost 0 -> no limit
         by_staff = self.capacity * self.connector * self._inv_days
         self.activity_level = np.where(self.active, np.clip(np.minimum(by_budget, by_staff), 0.0, 1.0), 0.0)
@@ -248,16 +266,13 @@ class PropellerModel(Model):
         if n_recruit or n_discover:
             region = self.pop.regions[h]
             recruit(int(self.rng.integers(2**62)), self.eco.rel, region.start, region.stop, h, n_recruit, n_discover,
-                    self.eco.partner_thr, float(self.p["ecosystem.recruit_intensity"]), self.eco.potential,
-                    self.class_weight, self.pop.cls, self.small_factor)
+                    self.eco.partner_thr, self.growth.recruit_intensity, self.eco.potential, self.orgs)
 
     def move_propeller(self, month: int) -> None:
         """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
         the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
         received, procurement pull, the co-maker gate, and faster fall-back under a weak connector.
         Exposure, co-makers and pull are read from the stages at the start of the (sub)step."""
-        eco, pop, tab, cp = self.eco, self.pop, self.table, self.couplings
-        rates = tab.rate_by_month[month - 1]
         sub = self._substeps
         ns = self.neighbours
         for _ in range(sub):
@@ -267,16 +282,9 @@ class PropellerModel(Model):
                 mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0)
             else:
                 mix = self._no_mixing
-            propeller_move(
-                self.stage, pop.route, tab.n_steps, rates, tab.target_flat, tab.gate_flat, tab.phase_scale,
-                tab.entry, self._entry_p, self._entry_q, ns.num, ns.deg, mix, self.class_mult, self.extra_entry,
-                eco.rel, pop.home, eco.partner_thr, self.connector, self._connector_back, self.extra_fwd,
-                self.enrolled_until, self.enrolled_hazard, self.traj_boost, self.traj_back,
-                self.coached_until, self.coached_hazard, self.coach_boost,
-                self.student_until, self._student_boost, ns.pulled, cp.boost,
-                cp.is_company, ns.comaker, self._gate_floor, self.t, 1.0 / sub,
-                int(self.rng.integers(2**62)), self.adoptions,
-            )
+            propeller_move(self.stage, month - 1, self.orgs, self.table.arrays, ns.arrays, self.pushes,
+                           self.move_params, self.eco.rel, self.connector, mix, self.t, 1.0 / sub,
+                           int(self.rng.integers(2**62)), self.adoptions)
 
     def grow_ecosystem(self) -> None:
         """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
@@ -290,13 +298,9 @@ class PropellerModel(Model):
         decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
         adj = eco.structural(None, 0.0, True)
         members = eco.structural(MEMBER, 0.0, False)
-        ring_cut = float(eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1])
-        grow_relations(
-            eco.rel, act, decay, eco.potential, eco.partner_thr, ring_cut, float(p["ecosystem.organic_rate"]),
-            self.connector[act], float(p["ecosystem.constituency_rate"]), self.is_ngo,
-            adj.indptr, adj.indices, adj.data, *eco.collab(), members.indptr, members.indices,
-            float(p["ecosystem.recruit_intensity"]), int(self.rng.integers(2**62)), bool(p["network.enabled"]),
-        )
+        grow_relations(eco.rel, act, decay, self.connector[act], self.growth, self.is_ngo,
+                       Csr(adj.indptr, adj.indices, adj.data), eco.collab(), Csr(members.indptr, members.indices, members.data),
+                       int(self.rng.integers(2**62)))
 
     # ------------------------------------------------------------------ inspection
     def place_students(self, schools, theme, students) -> None:

@@ -36,6 +36,7 @@ from propeller.core.constants import (
     TYPES,
 )
 from propeller.core.kernels import aggregate_month
+from propeller.core.state import Aggregates
 
 _PHASE = np.array(STEP_PHASE)
 
@@ -65,18 +66,16 @@ class Recorder:
         self._thr = m.eco.ring_thr.astype(np.float64)
         self._phase = _PHASE.astype(np.int8)
         self._was = np.zeros((n, H), dtype=np.bool_)
-        self.agg = {
-            "rings": np.zeros((T, H, 5), dtype=np.int64), "by_type": np.zeros((T, H, len(TYPES)), dtype=np.int64),
-            "joins": np.zeros((T, H), dtype=np.int64), "leaves": np.zeros((T, H), dtype=np.int64),
-            "unique": np.zeros(T, dtype=np.int64), "by_class": np.zeros((T, len(CLASSES)), dtype=np.int64),
-            "by_phase": np.zeros((T, len(PHASES)), dtype=np.int64), "adopted": np.zeros((T, k), dtype=np.int64),
-            "used": np.zeros((T, k)), "occupancy": np.zeros((T, len(ROUTES), k, len(STEPS)), dtype=np.int64),
-        }
-        a = self.agg
+        self.agg = Aggregates(
+            rings=np.zeros((T, H, 5), dtype=np.int64), by_type=np.zeros((T, H, len(TYPES)), dtype=np.int64),
+            joins=np.zeros((T, H), dtype=np.int64), leaves=np.zeros((T, H), dtype=np.int64),
+            unique=np.zeros(T, dtype=np.int64), by_class=np.zeros((T, len(CLASSES)), dtype=np.int64),
+            by_phase=np.zeros((T, len(PHASES)), dtype=np.int64), adopted=np.zeros((T, k), dtype=np.int64),
+            used=np.zeros((T, k)), occupancy=np.zeros((T, len(ROUTES), k, len(STEPS)), dtype=np.int64),
+        )
         # the model's arrays are updated in place, never replaced: bind them once
         self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
-                          self._phase, self._was, a["rings"], a["by_type"], a["joins"], a["leaves"], a["unique"],
-                          a["by_class"], a["by_phase"], a["adopted"], a["used"], a["occupancy"])
+                          self._phase, self._was, self.agg)
         self.scalars = self._scalars()
 
     def _scalars(self) -> dict[str, np.ndarray]:
@@ -114,8 +113,7 @@ class Recorder:
         cols: dict[str, np.ndarray | list[str]] = {"date": dates, "month": np.arange(T)}
 
         ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, occ = (
-            self.agg[k][:T] for k in ("rings", "by_type", "joins", "leaves", "unique", "by_class", "by_phase", "adopted",
-                                      "used", "occupancy"))
+            a[:T] for a in self.agg)  # in the order of state.Aggregates
         per_hub = ring_counts[:, :, 2:].sum(axis=2)                    # levels 2..4 = rings 3..1
         for h, hub in enumerate(HUBS):
             cols[f"partners_{hub}"] = per_hub[:, h]

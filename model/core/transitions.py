@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from propeller.core.constants import ROUTES, STEP_INDEX, STEP_PHASE, STEPS, TRANSITION_KINDS
+from propeller.core.state import Table
 
 _PHASE = np.array(STEP_PHASE)
 
@@ -43,8 +44,9 @@ class PropellerTable:
         self.phase_scale = scale[_PHASE]  # per step
         # Flat lookups by (route * n_steps + step): one gather per month instead of 4-D indexing.
         self.n_steps = n_s
-        self.rate_by_month = [
-            (self.rate * self.months[..., m]).reshape(n_r * n_s, n_k) for m in range(12)
-        ]
+        self.rate_by_month = np.stack([(self.rate * self.months[..., m]).reshape(n_r * n_s, n_k) for m in range(12)])
         self.target_flat = self.target.reshape(n_r * n_s, n_k)
         self.gate_flat = self.gate.reshape(n_r * n_s, n_k)
+        # as the kernels read it (``kernels.propeller_move``)
+        self.arrays = Table(rates=self.rate_by_month, target=self.target_flat, gate=self.gate_flat,
+                            phase_scale=self.phase_scale, n_steps=n_s, entry_step=entry)

@@ -36,12 +36,12 @@ _STEP_PHASE = np.array(STEP_PHASE)
 # Model reporters: module functions (picklable), reading this month's Recorder counts.
 def partners(m) -> int:
     """Partners (rings 1-3) summed over the hubs, as Table 3.1 counts them (``partners_total``)."""
-    return int(m.recorder.agg["rings"][m.t, :, 2:].sum())
+    return int(m.recorder.agg.rings[m.t, :, 2:].sum())
 
 
 def kpi4(m) -> int:
     """KPI 4: MKB construction and installation companies that are partners (``kpi4_mkb``)."""
-    return int(m.recorder.agg["by_type"][m.t, :, _MKB].sum())
+    return int(m.recorder.agg.by_type[m.t, :, _MKB].sum())
 
 
 def kpi5(m) -> int:
@@ -51,7 +51,7 @@ def kpi5(m) -> int:
 
 def adopted_share(m) -> float:
     """Share of all organisations in Adopteren, mean over themes."""
-    return float(m.recorder.agg["adopted"][m.t].mean() / m.pop.n)
+    return float(m.recorder.agg.adopted[m.t].mean() / m.pop.n)
 
 
 def activity_level(m) -> float:
@@ -66,15 +66,15 @@ def connector_strength(m) -> float:
 
 def _phase_share(i: int):
     def share(m) -> float:
-        n_pairs = max(int(m.recorder.agg["unique"][m.t]) * len(THEMES), 1)
-        return float(m.recorder.agg["by_phase"][m.t, i] / n_pairs)
+        n_pairs = max(int(m.recorder.agg.unique[m.t]) * len(THEMES), 1)
+        return float(m.recorder.agg.by_phase[m.t, i] / n_pairs)
     share.__name__ = f"phase_share_{PHASES[i]}"
     return share
 
 
 def _hub_partners(h: int):
     def hub_partners(m) -> int:
-        return int(m.recorder.agg["rings"][m.t, h, 2:].sum())
+        return int(m.recorder.agg.rings[m.t, h, 2:].sum())
     hub_partners.__name__ = f"partners_{HUBS[h]}"
     return hub_partners
 

@@ -18,35 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from propeller.core.constants import HUBS, STEPS
-from propeller.core.kernels import (
-    ENROL_COACHING,
-    ENROL_NONE,
-    ENROL_TRAJECTORY,
-    F_GAIN,
-    F_H_ENROL,
-    F_H_ENTRY,
-    F_H_FWD,
-    F_H_INVOLVED,
-    F_NEW_TIE_P,
-    F_P_SKILLS,
-    F_PERSONS,
-    F_REACH_COLLEAGUES,
-    F_REACH_INVOLVED,
-    F_REACH_TOLD,
-    F_SPILL,
-    F_STUDENT_SHARE,
-    F_TEACHER_SHARE,
-    I_COUNT_PEOPLE,
-    I_ENROL,
-    I_ENTRY_STEP,
-    I_FWD_HI,
-    I_FWD_LO,
-    I_KNOWN,
-    I_KPI5,
-    I_MEET,
-    I_ROUTE_ONLY,
-    run_instrument,
-)
+from propeller.core.kernels import run_instrument
+from propeller.core.state import ENROL_COACHING, ENROL_NONE, ENROL_TRAJECTORY, SPEC_DTYPE, InstrumentData
 
 ENROL = {None: ENROL_NONE, "trajectory": ENROL_TRAJECTORY, "coaching": ENROL_COACHING}
 
@@ -112,19 +85,22 @@ class Instrument:
         self.format_months = np.array([int(p.get(f"instruments.{self.name}.duration_months", 0))], dtype=np.int64)
         self.mix_cum = np.zeros((len(HUBS), 0))
 
-    def spec(self, m) -> tuple[np.ndarray, np.ndarray]:
-        """The effect as the float and int arrays ``kernels.run_instrument`` reads (built once)."""
-        f = np.zeros(14)
-        f[[F_PERSONS, F_STUDENT_SHARE, F_TEACHER_SHARE, F_GAIN, F_NEW_TIE_P, F_SPILL, F_REACH_COLLEAGUES, F_REACH_TOLD,
-           F_REACH_INVOLVED, F_H_INVOLVED, F_H_ENTRY, F_H_FWD, F_P_SKILLS, F_H_ENROL]] = (
-            self.persons_mean, self.student_share, self.teacher_share, self.gain, self.new_tie_p, self.p_spill,
-            self.reach_colleagues, self.reach_chain_told, self.reach_chain_involved, self.h_involved, self.h_entry,
-            self.h_fwd, self.p_skills, self.h_enrol)
-        i = np.zeros(9, dtype=np.int64)
-        i[[I_KNOWN, I_ROUTE_ONLY, I_FWD_LO, I_FWD_HI, I_ENROL, I_COUNT_PEOPLE, I_KPI5, I_MEET, I_ENTRY_STEP]] = (
-            self.audience == "known", self.route_only, self.fwd_steps[0], self.fwd_steps[1], ENROL[self.enrol],
-            self.count_people, self.kpi5, bool(m.p["network.enabled"]), m.entry_step_on_spill)
-        return f, i
+    def spec(self, m) -> InstrumentData:
+        """The instrument as ``kernels.run_instrument`` reads it: its effect as one ``state.SPEC_DTYPE`` record,
+        eligibility by step and formats (built once per model)."""
+        spec = np.zeros(1, dtype=SPEC_DTYPE)
+        for field, value in {
+            "persons_mean": self.persons_mean, "student_share": self.student_share,
+            "teacher_share": self.teacher_share, "gain": self.gain, "new_tie_p": self.new_tie_p,
+            "p_spill": self.p_spill, "reach_colleagues": self.reach_colleagues, "reach_told": self.reach_chain_told,
+            "reach_involved": self.reach_chain_involved, "h_involved": self.h_involved, "h_entry": self.h_entry,
+            "h_fwd": self.h_fwd, "p_skills": self.p_skills, "h_enrol": self.h_enrol,
+            "known_ok": self.audience == "known", "route_only": self.route_only, "fwd_lo": self.fwd_steps[0],
+            "fwd_hi": self.fwd_steps[1], "enrol": ENROL[self.enrol], "count_people": self.count_people,
+            "kpi5": self.kpi5, "meet": bool(m.p["network.enabled"]), "entry_step": m.entry_step_on_spill,
+        }.items():
+            spec[field] = value
+        return InstrumentData(spec=spec, elig=self.elig, format_orgs=self.format_orgs, format_months=self.format_months)
 
     # ------------------------------------------------------------------ running
     def run(self, m, h: int, n_runs: int) -> None:
@@ -133,32 +109,25 @@ class Instrument:
         if not hasattr(self, "_spec"):
             self._spec = self.spec(m)
         b = m.buffers
-        counts = b["counts"]
-        run_instrument(
-            int(m.rng.integers(2**62)), h, n_runs, m.focus_cum[h], self.mix_cum[h], self.format_orgs, self.format_months,
-            self._spec[0], self._spec[1], self.elig, m.eco.rel, m.eco.partner_thr, m.pop.route, m.stage, m.class_weight,
-            m.pop.cls, m.small_factor, m.is_edu, m.activity, m._run_id + 1, m.t, *m.adj_csr(),
-            m.persons["professionals_reached"], m.persons["students_reached"], m.persons["teachers_reached"],
-            m.persons["colleagues_told"], m.persons["professionals_skilled"], m.extra_entry, m.extra_fwd,
-            m.enrolled_until, m.enrolled_hazard, m.coached_until, m.coached_hazard,
-            b["pair_a"], b["pair_b"], b["sel"], b["theme"], counts,
-        )
-        done, n_pairs, n_sel, prof, students, teachers, kpi5 = counts.tolist()
+        run_instrument(int(m.rng.integers(2**62)), h, n_runs, m.focus_cum[h], self.mix_cum[h], self._spec, m.orgs,
+                       m.eco.rel, m.eco.partner_thr, m.stage, m.activity, m._run_id + 1, m.t, m.adj, m.person_counts,
+                       m.pushes, b)
+        done, n_pairs, n_sel, prof, students, teachers, kpi5 = b.counts.tolist()
         if done == 0:
             return
         m._run_id += done
         m.runs[self.name] += done
         m.spent[h] += self.cost * done
         if n_pairs:
-            m.eco.meet(b["pair_a"][:n_pairs].copy(), b["pair_b"][:n_pairs].copy())
+            m.eco.meet(b.pair_a[:n_pairs].copy(), b.pair_b[:n_pairs].copy())
         if self.category is not None and self.count_people:
             cat = m.participants[self.category]
             cat[0] += prof
             cat[1] += students
             cat[2] += teachers
         m.kpi5[h] += kpi5
-        m.participation.append((self.name, h, m.t, b["sel"][:n_sel].copy(), b["theme"][:n_sel].copy()))
-        self.after(m, h, b["sel"][:n_sel], b["theme"][:n_sel])
+        m.participation.append((self.name, h, m.t, b.sel[:n_sel].copy(), b.theme[:n_sel].copy()))
+        self.after(m, h, b.sel[:n_sel], b.theme[:n_sel])
 
     def after(self, m, h: int, sel: np.ndarray, themes: np.ndarray) -> None:
         """An effect that is not data (participants ``sel`` with their ``themes``); default none."""

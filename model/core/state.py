@@ -1,0 +1,214 @@
+"""The model's state as the compiled kernels read it: named groups of arrays instead of long argument lists.
+
+Each group is a ``NamedTuple`` of the model's own arrays (numba reads a named tuple's fields by name, and the
+arrays are shared, not copied: a kernel that writes ``pushes.extra_fwd`` writes the model's array). A group is
+built once where its arrays live and rebuilt only when one of them is replaced (the tie buffers when they grow).
+The effect of an instrument run, a set of scalars, is one numpy record (``SPEC_DTYPE``), read by field name too.
+
+Which kernel reads which group: ``kernels.propeller_move`` (Organisations, Table, Neighbours, Pushes,
+MoveParams), ``kernels.update_neighbours`` (Neighbours, Ties), ``kernels.run_instrument`` and
+``kernels.batch_common`` (InstrumentData, Organisations, Csr, PersonCounts, Pushes, RunBuffers),
+``kernels.grow_relations`` (Growth, Csr, Collab), ``kernels.insert_ties`` (Edges), ``kernels.aggregate_month``
+(Aggregates), ``kernels.recruit`` and ``kernels.select_participants`` (Organisations).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Organisations(NamedTuple):
+    """Per organisation (length N). Fixed for the run, except ``small_factor`` (updated in place)."""
+
+    route: np.ndarray          # int8: stakeholder route, index into constants.ROUTES
+    home: np.ndarray           # int8: home hub region, index into constants.HUBS
+    cls: np.ndarray            # innovativeness class, index into constants.CLASSES
+    class_mult: np.ndarray     # float: its class's multiplier on entry and forward / skip moves
+    class_weight: np.ndarray   # float, per class (length 4): weight in participant and recruitment draws
+    small_factor: np.ndarray   # float: funding factor of small organisations in those draws (1 for others)
+    is_company: np.ndarray     # bool: a company (co-maker, procurement pull)
+    is_client: np.ndarray      # bool: a client (woningcorporatie, gemeente route)
+    is_edu: np.ndarray         # bool: an education organisation (counts students and teachers)
+
+
+class Table(NamedTuple):
+    """The propeller's transition table (``transitions.PropellerTable``), rows ``route * n_steps + step``."""
+
+    rates: np.ndarray          # float (12, rows, 4): hazard per calendar month and move kind
+    target: np.ndarray         # int (rows, 4): step reached by each move kind
+    gate: np.ndarray           # bool (rows, 4): the move needs a co-maker
+    phase_scale: np.ndarray    # float (steps,): phase speed on forward / skip moves out of each step
+    n_steps: int
+    entry_step: int            # step of an organisation that enters the propeller
+
+
+class MoveParams(NamedTuple):
+    """Scalars of the monthly propeller move."""
+
+    entry_p: float             # Bass innovation coefficient (entry)
+    entry_q: float             # Bass imitation coefficient (entry, times exposure)
+    partner_thr: float         # relation intensity from which an organisation is a hub's partner
+    connector_back: float      # fall-back factor under a weak connector: back x (1 + f x (1 - connector))
+    traj_boost: float          # forward multiplier while enrolled in a trajectory (steps 3 .. Adopteren - 1)
+    traj_back: float           # back multiplier while enrolled in a trajectory
+    coach_boost: float         # forward multiplier while coached (from the last Uitproberen step)
+    student_boost: float       # forward multiplier 1 + this while students with new skills arrived
+    procurement_boost: float   # forward multiplier 1 + this for a company pulled by a client in Adopteren
+    gate_floor: float          # multiplier on a co-maker-gated move without a co-maker
+
+
+class Pushes(NamedTuple):
+    """Per (organisation, theme), N x K: what instrument runs add to the month's move."""
+
+    extra_entry: np.ndarray      # float: hazard added to entry (cleared after a month with runs)
+    extra_fwd: np.ndarray        # float: hazard added to the forward move (cleared after a month with runs)
+    enrolled_until: np.ndarray   # int32: month up to which enrolled in a trajectory
+    enrolled_hazard: np.ndarray  # float: forward hazard while enrolled
+    coached_until: np.ndarray    # int32: month up to which coached
+    coached_hazard: np.ndarray   # float: forward hazard while coached
+    student_until: np.ndarray    # int32: month up to which students with new skills boost the company
+
+
+class Neighbours(NamedTuple):
+    """What an organisation sees of its contacts (``ecosystem.NeighbourState``), kept up to date incrementally."""
+
+    num: np.ndarray            # float N x K: tie intensity to contacts in Adopteren on the theme
+    deg: np.ndarray            # float N: sum of all its tie intensities (exposure = num / deg)
+    comaker: np.ndarray        # int64 N, bit t: a client-tie company at the co-maker step or beyond on theme t
+    pulled: np.ndarray         # int64 N, bit t: a client tie to a client in Adopteren on theme t
+    adopted: np.ndarray        # int64 N, bit t: the organisation is in Adopteren on theme t
+    maker: np.ndarray          # int64 N, bit t: a company at the co-maker step or beyond on theme t
+    snap: np.ndarray           # int8 N K: the stages (flattened) at the last update
+    snap_words: np.ndarray     # uint64 view of ``snap`` (8 stages at a time)
+    cand: np.ndarray           # int64 buffer (2 N + 8): organisations whose stages changed
+    dirty: np.ndarray          # uint8 N: what of the organisation's neighbour state is stale (kernels.DIRTY_*)
+
+
+class Csr(NamedTuple):
+    """Symmetric ties in compressed-row form: the contacts of i are indices[indptr[i]:indptr[i + 1]]."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray           # tie intensity (or 1)
+
+
+class Collab(NamedTuple):
+    """Collaboration ties (made in joint activities), one entry per tie."""
+
+    u: np.ndarray
+    v: np.ndarray
+    w: np.ndarray              # intensity
+
+
+class Ties(NamedTuple):
+    """All ties an organisation's exposure is summed over (``kernels.update_neighbours``)."""
+
+    structural: Csr            # every structural tie, weighted by intensity
+    client: Csr                # client ties (co-makers, procurement pull)
+    collab: Collab
+    head: np.ndarray           # int64 N: first collaboration-list slot of each organisation (-1: none)
+    nxt: np.ndarray            # int64: next slot (slot 2e is tie e seen from u[e], 2e + 1 from v[e])
+    comaker_min_step: int      # step from which a company counts as co-maker
+    comaker_min_w: float       # tie intensity from which a client tie counts for co-making
+
+
+class Edges(NamedTuple):
+    """The tie buffers (``ecosystem.Ecosystem``), with spare capacity; ties 0 .. m - 1 exist."""
+
+    keys: np.ndarray           # int64: sorted u * n + v of all ties (u < v)
+    u: np.ndarray
+    v: np.ndarray
+    kind: np.ndarray           # int8: ecosystem.CHAIN .. COLLAB
+    base: np.ndarray           # float: the intensity a tie decays to
+    w: np.ndarray              # float: current intensity
+
+
+class Growth(NamedTuple):
+    """Scalars of the monthly growth of organisation-hub relations (``kernels.grow_relations``)."""
+
+    potential: float           # intensity of a known organisation (ring 4)
+    partner_thr: float         # intensity from which an organisation is a partner
+    ring_cut: float            # inner-ring threshold for a network organisation's constituency
+    organic_rate: float        # hazard per unit of partner-contact intensity, times the connector's activity
+    constituency_rate: float   # hazard for an unknown member of an inner-ring network organisation
+    recruit_intensity: float   # intensity of an organisation that moved into ring 3
+    network_on: bool
+
+
+class PersonCounts(NamedTuple):
+    """Persons per organisation (length N), cumulative (``PropellerModel.persons``)."""
+
+    professionals_reached: np.ndarray
+    students_reached: np.ndarray
+    teachers_reached: np.ndarray
+    colleagues_told: np.ndarray
+    professionals_skilled: np.ndarray
+
+
+class RunBuffers(NamedTuple):
+    """What ``kernels.run_instrument`` writes back (room for N K entries each)."""
+
+    pair_a: np.ndarray         # int64: new-tie pairs (pair_a[x], pair_b[x])
+    pair_b: np.ndarray
+    sel: np.ndarray            # int64: the participants, theme by theme
+    theme: np.ndarray          # int64: the theme of each participant
+    counts: np.ndarray         # int64 (7,): see RUN_COUNTS
+
+
+RUN_COUNTS = ("runs", "pairs", "participants", "professionals", "students", "teachers", "kpi5")
+
+# enrolment of an instrument's participants (SPEC_DTYPE.enrol)
+ENROL_NONE, ENROL_TRAJECTORY, ENROL_COACHING = 0, 1, 2
+
+# The effect of one instrument run (``Instrument.spec``), read by ``kernels.run_instrument``.
+SPEC_DTYPE = np.dtype([
+    ("persons_mean", np.float64),      # persons per organisation (1 + Poisson(mean - 1))
+    ("student_share", np.float64),     # a person is a student with this probability ...
+    ("teacher_share", np.float64),     # ... else a teacher with this one, else a professional
+    ("gain", np.float64),              # relation intensity gained with the hub
+    ("new_tie_p", np.float64),         # probability that a co-participant meets another (new tie)
+    ("p_spill", np.float64),           # probability of awareness of another theme
+    ("reach_colleagues", np.float64),  # colleagues told per person
+    ("reach_told", np.float64),        # chain partners told per person (become aware)
+    ("reach_involved", np.float64),    # chain partners involved per person (a push one step on)
+    ("h_involved", np.float64),        # forward hazard pushed onto an involved chain partner
+    ("h_entry", np.float64),           # entry hazard pushed onto a not-engaged participant
+    ("h_fwd", np.float64),             # forward hazard pushed onto a participant in steps fwd_lo .. fwd_hi
+    ("p_skills", np.float64),          # share of persons who gain skills
+    ("h_enrol", np.float64),           # next-step hazard over the enrolment (spread over its months)
+    ("known_ok", np.bool_),            # ring 4 may take part (else partners only)
+    ("route_only", np.int64),          # only this route takes part (-1: any)
+    ("fwd_lo", np.int64),
+    ("fwd_hi", np.int64),
+    ("enrol", np.int64),               # ENROL_NONE, ENROL_TRAJECTORY or ENROL_COACHING
+    ("count_people", np.bool_),        # persons are counted by the shared effects (education counts its own)
+    ("kpi5", np.bool_),                # every participating person counts for KPI 5
+    ("meet", np.bool_),                # co-participants meet and tell their contacts (network on)
+    ("entry_step", np.int64),          # step of an organisation made aware (spill-over, chain partners told)
+])
+
+
+class InstrumentData(NamedTuple):
+    """One instrument as ``kernels.run_instrument`` reads it (built once per model)."""
+
+    spec: np.ndarray           # SPEC_DTYPE, one record
+    elig: np.ndarray           # float (steps,): eligibility of a participant by its step on the run's theme
+    format_orgs: np.ndarray    # float (formats,): mean organisations per run of each format
+    format_months: np.ndarray  # int64 (formats,): months enrolled in each format
+
+
+class Aggregates(NamedTuple):
+    """The monthly counts the outcome frames are derived from (``outcomes.Recorder``), T rows each."""
+
+    rings: np.ndarray          # (T, H, 5): organisations per hub and level (0 unknown .. 4 = ring 1)
+    by_type: np.ndarray        # (T, H, types): partners per hub and type
+    joins: np.ndarray          # (T, H): cumulative joins
+    leaves: np.ndarray         # (T, H): cumulative leaves
+    unique: np.ndarray         # (T,): organisations that are a partner of any hub
+    by_class: np.ndarray       # (T, classes): those, per innovativeness class
+    by_phase: np.ndarray       # (T, phases): partner x theme pairs per phase
+    adopted: np.ndarray        # (T, K): organisations in Adopteren per theme
+    used: np.ndarray           # (T, K): employment-weighted use per theme
+    occupancy: np.ndarray      # (T, routes, K, steps): organisations per route, theme and step
