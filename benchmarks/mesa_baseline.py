@@ -239,7 +239,7 @@ class BaselineModel(mesa.Model):
         self.orgs = orgs
         if self.network_on:  # prebuilt adjacency lists (agent, intensity) from the ecosystem graph
             for kind, attr in ((None, "neighbours"), (CLIENT, "client_neighbours")):
-                a = fast.eco.structural(kind, 0.0, True)
+                a = fast.eco.structural(kind, True)
                 ptr, idx, w = a.indptr.tolist(), a.indices.tolist(), a.data.tolist()
                 for i, agent in enumerate(orgs):
                     setattr(agent, attr, [(orgs[idx[x]], w[x]) for x in range(ptr[i], ptr[i + 1])])

@@ -25,7 +25,7 @@ def _draws(seed, rel, elig, orgs, total, reps):
     counts = np.zeros(n)
     first = np.zeros(n)
     for _ in range(reps):
-        sel = select_participants(rel, True, 0.5, -1, zeros, elig, orgs, total)
+        sel = select_participants(rel, np.arange(n), True, 0.5, -1, zeros, elig, orgs, total)
         first[sel[0]] += 1
         for i in sel:
             counts[i] += 1
@@ -58,7 +58,7 @@ def test_select_participants_matches_successive_weighted_draws(k):
 def test_select_participants_respects_the_audience():
     rel = np.array([0.0, 0.2, 0.6, 0.8])
     stage = np.zeros(4, dtype=np.int8)
-    out = select_participants(rel, False, 0.5, -1, stage, np.ones(1), plain_orgs(4), 10)
+    out = select_participants(rel, np.arange(4), False, 0.5, -1, stage, np.ones(1), plain_orgs(4), 10)
     assert sorted(out.tolist()) == [2, 3]  # unknown (0) and ring 4 (0.2 < 0.5) are not partners
 
 

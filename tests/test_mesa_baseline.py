@@ -81,7 +81,7 @@ def test_same_initial_state_as_the_fast_model(scenario):
     assert np.array_equal(stages(m), fast.stage)
     assert [a.route for a in m.orgs] == fast.pop.route.tolist()
     assert [a.class_mult for a in m.orgs] == fast.class_mult.tolist()
-    deg = np.diff(fast.eco.structural(None, 0.0, True).indptr)
+    deg = np.diff(fast.eco.structural(None, True).indptr)
     assert [len(a.neighbours) for a in m.orgs] == deg.tolist()
     a0, b0 = run_fast(scenario, 5, months=0), run_baseline(scenario, 5, months=0)
     assert a0.equals(b0)  # the two output definitions agree on the same state

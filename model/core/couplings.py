@@ -16,6 +16,8 @@ import numpy as np
 
 from propeller.core.constants import COMPANY_TYPES, FIRST_ADOPTEREN, ROUTES, STEP_INDEX
 from propeller.core.ecosystem import INTERNSHIP
+from propeller.core.kernels import place_students
+from propeller.core.state import Students
 
 WOCO, GEMEENTE, SCHOOL = ROUTES.index("woco"), ROUTES.index("gemeente"), ROUTES.index("school")
 
@@ -29,35 +31,32 @@ class Couplings:
         self.is_company = np.isin(m.pop.otype, COMPANY_TYPES)
         self.is_client = np.isin(m.pop.route, (WOCO, GEMEENTE))
         self.schools = np.flatnonzero(m.pop.route == SCHOOL)
+        # where students go: a school's internship companies (CSR by school, in tie order), else its region's
         eco = m.eco
-        self.internships: dict[int, np.ndarray] = {}
-        sel = eco.kind == INTERNSHIP
-        for a, b in zip(eco.u[sel], eco.v[sel]):
-            school, comp = (a, b) if m.pop.route[a] == SCHOOL else (b, a)
-            self.internships.setdefault(int(school), []).append(int(comp))
-        self.internships = {k: np.array(v) for k, v in self.internships.items()}
-        self.region_companies = [np.flatnonzero(self.is_company & (m.pop.home == h)) for h in range(len(m.hub_names))]
+        sel = np.flatnonzero(eco.kind == INTERNSHIP)
+        a, b = eco.u[sel], eco.v[sel]
+        a_is_school = m.pop.route[a] == SCHOOL
+        school, company = np.where(a_is_school, a, b), np.where(a_is_school, b, a)
+        order = np.argsort(school, kind="stable")
+        n = m.pop.n
+        intern_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(school, minlength=n), out=intern_ptr[1:])
+        home = m.pop.home
+        region_idx = np.flatnonzero(self.is_company)
+        region_idx = region_idx[np.argsort(home[region_idx], kind="stable")].astype(np.int64)
+        region_ptr = np.zeros(len(m.hub_names) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(home[region_idx], minlength=len(m.hub_names)), out=region_ptr[1:])
+        self.students = Students(
+            level=m.pop.level, intern_ptr=intern_ptr, intern_idx=company[order].astype(np.int64), region_ptr=region_ptr,
+            region_idx=region_idx, to_companies=float(p["coupling.students_to_companies"]),
+            boost_months=int(p["coupling.student_boost_months"]), entry_step=int(m.table.entry))
 
     def place_students(self, m, schools: np.ndarray, theme: int, students: np.ndarray) -> None:
-        """Students of renewed education reach companies; those companies learn and speed up."""
-        p = m.p
-        reach = m.rng.binomial(students, p["coupling.students_to_companies"])
-        picks = []
-        for school, n in zip(schools[reach > 0].tolist(), reach[reach > 0].tolist()):
-            pool = self.internships.get(school)
-            if pool is None or len(pool) == 0:
-                pool = self.region_companies[m.pop.home[school]]
-                if len(pool) == 0:
-                    continue
-            picks.append(pool[(m.rng.random(n) * len(pool)).astype(np.int64)])
-        if not picks:
-            return
-        comp = np.concatenate(picks)
-        m.persons["students_received"] += np.bincount(comp, minlength=m.pop.n)
-        uniq = np.unique(comp)
-        m.student_until[uniq, theme] = m.t + int(p["coupling.student_boost_months"])
-        fresh = uniq[m.stage[uniq, theme] == 0]
-        m.stage[fresh, theme] = m.entry_step_on_spill
+        """Students of renewed education reach companies; those companies learn and speed up
+        (``kernels.place_students``)."""
+        place_students(int(m.rng.integers(2**62)), np.asarray(schools, dtype=np.int64), theme,
+                       np.asarray(students, dtype=np.int64), m.t, self.students, m.pop.home, m.stage, m.student_until,
+                       m.persons["students_received"])
 
     def school_intake(self, m) -> None:
         """Each intake month, partner schools in Adopteren teach a cohort in renewed education (only

@@ -58,6 +58,7 @@ class Ecosystem:
         self._keys[:m] = np.sort(self._u[:m] * self.n + self._v[:m])
         self._version = 0
         self._static_cache: dict = {}
+        self._kept: set = set()  # weighted views that update_tie_weights keeps current (tie_slots)
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._at_base = True  # every tie rests at its base intensity (then a month without activity is a no-op)
@@ -122,14 +123,15 @@ class Ecosystem:
         first.sort()
         return e[first, 0], e[first, 1], kd[first]
 
-    def structural(self, kind: int | None, min_w: float, weighted: bool):
+    def structural(self, kind: int | None, weighted: bool):
         """Structural ties (all, or one kind) in compressed-row form (scipy CSR), symmetric, with data
-        = intensity (``weighted``) or 1, zero where intensity < min_w. Collaboration ties are not in it.
+        = intensity (``weighted``) or 1. Collaboration ties are not in it.
 
-        The structure is built once (structural ties never change); only the data follow the
-        intensities, refreshed after ties changed, through the stored edge permutation.
+        The structure is built once (structural ties never change); only the data follow the intensities. The
+        two weighted views the kernels read (all ties, client ties) are kept current by ``update_tie_weights``
+        itself (``tie_slots``); any other weighted view is refreshed here, after ties changed.
         """
-        key = (kind, min_w, weighted)
+        key = (kind, weighted)
         entry = self._static_cache.get(key)
         if entry is None:
             n_s = self.n_static
@@ -138,18 +140,27 @@ class Ecosystem:
             mat = sparse.csr_array((np.concatenate([sel, sel]) + 1.0, (np.concatenate([u, v]), np.concatenate([v, u]))),
                                    shape=(self.n, self.n))
             mat.sort_indices()
-            perm = mat.data.astype(np.int64) - 1
-            mat.data = np.ones(len(perm))
-            entry = self._static_cache[key] = [mat, perm, -1]
+            perm = mat.data.astype(np.int64) - 1  # the tie at each position of the data
+            mat.data = np.take(self._w, perm) if weighted else np.ones(len(perm))
+            entry = self._static_cache[key] = [mat, perm, self._version]
         mat, perm, version = entry
-        if version != self._version and (weighted or min_w > 0):  # unweighted, no cut: data stay ones
-            if min_w > 0:
-                w = self._w[perm]
-                mat.data = (w if weighted else np.ones_like(w)) * (w >= min_w)
-            else:
-                np.take(self._w, perm, out=mat.data)
+        if weighted and version != self._version and key not in self._kept:
+            np.take(self._w, perm, out=mat.data)
             entry[2] = self._version
         return mat
+
+    def _slots(self, kind: int | None) -> np.ndarray:
+        """Where each structural tie sits in the data of the weighted view of ``kind``: 2 x n_static positions
+        (its two directions), -1 for a tie not in the view."""
+        mat, perm, _ = self._static_cache[(kind, True)] if (kind, True) in self._static_cache else (None, None, None)
+        if mat is None:
+            self.structural(kind, True)
+            mat, perm, _ = self._static_cache[(kind, True)]
+        slots = np.full((2, self.n_static), -1, dtype=np.int64)
+        order = np.argsort(perm, kind="stable")  # each tie appears twice (u -> v and v -> u)
+        slots[0, perm[order[0::2]]] = order[0::2]
+        slots[1, perm[order[1::2]]] = order[1::2]
+        return slots
 
     # ------------------------------------------------------------------ queries
     def partners(self) -> np.ndarray:
@@ -215,8 +226,12 @@ class Ecosystem:
             self.add_ties(a, b, intensify)
         if self.m == 0 or (self._at_base and not any_activity):
             return
+        if not self._kept:  # the two weighted views the kernels read, kept current from now on
+            self.tie_slots = (self.structural(None, True).data, self._slots(None),
+                              self.structural(CLIENT, True).data, self._slots(CLIENT))
+            self._kept = {(None, True), (CLIENT, True)}
         static_changed, self._at_base = update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify,
-                                                           decay, self.n_static, self.dirty)
+                                                           decay, self.n_static, self.dirty, *self.tie_slots)
         if static_changed:
             self._changed()  # the structural views refresh their intensities only when one changed
 
@@ -269,21 +284,23 @@ class NeighbourState:
         self.min_step = int(min_step)
         self.min_w = float(min_w)
         self._fresh = False
-        self._ties: tuple = ()
+        self._ties = -1
+        self._stage = None
         self.arrays = Neighbours(num=self.num, deg=self.deg, comaker=self.comaker, pulled=self.pulled,
                                  adopted=self.adopted, maker=self.maker, snap=self.snap, snap_words=self.snap_words,
                                  cand=self._cand, dirty=eco.dirty)
-        eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)  # the CSR views: built with the graph
+        eco.structural(None, True), eco.structural(CLIENT, True)  # the CSR views: built with the graph
 
     def update(self, stage: np.ndarray, full: bool = False) -> "NeighbourState":
         eco = self.eco
-        if self._ties != (eco._version, eco.m):  # intensities refreshed in the CSR views / ties appended
-            a, c = eco.structural(None, 0.0, True), eco.structural(CLIENT, 0.0, True)
+        if self._ties != eco.m:  # collaboration ties appended (the weighted views' data are kept current)
+            a, c = eco.structural(None, True), eco.structural(CLIENT, True)
             self.ties = Ties(structural=Csr(a.indptr, a.indices, a.data), client=Csr(c.indptr, c.indices, c.data),
                              collab=eco.collab(), head=eco.collab_head, nxt=eco._collab_next,
                              comaker_min_step=self.min_step, comaker_min_w=self.min_w)
-            self._ties = (eco._version, eco.m)
-        words = stage.reshape(-1)[: 8 * self._words].view(np.uint64)  # a view: stage is C-contiguous
-        update_neighbours(stage, words, full or not self._fresh, self.is_company, self.is_client, self.arrays, self.ties)
+            self._ties = eco.m
+        if stage is not self._stage:  # uint64 view of the stages (8 at a time): stage is C-contiguous
+            self._stage, self._stage_words = stage, stage.reshape(-1)[: 8 * self._words].view(np.uint64)
+        update_neighbours(stage, self._stage_words, full or not self._fresh, self.is_company, self.is_client, self.arrays, self.ties)
         self._fresh = True
         return self

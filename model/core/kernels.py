@@ -281,17 +281,17 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
 
 
 @njit(cache=True)
-def batch_common(seed, sel, sizes, h, theme, spec, rel, thr, activity, first_id, stage, orgs, adj, persons, pushes,
-                 persons_out, pair_a, pair_b):
+def batch_common(sel, sizes, h, theme, spec, rel, thr, activity, first_id, stage, orgs, adj, persons, pushes,
+                 persons_out, pairs, p0):
     """Effects every instrument run has (``sel`` = the runs' participants back to back, ``sizes`` the runs'
-    group sizes), with numba's generator seeded from the model's (``seed``), so runs stay reproducible:
+    group sizes), drawn from numba's generator (seeded by ``hub_month``):
     - persons per organisation (1 + Poisson(spec.persons_mean - 1), written to ``persons_out``); each person
       is a student (spec.student_share) or else a teacher (spec.teacher_share) or else a professional;
       students and teachers are counted at an education organisation of the run (none: counted in the
       totals only), professionals at their own (``persons``, ``state.PersonCounts``);
     - the relation to hub h intensifies (at least ring 3: taking part makes a partner);
     - co-participants share an activity id and meet (a new tie with probability spec.new_tie_p, written
-      to ``pair_a``/``pair_b``);
+      to pairs[:, p0:], which has room for one pair per participant);
     - spill-over: with spec.p_spill, awareness of another theme [003 L3121];
     - reach beyond the participants [003 L2966-2989]: colleagues told, chain partners told (become
       aware) and involved (a push one step further, ``pushes.extra_fwd``) over structural ties ``adj``.
@@ -305,7 +305,6 @@ def batch_common(seed, sel, sizes, h, theme, spec, rel, thr, activity, first_id,
     prof_reached, students_reached = persons.professionals_reached, persons.students_reached
     teachers_reached, colleagues_told = persons.teachers_reached, persons.colleagues_told
     indptr, indices, extra_fwd = adj.indptr, adj.indices, pushes.extra_fwd
-    np.random.seed(seed)
     n = sel.shape[0]
     n_themes = stage.shape[1]
     edu = np.empty(n, dtype=np.int64)
@@ -350,8 +349,8 @@ def batch_common(seed, sel, sizes, h, theme, spec, rel, thr, activity, first_id,
             activity[i] = first_id + r
             if meet_on and k > 1 and np.random.random() < new_tie_p:
                 shift = 1 + np.random.randint(0, k - 1)
-                pair_a[n_pairs] = i
-                pair_b[n_pairs] = sel[pos + (q + shift) % k]
+                pairs[0, p0 + n_pairs] = i
+                pairs[1, p0 + n_pairs] = sel[pos + (q + shift) % k]
                 n_pairs += 1
         pos += k
     for x in range(n):
@@ -382,59 +381,77 @@ def batch_common(seed, sel, sizes, h, theme, spec, rel, thr, activity, first_id,
 
 
 @njit(cache=True)
-def grow_relations(rel, act, decay, connector_act, growth, is_ngo, adj, collab, members, seed):
-    """One month of the organisation-hub relations of the active hubs ``act`` (columns of ``rel``; ``decay`` and
-    ``connector_act`` per active hub): decay without activity (lapsed partners stay in ring 4); then, from the
-    decayed state, each organisation outside a hub moves one ring inward (unknown -> ring 4, ring 4 -> partner)
-    with a hazard from its partner contacts (organic growth, over the structural ties ``adj`` and the
-    collaboration ties ``collab``) plus, for unknown ones, from membership (``members``) of an inner-ring
-    network organisation (constituency). ``growth``: ``state.Growth``. Draws: one uniform per candidate
-    (organisation, hub) from xoshiro256+ seeded with ``seed`` (``uniform``; thousands of candidates a month)."""
+def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members, seed):
+    """One month of the organisation-hub relations of the ``active`` hubs (columns of ``rel``): decay without
+    activity, at growth.decay x (1 + growth.connector_decay x (1 - connector)) (lapsed partners stay in ring 4);
+    then, from the decayed state, each organisation outside a hub moves one ring inward (unknown -> ring 4,
+    ring 4 -> partner) with a hazard from its partner contacts (organic growth, times the connector's strength,
+    over the structural ties ``adj`` and the collaboration ties ``collab``) plus, for unknown ones, from
+    membership (``members``) of an inner-ring network organisation (constituency). ``growth``: ``state.Growth``.
+    Draws: one uniform per candidate (organisation, hub) from xoshiro256+ seeded with ``seed`` (``uniform``;
+    thousands of candidates a month)."""
     potential, thr, ring_cut = growth.potential, growth.partner_thr, growth.ring_cut
     organic_rate, constituency_rate = growth.organic_rate, growth.constituency_rate
     recruit_intensity, network_on = growth.recruit_intensity, growth.network_on
     indptr, indices, weight = adj
     cu, cv, cw = collab
     m_ptr, m_idx = members.indptr, members.indices
+    act = np.flatnonzero(active)
+    connector_act = np.empty(act.shape[0])
+    decay = np.empty(act.shape[0])
+    for a in range(act.shape[0]):
+        connector_act[a] = connector[act[a]]
+        decay[a] = growth.decay * (1.0 + growth.connector_decay * (1.0 - connector[act[a]]))
     rs = rng_state(seed)
     n = rel.shape[0]
     n_act = act.shape[0]
-    for a in range(n_act):
-        h = act[a]
-        keep = 1.0 - decay[a]
-        for i in range(n):
-            v = rel[i, h]
-            if v > 0:
-                v *= keep
-                if v < potential:
-                    v = potential
-                rel[i, h] = v
-    if not network_on:
-        return
-    # per organisation, bit a: partner of active hub a / a network organisation in its inner rings (constituency);
-    # the sums below read one mask per contact instead of n_act relations (same additions, same order)
+    # decay, and per organisation, bit a: partner of active hub a / a network organisation in its inner rings
+    # (constituency); the partners and inner-ring network organisations are listed (few of all organisations)
     partner = np.zeros(n, dtype=np.int64)
     inner = np.zeros(n, dtype=np.int64)
+    pushers = np.empty(n, dtype=np.int64)
+    n_push = 0
     for j in range(n):
         pm = 0
         im = 0
         for a in range(n_act):
-            r = rel[j, act[a]]
+            h = act[a]
+            r = rel[j, h]
+            if r > 0:
+                r *= 1.0 - decay[a]
+                if r < potential:
+                    r = potential
+                rel[j, h] = r
             if r >= thr:
                 pm |= 1 << a
             if r >= ring_cut:
                 im |= 1 << a
         partner[j] = pm
         inner[j] = im if is_ngo[j] else 0
+        if pm or inner[j]:
+            pushers[n_push] = j
+            n_push += 1
+    if not network_on:
+        return
+    # organic hazard: the intensity of ties to partners of each hub, pushed from the partners along their ties
+    # (the structural ties are symmetric: row j lists j's contacts); constituency: from inner-ring network
+    # organisations to their members
     hz = np.zeros((n, n_act))
-    for i in range(n):
-        for p in range(indptr[i], indptr[i + 1]):
-            mk = partner[indices[p]]
-            if mk:
+    via = np.zeros(n, dtype=np.int64)
+    for x in range(n_push):
+        j = pushers[x]
+        mk = partner[j]
+        if mk:
+            for p in range(indptr[j], indptr[j + 1]):
+                i = indices[p]
                 w = weight[p]
                 for a in range(n_act):
                     if mk >> a & 1:
                         hz[i, a] += w
+        im = inner[j]
+        if im:
+            for p in range(m_ptr[j], m_ptr[j + 1]):
+                via[m_idx[p]] |= im
     for e in range(cu.shape[0]):
         x, y, w = cu[e], cv[e], cw[e]
         mx, my = partner[x], partner[y]
@@ -445,20 +462,16 @@ def grow_relations(rel, act, decay, connector_act, growth, is_ngo, adj, collab, 
                 if mx >> a & 1:
                     hz[y, a] += w
     for i in range(n):
-        for a in range(n_act):
-            hz[i, a] *= organic_rate * connector_act[a]
-        via = 0  # hubs with one of i's network organisations in their inner rings
-        for p in range(m_ptr[i], m_ptr[i + 1]):
-            via |= inner[m_idx[p]]
-        if via:
-            for a in range(n_act):
-                if via >> a & 1 and rel[i, act[a]] <= 0:  # constituency brings unknown organisations in
-                    hz[i, a] += constituency_rate
-    for i in range(n):
+        vi = via[i]
         for a in range(n_act):
             h = act[a]
             v = rel[i, h]
-            if v < thr and hz[i, a] > 0 and occurs(uniform(rs), hz[i, a]):
+            if v >= thr:
+                continue
+            hz_ia = hz[i, a] * organic_rate * connector_act[a]
+            if vi >> a & 1 and v <= 0:  # constituency brings unknown organisations in
+                hz_ia += constituency_rate
+            if hz_ia > 0 and occurs(uniform(rs), hz_ia):
                 rel[i, h] = recruit_intensity if v > 0 else potential
 
 
@@ -526,10 +539,13 @@ def insert_ties(a, b, n_nodes, edges, m, intensity, collab_kind, n_static, head,
 
 
 @njit(cache=True)
-def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirty):
+def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirty, all_data, all_slots, client_data,
+                       client_slots):
     """Joint participation (same activity id) intensifies a tie; otherwise it decays towards its base
-    (and rests there once within 1e-9). Both ends of a tie that changed are marked ``dirty``.
-    Returns (whether a structural tie (e < n_static) changed, whether every tie now rests at its base)."""
+    (and rests there once within 1e-9). Both ends of a tie that changed are marked ``dirty``, and a structural
+    tie (e < n_static) that changed is written into the data of the weighted views of all structural ties and of
+    the client ties at its positions (``*_slots``: 2 x n_static, -1 where the tie is not in the view).
+    Returns (whether a structural tie changed, whether every tie now rests at its base)."""
     static_changed = False
     at_base = True
     for e in range(u.shape[0]):
@@ -546,25 +562,30 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirt
             dirty[v[e]] = DIRTY_SUMS | DIRTY_MASKS
             if e < n_static:
                 static_changed = True
+                for d in range(2):
+                    all_data[all_slots[d, e]] = w[e]
+                    if client_slots[d, e] >= 0:
+                        client_data[client_slots[d, e]] = w[e]
         if w[e] != base[e]:
             at_base = False
     return static_changed, at_base
 
 
 @njit(cache=True)
-def select_participants(rel_col, known_ok, thr, route_only, stage_col, elig, orgs, total):
-    """Draw up to ``total`` participants from a hub's network by successive weighted draws without
-    replacement (numba's generator, seeded by the caller), weight = eligibility(step on the theme) x
-    class weight x (0.5 + relation) x funding factor (``orgs``: ``state.Organisations``). ``known_ok``: ring 4
-    may take part (events); ``route_only`` >= 0 restricts to one route. The order of the result is the order
-    of the draws (``draw_without_replacement``)."""
+def select_participants(rel_col, cand, known_ok, thr, route_only, stage_col, elig, orgs, total):
+    """Draw up to ``total`` participants among the organisations ``cand`` (those the hub knows, in index order)
+    by successive weighted draws without replacement (numba's generator, seeded by the caller), weight =
+    eligibility(step on the theme) x class weight x (0.5 + relation) x funding factor (``orgs``:
+    ``state.Organisations``). ``known_ok``: ring 4 may take part (events); ``route_only`` >= 0 restricts to one
+    route. The order of the result is the order of the draws (``draw_without_replacement``)."""
     route, class_weight, cls, small_factor = orgs.route, orgs.class_weight, orgs.cls, orgs.small_factor
-    n = rel_col.shape[0]
+    n = cand.shape[0]
     idx = np.empty(n, dtype=np.int64)
     cum = np.empty(n)
     c = 0
     acc = 0.0
-    for i in range(n):
+    for x in range(n):
+        i = cand[x]
         r = rel_col[i]
         if r <= 0 or (not known_ok and r < thr):
             continue
@@ -617,15 +638,13 @@ def draw_without_replacement(idx, cum, c, take):
 
 
 @njit(cache=True)
-def recruit(seed, rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, potential, orgs):
+def recruit(rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, potential, orgs, idx, cum):
     """Targeted recruitment by hub ``h`` in its region rel[lo:hi]: ``n_recruit`` ring-4 organisations
     come into ring 3 (``recruit_intensity``), then ``n_discover`` unknown ones become known (ring 4,
     ``potential``); both drawn by weight = class weight x funding factor (small organisations), from
-    ``orgs`` (``state.Organisations``)."""
+    ``orgs`` (``state.Organisations``), with numba's generator (seeded by ``hub_month``). ``idx``/``cum``:
+    workspace with room for the region."""
     class_weight, cls, small_factor = orgs.class_weight, orgs.cls, orgs.small_factor
-    np.random.seed(seed)
-    idx = np.empty(hi - lo, dtype=np.int64)
-    cum = np.empty(hi - lo)
     for discover in (False, True):
         want = n_discover if discover else n_recruit
         new = potential if discover else recruit_intensity
@@ -717,30 +736,76 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase,
     unique[t] += n_unique
 
 @njit(cache=True)
-def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, inst, orgs, rel, thr, stage, activity, first_id, t, adj,
-                   persons, pushes, out):
-    """All ``n_runs`` runs of one instrument at hub ``h`` in one month, in one compiled pass.
+def _rows(a, need):
+    """``a`` (rows x capacity) with room for ``need`` columns: itself, or a copy twice as wide."""
+    if need <= a.shape[1]:
+        return a
+    b = np.empty((a.shape[0], max(need, 2 * a.shape[1])), dtype=a.dtype)
+    b[:, : a.shape[1]] = a
+    return b
 
-    Per run a theme (hub focus, ``focus_cum``) and a format (group size, months enrolled; ``fmt_cum`` the
-    hub's format mix, empty: one format) are drawn; runs on the same theme draw their participants together
-    (``select_participants``), then the shared effects (``batch_common``) and the instrument's own effect,
-    which is data (``inst``: ``state.InstrumentData``, its ``spec`` a ``state.SPEC_DTYPE`` record, see
+
+@njit(cache=True)
+def place(school, theme, n_students, t, students, home, stage, student_until, received):
+    """Part of a school's ``n_students`` with new skills on ``theme`` reach companies (Binomial with
+    students.to_companies): each goes to one of the school's internship companies, or, without any, of its
+    region's companies (uniformly); a company that receives students is boosted for students.boost_months on
+    the theme, and becomes aware of it if it was not engaged [003 L5437-5441, L7019-7021]. numba's generator."""
+    reach = np.random.binomial(n_students, students.to_companies)
+    if reach == 0:
+        return
+    pool = students.intern_idx
+    lo, hi = students.intern_ptr[school], students.intern_ptr[school + 1]
+    if hi == lo:
+        pool = students.region_idx
+        lo, hi = students.region_ptr[home[school]], students.region_ptr[home[school] + 1]
+        if hi == lo:
+            return
+    until = t + students.boost_months
+    for _ in range(reach):
+        c = pool[lo + int(np.random.random() * (hi - lo))]
+        received[c] += 1
+        student_until[c, theme] = until
+        if stage[c, theme] == 0:
+            stage[c, theme] = students.entry_step
+
+
+@njit(cache=True)
+def place_students(seed, schools, theme, counts, t, students, home, stage, student_until, received):
+    """``place`` for each school of ``schools`` with its ``counts`` of students (the yearly intake of renewed
+    education, ``Couplings.school_intake``); numba's generator seeded with ``seed`` (from the model's)."""
+    np.random.seed(seed)
+    for x in range(schools.shape[0]):
+        place(schools[x], theme, counts[x], t, students, home, stage, student_until, received)
+
+
+@njit(cache=True)
+def run_one(h, n_runs, inst, focus_cum, known, orgs, rel, thr, stage, activity, first_id, t, adj, persons, pushes, students,
+            book, log, n_log, pairs, n_pairs, code):
+    """All ``n_runs`` runs of instrument number ``code`` at hub ``h`` in one month (numba's generator).
+
+    Per run a theme (hub focus, ``focus_cum``) and a format (group size, months enrolled; inst.mix_cum[h] the
+    hub's format mix, no columns: one format) are drawn; runs on the same theme draw their participants
+    together (``select_participants``, among ``known``: the organisations the hub knows), then the shared effects (``batch_common``) and the instrument's own
+    effect, which is data (``inst``: ``state.InstrumentData``, its ``spec`` a ``state.SPEC_DTYPE`` record, see
     ``Instrument.spec``): a push into Agenderen for the not engaged (spec.h_entry), a push one step forward
     in steps [spec.fwd_lo, spec.fwd_hi] (spec.h_fwd), enrolment in a trajectory or coaching (months of the
     format; the next-step hazard spec.h_enrol spread over them, ``pushes``), professionals skilled
-    (Binomial(persons, spec.p_skills)) and KPI 5 (all persons counted).
+    (Binomial(persons, spec.p_skills)), KPI 5 (all persons counted, or the students of renewed education), and
+    for education the students per school (Poisson(spec.students_per_participant), teachers Binomial(students,
+    spec.teacher_share)) who then reach companies (``place``).
 
-    Writes (``out``, ``state.RunBuffers``) the new-tie pairs to pair_a/pair_b and the participants (with their
-    theme) to sel / theme; ``out.counts`` gets ``state.RUN_COUNTS``: [runs done, new pairs, participants,
-    professionals, students, teachers, kpi5 persons]."""
+    Books into ``book`` (``state.Book``: runs, Table 3.2 persons, students by level, activity ids) and appends
+    the participants to ``log`` (``state.LOG_ROWS`` x capacity, from column n_log) and the new-tie pairs to
+    ``pairs`` (2 x capacity, from column n_pairs), either grown when full. Returns (log, n_log, pairs, n_pairs,
+    KPI 5 persons, cost of the runs held)."""
     spec = inst.spec[0]
     elig, fmt_orgs, fmt_months = inst.elig, inst.format_orgs, inst.format_months
+    fmt_cum = inst.mix_cum[h]
     prof_skilled = persons.professionals_skilled
     extra_entry, extra_fwd = pushes.extra_entry, pushes.extra_fwd
     enrolled_until, enrolled_hazard = pushes.enrolled_until, pushes.enrolled_hazard
     coached_until, coached_hazard = pushes.coached_until, pushes.coached_hazard
-    pair_a, pair_b, sel_out, theme_out, counts = out
-    np.random.seed(seed)
     n, n_themes = stage.shape
     themes = np.empty(n_runs, dtype=np.int64)
     fmts = np.empty(n_runs, dtype=np.int64)
@@ -748,8 +813,11 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, inst, orgs, rel, thr, st
         themes[r] = np.searchsorted(focus_cum, np.random.random(), side="right")
     for r in range(n_runs):
         fmts[r] = np.searchsorted(fmt_cum, np.random.random(), side="right") if fmt_cum.shape[0] > 0 else 0
-    for c in range(counts.shape[0]):
-        counts[c] = 0
+    done = 0
+    prof_all = 0
+    students_all = 0
+    teachers_all = 0
+    kpi5 = 0
     next_id = first_id
     for theme in range(n_themes):
         wanted = 0
@@ -769,7 +837,8 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, inst, orgs, rel, thr, st
                 fmt_th[q] = fmts[r]
                 wanted += want[q]
                 q += 1
-        sel = select_participants(rel[:, h], spec.known_ok, thr, spec.route_only, stage[:, theme], elig, orgs, wanted)
+        sel = select_participants(rel[:, h], known, spec.known_ok, thr, spec.route_only, stage[:, theme], elig, orgs,
+                                  wanted)
         m = sel.shape[0]
         if m == 0:
             continue
@@ -784,10 +853,10 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, inst, orgs, rel, thr, st
             n_r += 1
         sizes = sizes[:n_r]
         persons_out = np.empty(m, dtype=np.int64)
-        p0 = counts[1]
-        n_pairs, prof, students, teachers = batch_common(
-            np.random.randint(0, 2**62), sel, sizes, h, theme, spec, rel, thr, activity, next_id, stage, orgs, adj,
-            persons, pushes, persons_out, pair_a[p0:], pair_b[p0:])
+        pairs = _rows(pairs, n_pairs + m)
+        added, prof, st, te = batch_common(sel, sizes, h, theme, spec, rel, thr, activity, next_id, stage, orgs, adj,
+                                           persons, pushes, persons_out, pairs, n_pairs)
+        n_pairs += added
         next_id += n_r
         # the instrument's own effect
         pos = 0
@@ -809,14 +878,95 @@ def run_instrument(seed, h, n_runs, focus_cum, fmt_cum, inst, orgs, rel, thr, st
                     coached_until[i, theme] = max(coached_until[i, theme], t + months)
                     coached_hazard[i, theme] = spec.h_enrol / max(months, 1)
             pos += sizes[q]
-        for x in range(m):
-            sel_out[counts[2] + x] = sel[x]
-            theme_out[counts[2] + x] = theme
-        counts[0] += n_r
-        counts[1] += n_pairs
-        counts[2] += m
-        counts[3] += prof
-        counts[4] += students
-        counts[5] += teachers
         if spec.kpi5:
-            counts[6] += prof + students + teachers
+            kpi5 += prof + st + te
+        if spec.students_per_participant > 0:  # renewed education: students per school, teachers with them
+            for x in range(m):
+                i = sel[x]
+                n_st = np.random.poisson(spec.students_per_participant)
+                n_te = np.random.binomial(n_st, spec.teacher_share)
+                persons.students_reached[i] += n_st
+                persons.students_skilled[i] += n_st
+                persons.teachers_reached[i] += n_te
+                st += n_st
+                te += n_te
+                kpi5 += n_st
+                if students.level[i] >= 0:
+                    book.students_by_level[students.level[i]] += n_st
+                place(i, theme, n_st, t, students, orgs.home, stage, pushes.student_until, persons.students_received)
+        log = _rows(log, n_log + m)
+        for x in range(m):
+            log[0, n_log + x] = code
+            log[1, n_log + x] = h
+            log[2, n_log + x] = t
+            log[3, n_log + x] = sel[x]
+            log[4, n_log + x] = theme
+        n_log += m
+        done += n_r
+        prof_all += prof
+        students_all += st
+        teachers_all += te
+    if done > 0:
+        book.run_counts[code] += done
+        book.last_id[0] += done
+        cat = spec.category
+        if cat >= 0:
+            if spec.count_people:
+                book.participants_table[cat, 0] += prof_all
+            book.participants_table[cat, 1] += students_all
+            book.participants_table[cat, 2] += teachers_all
+    return log, n_log, pairs, n_pairs, kpi5, spec.cost * done
+
+
+@njit(cache=True)
+def hub_month(seed, t, funding, hubs, insts, orgs, rel, thr, stage, activity, adj, persons, pushes, students, book,
+              log, pairs):
+    """The hubs' month in one compiled call, numba's generator seeded with ``seed`` (from the model's).
+
+    Each hub's activity level is what its budget (times ``funding``) and its connector-limited staff allow of
+    its planned activity, at most 1 (0 for a hub not active). Each active hub, in hub order, then runs each
+    instrument of ``insts`` (``state.InstrumentData``, in month order) Poisson(rate x level) times (``run_one``)
+    and recruits and discovers Poisson(planned x level) organisations (``recruit``). ``hubs``: ``state.Hubs``.
+
+    Returns (whether any run was held, log, participants logged, pairs, new-tie pairs): ``log`` and ``pairs``
+    are the buffers passed in, or grown copies."""
+    np.random.seed(seed)
+    n_hubs = hubs.active.shape[0]
+    known = np.empty(rel.shape[0], dtype=np.int64)
+    for h in range(n_hubs):
+        if not hubs.active[h]:
+            hubs.activity_level[h] = 0.0
+            continue
+        by_budget = hubs.budget[h] * funding * hubs.inv_cost[h]  # planned cost 0 -> no limit
+        by_staff = hubs.capacity[h] * hubs.connector[h] * hubs.inv_days[h]
+        hubs.activity_level[h] = min(max(min(by_budget, by_staff), 0.0), 1.0)
+    n_log = 0
+    n_pairs = 0
+    ran = False
+    for h in range(n_hubs):
+        if not hubs.active[h]:
+            continue
+        level = hubs.activity_level[h]
+        n_known = 0  # the organisations the hub knows (relation > 0), once for its month: none is forgotten in it
+        for i in range(known.shape[0]):
+            if rel[i, h] > 0:
+                known[n_known] = i
+                n_known += 1
+        for code in range(len(insts)):
+            n_runs = np.random.poisson(hubs.rates[h, code] * level)
+            if n_runs == 0:
+                continue
+            log, n_log, pairs, n_pairs, kpi5, cost = run_one(
+                h, n_runs, insts[code], hubs.focus_cum[h], known[:n_known], orgs, rel, thr, stage, activity, book.last_id[0] + 1, t,
+                adj, persons, pushes, students, book, log, n_log, pairs, n_pairs, code)
+            hubs.kpi5[h] += kpi5
+            hubs.spent[h] += cost
+            ran = True
+        n_recruit = np.random.poisson(hubs.recruitment[h] * level)
+        n_discover = np.random.poisson(hubs.discovery[h] * level)
+        if n_recruit or n_discover:
+            lo, hi = hubs.region_lo[h], hubs.region_hi[h]
+            idx = np.empty(hi - lo, dtype=np.int64)
+            cum = np.empty(hi - lo)
+            recruit(rel, lo, hi, h, n_recruit, n_discover, thr, hubs.recruit_intensity, hubs.potential, orgs, idx, cum)
+    return ran, log, n_log, pairs, n_pairs

@@ -26,14 +26,24 @@ from propeller.core.constants import (
 from propeller.core.couplings import Couplings
 from propeller.core.ecosystem import MEMBER, Ecosystem, NeighbourState
 from propeller.core.instruments import registry
-from propeller.core.kernels import grow_relations, propeller_move, recruit
+from propeller.core.instruments.base import Instrument
+from propeller.core.kernels import grow_relations, hub_month, propeller_move
 from propeller.core.outcomes import Recorder, after_activity
 from propeller.core.population import build_population
-from propeller.core.state import Csr, Growth, MoveParams, Organisations, PersonCounts, Pushes, RunBuffers
+from propeller.core.state import (
+    LOG_ROWS,
+    Book,
+    Csr,
+    Growth,
+    Hubs,
+    MoveParams,
+    Organisations,
+    PersonCounts,
+    Pushes,
+)
 from propeller.core.transitions import PropellerTable
 
-PERSON_COUNTERS = ("professionals_reached", "professionals_skilled", "students_reached", "students_skilled",
-                   "teachers_reached", "students_received", "colleagues_told")
+PERSON_COUNTERS = PersonCounts._fields  # persons per organisation, cumulative
 
 
 class PropellerModel(Model):
@@ -85,20 +95,21 @@ class PropellerModel(Model):
         categories = registry.categories(classes)
         self.participants_table = np.zeros((len(categories), len(PERSON_CATEGORIES)), dtype=np.int64)
         self.participants = {c: self.participants_table[j] for j, c in enumerate(categories)}
-        self.runs = {cls.name: 0 for cls in classes}
+        self.instrument_names = tuple(cls.name for cls in classes)
+        self.run_counts = np.zeros(len(classes), dtype=np.int64)  # runs held, per instrument (month order)
         self.adoptions = np.zeros(k, dtype=np.int64)
         self.kpi5 = np.zeros(len(HUBS), dtype=np.int64)  # KPI 5 persons, by hub that reached them
         self.students_by_level = np.zeros(len(SCHOOL_LEVELS), dtype=np.int64)  # renewed education, mbo/hbo/wo
-        self._run_id = 0
-        self.participation: list[tuple] = []  # (instrument, hub, month, organisations, themes) per hub-month
-        size = n * k  # an organisation takes part at most once per theme in an instrument's month
-        self.buffers = RunBuffers(pair_a=np.zeros(size, dtype=np.int64), pair_b=np.zeros(size, dtype=np.int64),
-                                  sel=np.zeros(size, dtype=np.int64), theme=np.zeros(size, dtype=np.int64),
-                                  counts=np.zeros(7, dtype=np.int64))
+        # who took part: per month with runs, an int64 array with the rows of state.LOG_ROWS (participation_log())
+        self.participation: list[np.ndarray] = []
+        self._log = np.zeros((len(LOG_ROWS), 256), dtype=np.int64)   # the month's buffers (kernels.hub_month
+        self._pairs = np.zeros((2, 256), dtype=np.int64)              # grows them when a month needs more)
+        self.book = Book(run_counts=self.run_counts, participants_table=self.participants_table,
+                         students_by_level=self.students_by_level, last_id=np.zeros(1, dtype=np.int64))
         heter = p["population.heterogeneity"]
-        mult = np.array(p["population.class_rate_multiplier"]) if heter else np.ones(4)
+        mult = np.array(p["population.class_rate_multiplier"], dtype=float) if heter else np.ones(4)
         self.class_mult = mult[pop.cls]  # on forward/skip moves and entry
-        self.class_weight = np.array(p["ecosystem.class_weight"]) if heter else np.ones(4)
+        self.class_weight = np.array(p["ecosystem.class_weight"], dtype=float) if heter else np.ones(4)
         self.is_small = pop.size < p["ecosystem.small_org_employees"]
         self.is_ngo = pop.otype == TYPES.index("branch_ngo")
         self.is_edu = pop.otype == TYPES.index("education")
@@ -131,7 +142,7 @@ class PropellerModel(Model):
                              enrolled_until=self.enrolled_until, enrolled_hazard=self.enrolled_hazard,
                              coached_until=self.coached_until, coached_hazard=self.coached_hazard,
                              student_until=self.student_until)
-        self.person_counts = PersonCounts(**{f: self.persons[f] for f in PersonCounts._fields})
+        self.person_counts = PersonCounts(**self.persons)
         self.move_params = MoveParams(
             entry_p=self._entry_p, entry_q=self._entry_q, partner_thr=self.eco.partner_thr,
             connector_back=self._connector_back, traj_boost=float(self.traj_boost), traj_back=float(self.traj_back),
@@ -141,9 +152,24 @@ class PropellerModel(Model):
             potential=self.eco.potential, partner_thr=self.eco.partner_thr,
             ring_cut=float(self.eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1]),
             organic_rate=float(p["ecosystem.organic_rate"]), constituency_rate=float(p["ecosystem.constituency_rate"]),
-            recruit_intensity=float(p["ecosystem.recruit_intensity"]), network_on=bool(p["network.enabled"]))
-        adj = self.eco.structural(None, 0.0, False)
+            recruit_intensity=float(p["ecosystem.recruit_intensity"]), network_on=bool(p["network.enabled"]),
+            decay=float(p["ecosystem.decay"]), connector_decay=float(p["ecosystem.connector_decay_factor"]))
+        adj = self.eco.structural(None, False)
         self.adj = Csr(adj.indptr, adj.indices, adj.data)  # structural neighbours: whom participants tell
+        regions = pop.regions
+        self.hubs = Hubs(
+            active=self.active, budget=self.budget, inv_cost=self._inv_cost, capacity=self.capacity,
+            connector=self.connector, inv_days=self._inv_days, rates=np.ascontiguousarray(self.rates, dtype=np.float64),
+            recruitment=self.recruitment, discovery=self.discovery,
+            region_lo=np.array([r.start for r in regions], dtype=np.int64),
+            region_hi=np.array([r.stop for r in regions], dtype=np.int64),
+            focus_cum=np.ascontiguousarray(self.focus_cum, dtype=np.float64), activity_level=self.activity_level,
+            spent=self.spent, kpi5=self.kpi5, recruit_intensity=self.growth.recruit_intensity,
+            potential=self.eco.potential)
+        self._insts = tuple(inst.spec(self) for inst in self.instruments)
+        self._growth_graph: tuple = (-1,)  # (tie count, the graph grow_relations reads), rebuilt when ties are added
+        # instruments with an effect that is not data (``Instrument.after``), called after the compiled month
+        self._after = [(code, inst) for code, inst in enumerate(self.instruments) if type(inst).after is not Instrument.after]
         self._touched = True  # extra_* / activity were written since they were last cleared
 
         self.hub_agents = Hub.create_agents(self, len(HUBS), list(range(len(HUBS))))
@@ -164,13 +190,13 @@ class PropellerModel(Model):
         days = np.array([i.staff_days for i in self.instruments])
         self.planned_cost = self.rates @ cost if self.instruments else np.zeros(H)
         self.planned_days = self.rates @ days if self.instruments else np.zeros(H)
-        self.budget = np.array([p[f"hubs.{h}.budget"] for h in HUBS])
+        self.budget = np.array([p[f"hubs.{h}.budget"] for h in HUBS], dtype=float)
         self._inv_cost = np.divide(1.0, self.planned_cost, out=np.full(H, np.inf), where=self.planned_cost > 0)
         self._inv_days = np.divide(1.0, self.planned_days, out=np.full(H, np.inf), where=self.planned_days > 0)
-        self.capacity = np.array([p[f"hubs.{h}.capacity"] for h in HUBS])
-        self.recruitment = np.array([p[f"hubs.{h}.recruitment"] for h in HUBS])
-        self.discovery = np.array([p[f"hubs.{h}.discovery"] for h in HUBS])
-        self.connector = np.array([p[f"hubs.{h}.connector_strength"] for h in HUBS])
+        self.capacity = np.array([p[f"hubs.{h}.capacity"] for h in HUBS], dtype=float)
+        self.recruitment = np.array([p[f"hubs.{h}.recruitment"] for h in HUBS], dtype=float)
+        self.discovery = np.array([p[f"hubs.{h}.discovery"] for h in HUBS], dtype=float)
+        self.connector = np.array([p[f"hubs.{h}.connector_strength"] for h in HUBS], dtype=float)
         self.activity_level = np.zeros(H)
         self.spent = np.zeros(H)
         self.active = np.zeros(H, dtype=bool)
@@ -236,37 +262,42 @@ class PropellerModel(Model):
         self.grow_ecosystem()
         self.recorder.record(t)
 
+    @property
+    def runs(self) -> dict[str, int]:
+        """Runs held so far, per instrument."""
+        return {name: int(c) for name, c in zip(self.instrument_names, self.run_counts, strict=True)}
+
     def run_hubs(self, t: int) -> bool:
-        """Each active hub runs its instruments within budget and capacity (connector-limited).
-        Returns whether any instrument ran (and so wrote activity ids and pushes)."""
-        if not self._any_active:
+        """Each active hub runs its instruments within budget and capacity (connector-limited) and recruits:
+        one compiled call (``kernels.hub_month``). Returns whether any instrument ran (and so wrote activity ids
+        and pushes)."""
+        if not self._any_active or not self._insts:
             return False
         f = self.funding(t)
         if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]
             self._small_f = f
             self.small_factor[:] = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
-        by_budget = self.budget * f * self._inv_cost       # planned cost 0 -> no limit
-        by_staff = self.capacity * self.connector * self._inv_days
-        self.activity_level = np.where(self.active, np.clip(np.minimum(by_budget, by_staff), 0.0, 1.0), 0.0)
-        ran = False
-        for h in np.flatnonzero(self.active):
-            runs = self.rng.poisson(self.rates[h] * self.activity_level[h])
-            for inst, n_runs in zip(self.instruments, runs):
-                if n_runs:
-                    inst.run(self, int(h), int(n_runs))
-                    ran = True
-            self.recruit(int(h))
+        ran, self._log, n_log, self._pairs, n_pairs = hub_month(
+            int(self.rng.integers(2**62)), t, f, self.hubs, self._insts, self.orgs, self.eco.rel, self.eco.partner_thr,
+            self.stage, self.activity, self.adj, self.person_counts, self.pushes, self.couplings.students, self.book,
+            self._log, self._pairs)
+        if n_pairs:
+            self.eco.meet(self._pairs[0, :n_pairs].copy(), self._pairs[1, :n_pairs].copy())
+        if n_log:
+            log = self._log[:, :n_log].copy()
+            self.participation.append(log)
+            for code, inst in self._after:
+                mine = log[:, log[0] == code]
+                for h in np.unique(mine[1]).tolist():
+                    at = mine[:, mine[1] == h]
+                    inst.after(self, h, at[3], at[4])
         return ran
 
-    def recruit(self, h: int) -> None:
-        """Targeted recruitment: the hub brings ring-4 organisations of its region into ring 3, and
-        finds new ones (communication, social media [003 L11547-11559]) for ring 4 (``kernels.recruit``)."""
-        level = self.activity_level[h]
-        n_recruit, n_discover = self.rng.poisson((self.recruitment[h] * level, self.discovery[h] * level)).tolist()
-        if n_recruit or n_discover:
-            region = self.pop.regions[h]
-            recruit(int(self.rng.integers(2**62)), self.eco.rel, region.start, region.stop, h, n_recruit, n_discover,
-                    self.eco.partner_thr, self.growth.recruit_intensity, self.eco.potential, self.orgs)
+    def participation_log(self) -> dict[str, np.ndarray]:
+        """Who took part in which activity: one entry per (instrument run month, hub, organisation, theme), with
+        the rows of ``state.LOG_ROWS`` (instrument as its index in ``instrument_names``)."""
+        log = np.concatenate(self.participation, axis=1) if self.participation else np.zeros((len(LOG_ROWS), 0), np.int64)
+        return dict(zip(LOG_ROWS, log, strict=True))
 
     def move_propeller(self, month: int) -> None:
         """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
@@ -292,20 +323,16 @@ class PropellerModel(Model):
         [003 L2818-2822] (``kernels.grow_relations``)."""
         if not self._any_active:
             return
-        p = self.p
         eco = self.eco
-        act = np.flatnonzero(self.active)
-        decay = p["ecosystem.decay"] * (1.0 + p["ecosystem.connector_decay_factor"] * (1.0 - self.connector[act]))
-        adj = eco.structural(None, 0.0, True)
-        members = eco.structural(MEMBER, 0.0, False)
-        grow_relations(eco.rel, act, decay, self.connector[act], self.growth, self.is_ngo,
-                       Csr(adj.indptr, adj.indices, adj.data), eco.collab(), Csr(members.indptr, members.indices, members.data),
+        if self._growth_graph[0] != eco.m:  # collaboration ties appended (the structural views' data stay current)
+            adj, members = eco.structural(None, True), eco.structural(MEMBER, False)
+            self._growth_graph = (eco.m, Csr(adj.indptr, adj.indices, adj.data), eco.collab(),
+                                  Csr(members.indptr, members.indices, members.data))
+        _, adj, collab, members = self._growth_graph
+        grow_relations(eco.rel, self.active, self.connector, self.growth, self.is_ngo, adj, collab, members,
                        int(self.rng.integers(2**62)))
 
     # ------------------------------------------------------------------ inspection
-    def place_students(self, schools, theme, students) -> None:
-        self.couplings.place_students(self, schools, theme, students)
-
     def build_space(self):
         """A ``mesa.discrete_space.Network`` over the current graph, with agents placed on their nodes.
 

@@ -83,7 +83,7 @@ class Recorder:
         m, T = self.m, self.T
         shapes = {"kpi5": m.kpi5.shape, "students_by_level": m.students_by_level.shape,
                   "adoptions": m.adoptions.shape, "participants": m.participants_table.shape,
-                  "runs": (len(m.runs),), "spent": (), "activity_level": m.activity_level.shape,
+                  "runs": m.run_counts.shape, "spent": (), "activity_level": m.activity_level.shape,
                   "connector": m.connector.shape}
         return {name: np.zeros((T,) + shape) for name, shape in shapes.items()}
 
@@ -97,7 +97,7 @@ class Recorder:
         sc["students_by_level"][t] = m.students_by_level
         sc["adoptions"][t] = m.adoptions
         sc["participants"][t] = m.participants_table
-        sc["runs"][t] = tuple(m.runs.values())
+        sc["runs"][t] = m.run_counts
         sc["spent"][t] = m.spent.sum()
         sc["activity_level"][t] = m.activity_level
         sc["connector"][t] = m.connector
@@ -245,13 +245,14 @@ def after_activity(m) -> dict[str, float]:
     """Share of the (organisation, theme) pairs that took part in an activity up to the last month,
     by the answer their current step maps to: ``<prefix>_<answer>_share`` (NaN when nobody took part)."""
     out: dict[str, float] = {}
+    log = m.participation_log()
     for prefix, (inst, hub, route) in AFTER_ACTIVITY.items():
-        h = HUBS.index(hub) if hub else None
-        orgs = [o for (name, hh, _t, o, _k) in m.participation if name == inst and (h is None or hh == h)]
-        themes = [k for (name, hh, _t, _o, k) in m.participation if name == inst and (h is None or hh == h)]
+        keep = log["instrument"] == (m.instrument_names.index(inst) if inst in m.instrument_names else -1)
+        if hub:
+            keep &= log["hub"] == HUBS.index(hub)
+        orgs = bool(keep.any())
         if orgs:
-            o, k = np.concatenate(orgs), np.concatenate(themes)
-            pairs = np.unique(o * len(THEMES) + k)
+            pairs = np.unique(log["organisation"][keep] * len(THEMES) + log["theme"][keep])
             o, k = pairs // len(THEMES), pairs % len(THEMES)
             if route is not None:
                 keep = m.pop.route[o] == ROUTES.index(route)

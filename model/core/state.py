@@ -6,8 +6,8 @@ built once where its arrays live and rebuilt only when one of them is replaced (
 The effect of an instrument run, a set of scalars, is one numpy record (``SPEC_DTYPE``), read by field name too.
 
 Which kernel reads which group: ``kernels.propeller_move`` (Organisations, Table, Neighbours, Pushes,
-MoveParams), ``kernels.update_neighbours`` (Neighbours, Ties), ``kernels.run_instrument`` and
-``kernels.batch_common`` (InstrumentData, Organisations, Csr, PersonCounts, Pushes, RunBuffers),
+MoveParams), ``kernels.update_neighbours`` (Neighbours, Ties), ``kernels.hub_month`` (Hubs, InstrumentData,
+Organisations, Csr, PersonCounts, Pushes, Students, Book), ``kernels.place_students`` (Students),
 ``kernels.grow_relations`` (Growth, Csr, Collab), ``kernels.insert_ties`` (Edges), ``kernels.aggregate_month``
 (Aggregates), ``kernels.recruit`` and ``kernels.select_participants`` (Organisations).
 """
@@ -135,34 +135,72 @@ class Growth(NamedTuple):
     constituency_rate: float   # hazard for an unknown member of an inner-ring network organisation
     recruit_intensity: float   # intensity of an organisation that moved into ring 3
     network_on: bool
+    decay: float               # monthly decay of a relation without activity (strong connector)
+    connector_decay: float     # decay x (1 + this x (1 - connector strength))
 
 
 class PersonCounts(NamedTuple):
-    """Persons per organisation (length N), cumulative (``PropellerModel.persons``)."""
+    """Persons per organisation (length N), cumulative (``PropellerModel.persons``, in this order)."""
 
     professionals_reached: np.ndarray
-    students_reached: np.ndarray
-    teachers_reached: np.ndarray
-    colleagues_told: np.ndarray
     professionals_skilled: np.ndarray
+    students_reached: np.ndarray
+    students_skilled: np.ndarray
+    teachers_reached: np.ndarray
+    students_received: np.ndarray     # students with new skills who arrived at the company (internships, jobs)
+    colleagues_told: np.ndarray
 
 
-class RunBuffers(NamedTuple):
-    """What ``kernels.run_instrument`` writes back (room for N K entries each)."""
+class Hubs(NamedTuple):
+    """The hubs (length H) as ``kernels.hub_month`` reads and writes them; instruments in month order (length I)."""
 
-    pair_a: np.ndarray         # int64: new-tie pairs (pair_a[x], pair_b[x])
-    pair_b: np.ndarray
-    sel: np.ndarray            # int64: the participants, theme by theme
-    theme: np.ndarray          # int64: the theme of each participant
-    counts: np.ndarray         # int64 (7,): see RUN_COUNTS
+    active: np.ndarray         # bool: the hub runs this month (opened, in the run's region)
+    budget: np.ndarray         # float: yearly budget
+    inv_cost: np.ndarray       # float: 1 / planned cost of its planned activity (inf: no limit)
+    capacity: np.ndarray       # float: staff capacity (days)
+    connector: np.ndarray      # float: connector strength (staff capacity is connector-limited)
+    inv_days: np.ndarray       # float: 1 / planned staff days (inf: no limit)
+    rates: np.ndarray          # float H x I: planned runs a month of each instrument
+    recruitment: np.ndarray    # float: planned recruitments a month (ring 4 -> ring 3)
+    discovery: np.ndarray      # float: planned discoveries a month (unknown -> ring 4)
+    region_lo: np.ndarray      # int64: its region is organisations region_lo .. region_hi - 1
+    region_hi: np.ndarray
+    focus_cum: np.ndarray      # float H x (K - 1): cumulative theme focus (a run's theme by searchsorted)
+    activity_level: np.ndarray  # float, written: share of the planned activity funding and staff allow
+    spent: np.ndarray          # float, accumulated: cost of the runs held
+    kpi5: np.ndarray           # int64, accumulated: KPI 5 persons the hub reached
+    recruit_intensity: float   # relation intensity of a recruited organisation (ring 3)
+    potential: float           # relation intensity of a discovered organisation (ring 4)
 
 
-RUN_COUNTS = ("runs", "pairs", "participants", "professionals", "students", "teachers", "kpi5")
+class Students(NamedTuple):
+    """Where students of renewed education go (``kernels.place_students``)."""
+
+    level: np.ndarray          # int8 N: school level (constants.SCHOOL_LEVELS) of a school, -1 otherwise
+    intern_ptr: np.ndarray     # int64 N + 1: the internship companies of school i are
+    intern_idx: np.ndarray     #   intern_idx[intern_ptr[i]:intern_ptr[i + 1]]
+    region_ptr: np.ndarray     # int64 H + 1: the companies of hub region h (for a school without internship ties)
+    region_idx: np.ndarray
+    to_companies: float        # share of a school's students who reach a company
+    boost_months: int          # months a company is boosted by the students it received
+    entry_step: int            # step of a not-engaged company that received students
+
+
+class Book(NamedTuple):
+    """What the hubs' month adds to the model's counters."""
+
+    run_counts: np.ndarray           # int64 I: runs held per instrument
+    participants_table: np.ndarray   # int64 (Table 3.2 categories) x PERSON_CATEGORIES
+    students_by_level: np.ndarray    # int64 (3,): students in renewed education, mbo / hbo / wo
+    last_id: np.ndarray              # int64 (1,): the last activity id given (ids count the runs held)
+
+
+LOG_ROWS = ("instrument", "hub", "month", "organisation", "theme")  # rows of the participation log
 
 # enrolment of an instrument's participants (SPEC_DTYPE.enrol)
 ENROL_NONE, ENROL_TRAJECTORY, ENROL_COACHING = 0, 1, 2
 
-# The effect of one instrument run (``Instrument.spec``), read by ``kernels.run_instrument``.
+# The effect of one instrument run (``Instrument.spec``), read by ``kernels.run_one``.
 SPEC_DTYPE = np.dtype([
     ("persons_mean", np.float64),      # persons per organisation (1 + Poisson(mean - 1))
     ("student_share", np.float64),     # a person is a student with this probability ...
@@ -187,16 +225,20 @@ SPEC_DTYPE = np.dtype([
     ("kpi5", np.bool_),                # every participating person counts for KPI 5
     ("meet", np.bool_),                # co-participants meet and tell their contacts (network on)
     ("entry_step", np.int64),          # step of an organisation made aware (spill-over, chain partners told)
+    ("cost", np.float64),              # cost of one run (added to the hub's spending)
+    ("category", np.int64),            # Table 3.2 row of its persons (-1: not counted there)
+    ("students_per_participant", np.float64),  # education: students per participating school (Poisson), 0: none
 ])
 
 
 class InstrumentData(NamedTuple):
-    """One instrument as ``kernels.run_instrument`` reads it (built once per model)."""
+    """One instrument as ``kernels.run_one`` reads it (built once per model)."""
 
     spec: np.ndarray           # SPEC_DTYPE, one record
     elig: np.ndarray           # float (steps,): eligibility of a participant by its step on the run's theme
     format_orgs: np.ndarray    # float (formats,): mean organisations per run of each format
     format_months: np.ndarray  # int64 (formats,): months enrolled in each format
+    mix_cum: np.ndarray        # float H x (formats - 1): cumulative format mix per hub (no columns: one format)
 
 
 class Aggregates(NamedTuple):

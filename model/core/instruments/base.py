@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 
 from propeller.core.constants import HUBS, STEPS
-from propeller.core.kernels import run_instrument
 from propeller.core.state import ENROL_COACHING, ENROL_NONE, ENROL_TRAJECTORY, SPEC_DTYPE, InstrumentData
 
 ENROL = {None: ENROL_NONE, "trajectory": ENROL_TRAJECTORY, "coaching": ENROL_COACHING}
@@ -40,8 +39,11 @@ class Instrument:
     - ``p_skills``: share of participating persons who gain skills (professionals skilled);
     - ``kpi5``: every participating person counts for KPI 5.
 
-    ``kernels.run_instrument`` applies it all in one compiled call per hub and month; an instrument
-    with an effect that is not data overrides :meth:`after` (education: students and their flows).
+    - ``students_per_participant``: students per participating school take the renewed module (education).
+
+    ``kernels.hub_month`` applies it all for every hub and instrument in one compiled call a month
+    (``kernels.run_one`` per hub and instrument); an instrument with an effect that is not data overrides
+    :meth:`after`.
     """
 
     # what the registry reads (``instruments.registry``; every subclass in this package carries ``@register``)
@@ -63,6 +65,7 @@ class Instrument:
     h_enrol: float = 0.0
     p_skills: float = 0.0
     kpi5: bool = False
+    students_per_participant: float = 0.0   # education: students per participating school (0: none)
 
     def __init__(self, p):
         self.cfg = {k: p[f"instruments.{self.name}.{k}"] for k in self.PARAMS}
@@ -86,7 +89,7 @@ class Instrument:
         self.mix_cum = np.zeros((len(HUBS), 0))
 
     def spec(self, m) -> InstrumentData:
-        """The instrument as ``kernels.run_instrument`` reads it: its effect as one ``state.SPEC_DTYPE`` record,
+        """The instrument as ``kernels.run_one`` reads it: its effect as one ``state.SPEC_DTYPE`` record,
         eligibility by step and formats (built once per model)."""
         spec = np.zeros(1, dtype=SPEC_DTYPE)
         for field, value in {
@@ -98,36 +101,16 @@ class Instrument:
             "known_ok": self.audience == "known", "route_only": self.route_only, "fwd_lo": self.fwd_steps[0],
             "fwd_hi": self.fwd_steps[1], "enrol": ENROL[self.enrol], "count_people": self.count_people,
             "kpi5": self.kpi5, "meet": bool(m.p["network.enabled"]), "entry_step": m.entry_step_on_spill,
+            "cost": self.cost, "category": -1 if self.category is None else list(m.participants).index(self.category),
+            "students_per_participant": self.students_per_participant,
         }.items():
             spec[field] = value
-        return InstrumentData(spec=spec, elig=self.elig, format_orgs=self.format_orgs, format_months=self.format_months)
-
-    # ------------------------------------------------------------------ running
-    def run(self, m, h: int, n_runs: int) -> None:
-        """Run ``n_runs`` activities at hub ``h`` this month (one compiled call, then the ties,
-        Table 3.2 counts and KPI 5)."""
-        if not hasattr(self, "_spec"):
-            self._spec = self.spec(m)
-        b = m.buffers
-        run_instrument(int(m.rng.integers(2**62)), h, n_runs, m.focus_cum[h], self.mix_cum[h], self._spec, m.orgs,
-                       m.eco.rel, m.eco.partner_thr, m.stage, m.activity, m._run_id + 1, m.t, m.adj, m.person_counts,
-                       m.pushes, b)
-        done, n_pairs, n_sel, prof, students, teachers, kpi5 = b.counts.tolist()
-        if done == 0:
-            return
-        m._run_id += done
-        m.runs[self.name] += done
-        m.spent[h] += self.cost * done
-        if n_pairs:
-            m.eco.meet(b.pair_a[:n_pairs].copy(), b.pair_b[:n_pairs].copy())
-        if self.category is not None and self.count_people:
-            cat = m.participants[self.category]
-            cat[0] += prof
-            cat[1] += students
-            cat[2] += teachers
-        m.kpi5[h] += kpi5
-        m.participation.append((self.name, h, m.t, b.sel[:n_sel].copy(), b.theme[:n_sel].copy()))
-        self.after(m, h, b.sel[:n_sel], b.theme[:n_sel])
+        return InstrumentData(spec=spec, elig=np.ascontiguousarray(self.elig, dtype=np.float64),
+                              format_orgs=np.ascontiguousarray(self.format_orgs, dtype=np.float64),
+                              format_months=np.ascontiguousarray(self.format_months, dtype=np.int64),
+                              mix_cum=np.ascontiguousarray(self.mix_cum, dtype=np.float64))
 
     def after(self, m, h: int, sel: np.ndarray, themes: np.ndarray) -> None:
-        """An effect that is not data (participants ``sel`` with their ``themes``); default none."""
+        """An effect that is not data, in Python: called after the hubs' month (``kernels.hub_month``) with the
+        participants ``sel`` at hub ``h`` this month and their ``themes``; default none. The library's instruments
+        need none (their effects are data), so their month runs entirely in compiled code."""
