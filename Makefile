@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test golden outputs-table bench bench-dashboard venv browser dashboard check-baseline bench-issue7 profile notebooks report
+.PHONY: baseline test golden outputs-table bench bench-dashboard venv browser dashboard check-baseline check-streams bench-issue7 profile notebooks report
 SEED ?= 0
 
 venv:
@@ -31,6 +31,9 @@ bench-dashboard: venv
 
 check-baseline: venv
 	.venv/bin/python benchmarks/check_baseline.py --seeds 50 --region west --csv outputs/check_baseline.csv
+
+check-streams: venv  # hubs on: this code against benchmarks/streams_reference.json over seeds (when random streams move)
+	.venv/bin/python benchmarks/check_streams.py --csv outputs/check_streams.csv
 
 bench-issue7: venv
 	.venv/bin/python benchmarks/run.py
