@@ -1,6 +1,6 @@
 """Issue 7: the model against an idiomatic per-agent Mesa implementation, and national scale.
 
-    .venv/bin/python benchmarks/run.py [--repeats 5] [--mesa-repeats 3] [--skip-national]
+    .venv/bin/python benchmarks/run.py [--repeats 5] [--mesa-repeats 3] [--skip-national] [--skip-calibration]
 
 1. Side by side in one process, at 1,000 and 10,000 organisations (2024-03 -> 2030-12, monthly), in the
    comparison configuration of benchmarks/mesa_baseline.py (hubs off, network on: the propeller rules
@@ -12,8 +12,14 @@
 3. Scaling: time per monthly step of the national model at 200,000 organisations divided by that at
    20,000 (the same scenario with every region's pool at a tenth), after a warm-up, same process.
 
+4. Small runs against big ones: CPU ns per organisation-theme-month of the calibrated all-hubs run and of the
+   national run (its months 3-26 at full scale, from 3.), and their ratio; ``simulate_many`` over 32 seeds against 32
+   ``simulate`` calls.
+5. The full calibration (``propeller calibrate``) on 2 workers: simulations per second (``--skip-calibration``).
+
 The last line printed is a JSON object with ratio_1k, ratio_10k, model_ms_1k, model_ms_10k, national_s,
-national_peak_mb, scaling_200k_over_20k (and the parts they come from). The model is also timed with its neighbour
+national_peak_mb, national_build_s, scaling_200k_over_20k, ns_per_org_theme_month_all_hubs,
+ns_per_org_theme_month_national, batch_speedup_32, calibration_sims_per_s (and the parts they come from). The model is also timed with its neighbour
 sums recomputed for everyone each month (``FullNeighbours``, as the baseline's ``observe`` does) instead of
 incrementally, to show how much of the ratio that algorithmic choice accounts for.
 """
@@ -125,12 +131,59 @@ def per_step(scale: float, months: int) -> tuple[float, int, float]:
     return 1e3 * (time.process_time() - c0) / months, m.pop.n, setup
 
 
+def _themes() -> int:
+    from propeller.core.constants import THEMES
+
+    return len(THEMES)
+
+
+def all_hubs(repeats: int) -> dict:
+    """The calibrated all-hubs run (2024-03 -> 2030-12): CPU ns per organisation-theme-month of its monthly steps
+    (fastest of ``repeats`` seeds, after a warm-up), and the throughput of ``simulate_many`` over 32 seeds against
+    32 sequential ``simulate`` calls (CPU time of each, whole calls: set-up, months, outcome frames)."""
+    from propeller import simulate, simulate_many
+
+    sc = load(ROOT / "scenarios" / "calibrated.toml")
+    make = lambda s: PropellerModel(sc, rng=s, with_agents=False)  # noqa: E731
+    _steps(make, 0)
+    best = min(_steps(make, s)[0] for s in range(1, repeats + 1))
+    m = make(0)
+    ns = 1e9 * best / (m.n_months * m.pop.n * _themes())
+    seeds = list(range(100, 132))
+    gc.collect()
+    c0 = time.process_time()
+    for s in seeds:
+        simulate(sc, s)
+    sequential = time.process_time() - c0
+    gc.collect()
+    c0 = time.process_time()
+    simulate_many(sc, seeds)
+    batch = time.process_time() - c0
+    return {"all_hubs_organisations": m.pop.n, "ns_per_org_theme_month_all_hubs": ns,
+            "sequential_32_s": sequential, "batch_32_s": batch, "batch_speedup_32": sequential / batch}
+
+
+def calibration_speed(workers: int) -> dict:
+    """The full calibration (``propeller calibrate``, FULL settings) on ``workers`` processes into a temporary
+    folder: simulations per second (the fit and the posterior predictive draws)."""
+    from propeller.calibration.run import FULL, run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        out = run(workers=workers, out=Path(tmp) / "calibration", write_scenarios=False, log=lambda s: None)
+        seconds = time.perf_counter() - t0
+    sims = out["meta"]["simulations"] + FULL.predictive_draws
+    return {"calibration_simulations": sims, "calibration_s": seconds, "calibration_sims_per_s": sims / seconds,
+            "calibration_workers": workers}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5, help="runs of the model per size (median)")
     ap.add_argument("--mesa-repeats", type=int, default=3, help="runs of the Mesa baseline per size (median)")
     ap.add_argument("--scaling-months", type=int, default=24)
     ap.add_argument("--skip-national", action="store_true", help="skip the national run (it takes minutes)")
+    ap.add_argument("--skip-calibration", action="store_true", help="skip the full calibration (minutes)")
     args = ap.parse_args()
     res: dict = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                  "load_before": os.getloadavg()[0]}
@@ -147,7 +200,14 @@ def main() -> None:
     small, n_small, _ = per_step(0.1, args.scaling_months)
     large, n_large, setup = per_step(1.0, args.scaling_months)
     res.update(step_ms_20k=small, step_ms_200k=large, n_20k=n_small, n_200k=n_large,
-               scaling_200k_over_20k=large / small, national_setup_s=setup)
+               scaling_200k_over_20k=large / small, national_build_s=setup,
+               ns_per_org_theme_month_national=1e6 * large / (n_large * _themes()))
+    res.update(all_hubs(args.repeats))
+    res["all_hubs_over_national"] = res["ns_per_org_theme_month_all_hubs"] / res["ns_per_org_theme_month_national"]
+    print(f"ns per organisation-theme-month: all hubs ({res['all_hubs_organisations']:,} organisations) "
+          f"{res['ns_per_org_theme_month_all_hubs']:.0f}, national {res['ns_per_org_theme_month_national']:.0f} "
+          f"(x{res['all_hubs_over_national']:.2f}); simulate_many over 32 seeds {res['batch_32_s']:.1f} s CPU against "
+          f"{res['sequential_32_s']:.1f} s for 32 simulate calls (x{res['batch_speedup_32']:.2f})", flush=True)
     print(f"national step: {n_small:,} organisations {small:.1f} ms, {n_large:,} organisations {large:.1f} ms, "
           f"ratio {large / small:.1f} (x{n_large / n_small:.1f} organisations); building the national model "
           f"{setup:.1f} s CPU", flush=True)
@@ -157,6 +217,12 @@ def main() -> None:
               f"peak {res['national_peak_mb']:.0f} MB", flush=True)
     else:
         res.update(national_s=None, national_peak_mb=None)
+    if not args.skip_calibration:
+        res.update(calibration_speed(2))
+        print(f"full calibration on 2 workers: {res['calibration_simulations']:,} simulations in "
+              f"{res['calibration_s']:.0f} s, {res['calibration_sims_per_s']:.1f} per second", flush=True)
+    else:
+        res.update(calibration_sims_per_s=None)
     res["load_after"] = os.getloadavg()[0]
     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.items()}))
 

@@ -19,10 +19,10 @@ Importing the package is light: the model itself (Mesa, numba, networkx) is impo
 line even while it is still starting up.
 """
 
-from propeller.core.simulate import simulate
+from propeller.core.simulate import simulate, simulate_many
 from propeller.errors import UserError
 
-__all__ = ["PropellerModel", "Scenario", "UserError", "__version__", "load", "simulate"]
+__all__ = ["PropellerModel", "Scenario", "UserError", "__version__", "load", "simulate", "simulate_many"]
 
 
 def __getattr__(name: str):

@@ -13,7 +13,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from propeller import PropellerModel, simulate
+from propeller import PropellerModel, simulate, simulate_many
 from propeller.scenarios.loader import load
 
 
@@ -22,6 +22,20 @@ def test_same_seed_identical_outcomes(baseline):
     b = simulate(baseline, seed=11, until="2026-06")
     for key in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
         pd.testing.assert_frame_equal(a[key], b[key])
+
+
+def test_simulate_many_equals_separate_calls(baseline):
+    """A batch of replications gives exactly what one call per seed gives, in seed order."""
+    west = baseline.with_overrides({"simulation.region": "west"}, origin="test")
+    seeds = [5, 2, 5]
+    batch = simulate_many(west, seeds, until="2025-06")
+    assert [r["seed"] for r in batch] == seeds
+    for seed, got in zip(seeds, batch, strict=True):
+        one = simulate(west, seed=seed, until="2025-06")
+        for key in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
+            pd.testing.assert_frame_equal(got[key], one[key])
+        assert got["final_persons"] == one["final_persons"] and got["params"] == one["params"]
+    assert not batch[0]["timeseries"].equals(batch[1]["timeseries"])
 
 
 def test_different_seeds_differ(baseline):

@@ -47,3 +47,28 @@ def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, wit
     out.update(seed=int(seed), until=scenario["simulation.until"], params=dict(scenario.params))
     return out
 
+
+
+def simulate_many(params: Any = None, seeds: Any = (0,), until: str | None = None) -> list[dict]:
+    """R replications of one scenario in one call: ``[simulate(params, s, until) for s in seeds]``, with
+    identical results (each replication draws only from its own seed's generator).
+
+    The scenario is resolved and checked once for all replications, not once per call. The replications run
+    one after another in this process; for parallel runs use a sweep (``propeller sweep``) or
+    ``propeller.app.runner.Executor``.
+    """
+    from propeller.core.model import PropellerModel
+
+    scenario = as_scenario(params)
+    if until is not None:
+        scenario = scenario.with_overrides({"simulation.until": until}, origin="until")
+    flat = dict(scenario.params)
+    out = []
+    for seed in seeds:
+        model = PropellerModel(scenario, rng=int(seed), with_agents=False)
+        model.run_for(model.n_months)
+        result = model.outcomes()
+        model.release()
+        result.update(seed=int(seed), until=scenario["simulation.until"], params=dict(flat))
+        out.append(result)
+    return out
