@@ -1,12 +1,18 @@
 """Behaviour over seeds, in the mesa-examples style: each mechanism moves outcomes the way the
-sources say, and switching it off removes the effect. Comparisons use the same seeds (common random
-numbers at the start) and regional runs to keep the suite fast."""
+sources say, and switching it off removes the effect. Comparisons are paired: the same seeds (common random
+numbers at the start) with and without the mechanism, and each asserts the direction seed by seed and an effect
+size well inside the measured one (noted per test), so that a mechanism that stopped working - or worked the
+other way round - fails. Regional runs keep the suite fast."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from propeller import PropellerModel
+from propeller.core.constants import ROUTES
 from propeller.core.outcomes import spell_lengths
+from propeller.scenarios.loader import load
 from tests.conftest import run
 
 SEEDS = range(6)
@@ -31,23 +37,32 @@ def occupancy(route: str, steps: tuple[str, ...]):
 
 
 ADOPTEREN = ("secure", "scale", "develop")
+UITPROBEREN_ON = ("design", "test", "validate") + ADOPTEREN
+
+
+def paired(low: np.ndarray, high: np.ndarray, ratio: float, min_seeds: int = len(SEEDS)) -> None:
+    """``high`` exceeds ``low`` on at least ``min_seeds`` of the paired seeds, and on average by ``ratio``."""
+    assert (high > low).sum() >= min_seeds, f"direction held on {(high > low).sum()} of {len(low)} seeds: {low} vs {high}"
+    assert high.mean() >= ratio * low.mean(), f"effect {high.mean() / max(low.mean(), 1e-12):.2f}x < {ratio}x"
 
 
 def test_connector_leaving_shrinks_the_hub():
-    """'If the connecting party drops out, the ecosystem falls apart' [003 L1550-1563]."""
-    base = metric({}, last("partners_west"))
-    gone = metric({"hubs.west.connector_leaves": "2025-01"}, last("partners_west"))
-    assert (gone < base).sum() >= 5 and gone.mean() < 0.85 * base.mean()
-    level = metric({"hubs.west.connector_leaves": "2025-01"}, last("activity_level_west"))
-    assert np.allclose(level, level[0]) and level[0] < 0.5
+    """'If the connecting party drops out, the ecosystem falls apart' [003 L1550-1563]: partners leave (measured
+    270 vs 181 leaves by 2027-12), the hub shrinks (20 vs 312 partners) and its staff capacity falls with it (activity level 0.24)."""
+    gone = {"hubs.west.connector_leaves": "2025-01"}
+    paired(metric({}, last("leaves_cum_west")), metric(gone, last("leaves_cum_west")), 1.1)
+    paired(metric(gone, last("partners_west")), metric({}, last("partners_west")), 3.0)
+    level = metric(gone, last("activity_level_west"))
+    assert np.allclose(level, level[0]) and level[0] < 0.3 and (metric({}, last("activity_level_west")) == 1.0).all()
 
 
 def test_funding_cut_reduces_activity_and_skills():
-    base = metric({}, last("kpi5_skilled"))
-    cut = metric({"funding.multiplier": 0.3, "funding.change_date": "2024-06"}, last("kpi5_skilled"))
-    assert (cut < base).all()
-    runs = metric({"funding.multiplier": 0.3, "funding.change_date": "2024-06"}, last("runs_events"))
-    assert runs.mean() < 0.5 * metric({}, last("runs_events")).mean()
+    """A 70 % cut from 2024-06 runs the hub at 30 % and costs more than half the KPI 5 persons (measured 330 vs
+    900). (Not tested: a multiplier above 1 does not raise activity beyond 1.0, issue 17.)"""
+    cut = {"funding.multiplier": 0.3, "funding.change_date": "2024-06"}
+    paired(metric(cut, last("kpi5_skilled")), metric({}, last("kpi5_skilled")), 2.0)
+    paired(metric(cut, last("runs_events")), metric({}, last("runs_events")), 2.0)
+    assert np.allclose(metric(cut, last("activity_level_west")), 0.3)
 
 
 def test_woco_needs_a_comaker_to_leave_uitproberen():
@@ -71,7 +86,7 @@ def test_procurement_pull_speeds_up_companies():
     fn = occupancy("mkb", ADOPTEREN)
     none = metric({"coupling.procurement_boost": 0.0}, fn, until="2030-12")
     strong = metric({"coupling.procurement_boost": 5.0}, fn, until="2030-12")
-    assert strong.mean() > none.mean() and (strong >= none).sum() >= 4
+    paired(none, strong, 1.3)  # measured 1.9x
 
 
 def test_students_carry_innovation_into_companies():
@@ -88,17 +103,12 @@ def test_spillover_engages_other_themes():
     not engaged on the themes."""
     with_spill = metric({}, last("partner_phase_none"))
     without = metric({"spillover.p_other_theme": 0.0}, last("partner_phase_none"))
-    assert without.mean() > with_spill.mean() + 0.02
+    paired(with_spill, without, 1.08)  # measured 0.41 vs 0.30
 
 
 def test_stays_in_uitproberen_are_long():
     """'Traagheid' emerges: completed stays in uitproberen last longer than in agenderen
     [003 L345-355, L3378-3384], for companies, woningcorporaties and gemeenten together."""
-    from propeller import PropellerModel
-    from propeller.core.constants import ROUTES
-    from propeller.core.outcomes import spell_lengths
-    from propeller.scenarios.loader import load
-
     routes = [ROUTES.index(r) for r in ("mkb", "woco", "gemeente")]
     ag, uit = [], []
     for seed in range(3):
@@ -120,13 +130,63 @@ def test_targeting_followers_reaches_followers():
     """Broadening the target group to followers (direction 4 [003 L4635-4850])."""
     base = metric({}, last("partners_class_follower"))
     broad = metric({"ecosystem.class_weight": [1.0, 1.0, 1.0, 1.0]}, last("partners_class_follower"))
-    assert broad.mean() > 1.2 * base.mean()
+    paired(base, broad, 2.0)  # measured 2.9x
 
 
 def test_events_bring_in_partners():
-    base = metric({}, last("partners_west"))
-    no_events = metric({"hubs.west.instruments.events": 0.0}, last("partners_west"))
-    assert base.mean() > no_events.mean()
+    """Events are open to ring 4: without them fewer join (measured 268 vs 351) and the hub ends smaller (192 vs
+    312 partners)."""
+    off = {"hubs.west.instruments.events": 0.0}
+    paired(metric(off, last("joins_cum_west")), metric({}, last("joins_cum_west")), 1.15)
+    paired(metric(off, last("partners_west")), metric({}, last("partners_west")), 1.3)
+
+
+def test_hubs_raise_adoption_and_experimenting():
+    """The programme's point: with the hubs, more organisations reach Adopteren (measured adopted share 0.049 vs
+    0.030 by 2027-12 in West) and more companies are past Agenderen (183 vs 110)."""
+    off = {"hubs.enabled": False}
+    assert (metric(off, last("partners_total")) == 0).all()
+    for region in ("west", "zuid"):
+        paired(metric(off, last("adopted_share"), region), metric({}, last("adopted_share"), region), 1.3)
+    paired(metric(off, occupancy("mkb", UITPROBEREN_ON)), metric({}, occupancy("mkb", UITPROBEREN_ON)), 1.3)
+
+
+def test_recruitment_brings_joins():
+    """Targeted recruitment (ring 4 -> ring 3) is most of the joins: measured 351 vs 136 without."""
+    paired(metric({"hubs.west.recruitment": 0.0}, last("joins_cum_west")), metric({}, last("joins_cum_west")), 1.2)
+
+
+def test_relation_decay_drives_leaves():
+    """Without activity partners lapse to ring 4: at 3x the decay, measured 447 vs 181 leaves by 2027-12."""
+    paired(metric({}, last("leaves_cum_west")), metric({"ecosystem.decay": 0.045}, last("leaves_cum_west")), 1.5)
+
+
+def test_trajectories_move_companies_into_uitproberen():
+    """The uitproberen instrument: without trajectories fewer companies are past Agenderen (measured 147 vs 183)."""
+    fn = occupancy("mkb", UITPROBEREN_ON)
+    paired(metric({"hubs.west.instruments.trajectories": 0.0}, fn), metric({}, fn), 1.08)
+
+
+def test_enrolment_speeds_up_the_enrolled():
+    """While enrolled in a trajectory, a company between partnering and validate moves up a step far more often
+    than one on the same steps that is not (4 of 6 take a next step over the enrolment [003 L3566-3585]; measured
+    ~0.24 vs ~0.06 a month in West)."""
+    n = {True: [0, 0], False: [0, 0]}  # enrolled -> [pair-months, moves up]
+    for seed in (0, 1):
+        m = PropellerModel(load(overrides={"simulation.region": "west", "simulation.until": "2026-12"}), rng=seed,
+                           with_agents=False)
+        mkb = (m.pop.route == ROUTES.index("mkb"))[:, None]
+        for _ in range(m.n_months):
+            before = m.stage.copy()
+            m.run_for(1)
+            at = mkb & (before >= 3) & (before <= 6)          # partnering .. validate at the start of the month
+            enrolled = m.enrolled_until > m.t                 # enrolled during this month's move
+            up = m.stage > before
+            for e in (True, False):
+                n[e][0] += int((at & (enrolled == e)).sum())
+                n[e][1] += int((at & (enrolled == e) & up).sum())
+    assert n[True][0] > 200 and n[False][0] > 2000, n
+    assert n[True][1] / n[True][0] > 2.0 * n[False][1] / n[False][0], n
 
 
 def test_trajectory_formats_set_group_sizes():
@@ -153,3 +213,38 @@ def test_reach_beyond_participants():
     assert (metric(off, lambda out: out["final_persons"]["colleagues_told"]) == 0).all()
     engaged = occupancy("mkb", ("awareness", "vision", "partnering", "design", "test", "validate") + ADOPTEREN)
     assert metric({}, engaged).mean() > metric(off, engaged).mean()
+
+
+def participants_outside_rings_1_3(overrides: dict, seed: int, months: int = 12) -> tuple[int, list]:
+    """Step a West run; after each month, which of that month's participants (``model.participation``) are not
+    partners of the hub they took part at? Returns (participants, [(instrument, relation), ...] not partners)."""
+    m = PropellerModel(load(overrides={"simulation.region": "west", **overrides}), rng=seed, with_agents=False)
+    seen, outside = 0, []
+    for _ in range(months):
+        n0 = len(m.participation)
+        m.run_for(1)
+        for name, h, t, orgs, _themes in m.participation[n0:]:
+            assert t == m.t
+            rel = m.eco.rel[orgs, h]
+            seen += len(orgs)
+            outside += [(name, round(float(r), 5)) for r in rel[rel < m.eco.partner_thr]]
+    return seen, outside
+
+
+def test_taking_part_makes_a_partner_without_relation_decay():
+    """The check below, with relation decay off: every participant ends its month in rings 1-3."""
+    seen, outside = participants_outside_rings_1_3({"ecosystem.decay": 0.0}, seed=0)
+    assert seen > 100 and outside == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "model defect: kernels.grow_relations decays every known relation at the end of the month, this month's "
+    "participants included (baseline.toml: ecosystem.decay is the decay 'without activity'). An events participant "
+    "from ring 4 lifted to the ring-3 floor 0.25 (kernels.batch_common) ends its month at 0.25 x (1 - 0.015) = "
+    "0.246, in ring 4: taking part does not make it a partner (ODD 7.4 'taking part makes a partner'), and it is "
+    "not counted as a join (~16 % of West's participants in the first year)"))
+def test_taking_part_makes_a_partner():
+    """ODD §7.4: 'taking part makes a partner (at least ring 3)' - at the end of the month, when it is recorded."""
+    seen, outside = participants_outside_rings_1_3({}, seed=0)
+    assert seen > 100
+    assert outside == [], f"{len(outside)} of {seen} participants ended the month outside rings 1-3: {outside[:3]}"
