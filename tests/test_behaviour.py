@@ -223,11 +223,13 @@ def participants_outside_rings_1_3(overrides: dict, seed: int, months: int = 12)
     for _ in range(months):
         n0 = len(m.participation)
         m.run_for(1)
-        for name, h, t, orgs, _themes in m.participation[n0:]:
-            assert t == m.t
+        for log in m.participation[n0:]:  # rows: instrument, hub, month, organisation, theme (state.LOG_ROWS)
+            code, h, t, orgs = log[0], log[1], log[2], log[3]
+            assert (t == m.t).all()
             rel = m.eco.rel[orgs, h]
             seen += len(orgs)
-            outside += [(name, round(float(r), 5)) for r in rel[rel < m.eco.partner_thr]]
+            outside += [(m.instrument_names[c], round(float(r), 5)) for c, r in
+                        zip(code[rel < m.eco.partner_thr], rel[rel < m.eco.partner_thr], strict=True)]
     return seen, outside
 
 
