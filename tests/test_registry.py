@@ -12,6 +12,7 @@ import pkgutil
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import propeller.core.instruments as package
@@ -210,3 +211,31 @@ def test_docs_extending_names_what_exists():
     assert [p for p in paths if not (ROOT / p).exists()] == []
     assert [f for f in funcs if not hasattr(registry, f)] == []
     assert [t for t in tests if not hasattr(importlib.import_module(f"tests.{t[0]}"), t[1])] == []
+
+
+class Tagging(Toy):
+    """The toy, plus an effect that is not data (``Instrument.after``): it tags its participants."""
+
+    calls: list = []
+
+    def after(self, m, h, sel, themes):
+        Tagging.calls.append((m.t, h, sel.copy(), themes.copy()))
+
+
+def test_an_effect_that_is_not_data_is_called_with_the_months_participants():
+    Tagging.calls = []
+    with registered(Tagging):
+        scenario = load(overrides=REGION).extended(TOY_PARAMS, origin="toy")
+        m = PropellerModel(scenario, rng=3, with_agents=False)
+        m.run_for(4)
+        log = m.participation_log()
+        mine = log["instrument"] == m.instrument_names.index("toy")
+        assert mine.sum() > 0 and len(Tagging.calls) > 0
+        assert {h for _, h, _, _ in Tagging.calls} == {HUBS.index("west")}   # a West run: only West's hub
+        got = np.concatenate([s for *_, s, _ in Tagging.calls])
+        assert sorted(got.tolist()) == sorted(log["organisation"][mine].tolist())  # exactly its participants
+        for t, _h, sel, themes in Tagging.calls:                               # called in the month they took part
+            at = mine & (log["month"] == t)
+            assert sorted(zip(sel.tolist(), themes.tolist(), strict=True)) == sorted(
+                zip(log["organisation"][at].tolist(), log["theme"][at].tolist(), strict=True))
+        m.release()
