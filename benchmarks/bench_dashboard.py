@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import solara  # noqa: E402
 from mesa.visualization.utils import force_update  # noqa: E402
 
-from propeller.core.constants import HUBS  # noqa: E402
 from propeller.app.dashboard.components import components  # noqa: E402
 from propeller.app.dashboard.model import DashboardModel  # noqa: E402
+from propeller.core.constants import HUBS  # noqa: E402
 
 BUDGET_MS = 200.0
 

@@ -31,8 +31,8 @@ import propeller.core.ecosystem  # noqa: E402
 import propeller.core.instruments.base  # noqa: E402
 import propeller.core.model  # noqa: E402
 import propeller.core.outcomes  # noqa: E402
-from propeller.core.model import PropellerModel  # noqa: E402
 from propeller.app.userio import atomic_write_text  # noqa: E402
+from propeller.core.model import PropellerModel  # noqa: E402
 from propeller.scenarios.loader import load  # noqa: E402
 
 CALLERS = (propeller.core.model, propeller.core.ecosystem, propeller.core.outcomes, propeller.core.instruments.base)

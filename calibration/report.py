@@ -140,11 +140,12 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
     held = fit_table(predictive, validation, "held_out")
     figs = _figures(out, result, fit)
     q = result.quantiles([0.05, 0.25, 0.5, 0.75, 0.95])
+    scheduler = f" / {meta['scheduler']}" if meta["scheduler"] else ""
     lines = [
         "# Calibration report",
         "",
         f"ABC-SMC (`calibration/abc.py`), {'quick' if meta['quick'] else 'full'} run of {meta['created']}, code "
-        f"{meta['code_version']}, seed {meta['seed']}, on {meta['workers']} worker(s){' / ' + meta['scheduler'] if meta['scheduler'] else ''}: "
+        f"{meta['code_version']}, seed {meta['seed']}, on {meta['workers']} worker(s){scheduler}: "
         f"{meta['simulations']} simulations in {meta['seconds']:.0f} s; stopped: {meta['stop_reason']}. "
         f"Distance: root-mean-square of (simulated - observed) / sd over the {len(ok)} fitted targets "
         f"(`calibration/targets.toml`), simulated to {settings.until}.",

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from propeller.app.userio import atomic_write_text
 from propeller.calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
 from propeller.calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
-from propeller.app.userio import atomic_write_text
 from propeller.core import outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,8 +224,8 @@ def prepare(settings: Settings, targets_path: str | Path | None = None, priors_p
             out: Path | None = None) -> tuple[Prior, pd.DataFrame, pd.DataFrame]:
     """Check everything the user gives before the first simulation: priors, targets (readable from a run up to the
     horizon: one short regional run), validation data and the output folder. Returns (prior, targets, validation)."""
-    from propeller.core.simulate import simulate
     from propeller.app.userio import check_output_dir
+    from propeller.core.simulate import simulate
     from propeller.scenarios.loader import load
 
     if out is not None:

@@ -9,7 +9,6 @@ import pytest
 from propeller import simulate
 from propeller.scenarios.loader import load
 
-
 # One valid calibration-target record (calibration/targets.toml format), for the bad-file tests to break.
 TARGET_RECORD = """[[kpi]]
 name = "x_target"

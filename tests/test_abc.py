@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from propeller.calibration.abc import Prior, PriorError, abc_smc, load_priors
 from propeller.app.runner import Executor
+from propeller.calibration.abc import Prior, PriorError, abc_smc, load_priors
 
 OBS = 1.3   # observed mean of N_OBS draws from N(mu, 1)
 N_OBS = 25

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-import propeller
 from propeller.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
+from propeller.app.runner import Executor
 from propeller.calibration.abc import Prior
 from propeller.calibration.run import Settings, calibrate
-from propeller.app.runner import Executor
 from propeller.core.simulate import simulate
 
 REGION = {"simulation.region": "oost"}

@@ -131,8 +131,8 @@ def test_module_is_light_and_core_only():
 
 def test_consumers_read_the_declaration():
     from propeller.app import cli
-    from propeller.app.sweeps import spec as sweep
     from propeller.app.report import data, i18n
+    from propeller.app.sweeps import spec as sweep
 
     assert sweep.DEFAULT_OUTPUTS == outputs.HEADLINE == data.HEADLINE
     assert sweep.DEFAULT_KEY_DATES == outputs.KEY_DATES and sweep.ALWAYS_KEPT == outputs.INDEX

@@ -88,8 +88,8 @@ def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: li
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from propeller.core.simulate import simulate
     from propeller.app.userio import check_output_dir
+    from propeller.core.simulate import simulate
     from propeller.scenarios.loader import load
 
     scenario = load(args.scenario, overrides=args.set or [])

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from propeller.core import outputs
-from propeller.core.constants import HUBS
 from propeller.app.report.data import HEADLINE, TARGETS, ReportError, SweepData, fmt_interval, observed_points
 from propeller.app.report.i18n import LANGS, Text
 from propeller.app.report.provenance import parameters, scenario_header
+from propeller.core import outputs
+from propeller.core.constants import HUBS
 
 CSS = """
 :root { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --accent: #0b6e99; --bg: #ffffff; --soft: #f5f7fa; }

@@ -21,10 +21,10 @@ import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from propeller.core import outputs  # noqa: E402
-from propeller.core.constants import HUBS, PHASES, ROUTES, THEMES, TYPES  # noqa: E402
 from propeller.app.report.data import SPIDER_DATES, TARGETS, SweepData, finite_count  # noqa: E402
 from propeller.app.report.i18n import Text  # noqa: E402
+from propeller.core import outputs  # noqa: E402
+from propeller.core.constants import HUBS, PHASES, ROUTES, THEMES, TYPES  # noqa: E402
 
 DPI = 100
 WIDTH = 11.0          # inches: 1,100 px, readable on a laptop screen at 100 %
