@@ -68,8 +68,8 @@ def bench_region(region: str, steps: int, warmup: int = 6) -> dict:
             rc.close()
         out[f"step_{name}_ms"] = 1e3 * statistics.median(step_t)
         out[f"render_{name}_ms"] = 1e3 * statistics.median(render_t)
-        out[f"total_{name}_ms"] = 1e3 * statistics.median(a + b for a, b in zip(step_t, render_t))
-        out[f"fastest_{name}_ms"] = 1e3 * min(a + b for a, b in zip(step_t, render_t))
+        out[f"total_{name}_ms"] = 1e3 * statistics.median(a + b for a, b in zip(step_t, render_t, strict=True))
+        out[f"fastest_{name}_ms"] = 1e3 * min(a + b for a, b in zip(step_t, render_t, strict=True))
     return out
 
 

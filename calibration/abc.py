@@ -90,7 +90,7 @@ class Prior:
         return np.all((z >= self.z_low) & (z <= self.z_high), axis=-1)
 
     def as_dict(self, x: np.ndarray) -> dict[str, float]:
-        return {n: float(v) for n, v in zip(self.names, x)}
+        return {n: float(v) for n, v in zip(self.names, x, strict=True)}
 
 
 def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
@@ -297,9 +297,9 @@ def abc_smc(
                     z = np.vstack([z, cand[prior.inside(cand)]])
                 z = z[:batch]
             seeds = rng.integers(0, 2**31 - 1, size=len(z))
-            out = evaluate([(prior.as_dict(prior.from_z(zi)), int(s)) for zi, s in zip(z, seeds)])
+            out = evaluate([(prior.as_dict(prior.from_z(zi)), int(s)) for zi, s in zip(z, seeds, strict=True)])
             sims += len(z)
-            for zi, s, (d, summ) in zip(z, seeds, out):
+            for zi, s, (d, summ) in zip(z, seeds, out, strict=True):
                 if d <= eps and len(acc_z) < n_particles and np.isfinite(d):
                     acc_z.append(zi)
                     acc_d.append(d)

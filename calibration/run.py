@@ -131,7 +131,7 @@ def posterior_predictive(result: Result, settings: Settings, executor, *, seed: 
     seeds = rng.integers(0, 2**31 - 1, size=len(xs))
     base_key = tuple(sorted((base or {}).items()))
     rows = executor.map(predict_one, [(result.prior.as_dict(x), int(s), settings.until, base_key, targets)
-                                      for x, s in zip(xs, seeds)])
+                                      for x, s in zip(xs, seeds, strict=True)])
     df = pd.DataFrame(rows)
     df.insert(0, "draw", np.arange(len(df)))
     return df
@@ -151,7 +151,7 @@ def _code_version() -> str:
 def point_estimate(result: Result) -> dict[str, float]:
     """Weighted posterior median of each parameter (rounded to 4 significant digits)."""
     med = result.quantiles([0.5])[0]
-    return {n: float(f"{v:.4g}") for n, v in zip(result.prior.names, med)}
+    return {n: float(f"{v:.4g}") for n, v in zip(result.prior.names, med, strict=True)}
 
 
 def _toml_value(v: Any) -> str:
@@ -195,7 +195,7 @@ def write_db(path: Path, result: Result, settings: Settings, meta: dict, predict
     db["meta"].insert_all([{"key": k, "value": json.dumps(v)} for k, v in {**meta, **asdict(settings)}.items()], pk="key")
     db["priors"].insert_all([{"name": n, "prior": k, "low": float(lo), "high": float(hi), "reason": r}
                              for n, k, lo, hi, r in zip(result.prior.names, result.prior.kinds, result.prior.low,
-                                                        result.prior.high, result.prior.reasons)], pk="name")
+                                                        result.prior.high, result.prior.reasons, strict=True)], pk="name")
     db["generations"].insert_all([{"t": g.t, "epsilon": g.epsilon, "particles": len(g.weights), "simulations": g.simulations,
                                    "acceptance": g.acceptance, "ess": g.ess, "seconds": g.seconds}
                                   for g in result.generations], pk="t")

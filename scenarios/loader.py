@@ -15,6 +15,7 @@ import contextlib
 import csv
 import difflib
 import fnmatch
+import itertools
 import math
 import re
 import tomllib
@@ -105,7 +106,7 @@ def _distribution(v: Any) -> str | None:
 
 
 def _decreasing_unit(v: Any) -> str | None:
-    if all(0 < x < 1 for x in v) and all(a > b for a, b in zip(v, v[1:])):
+    if all(0 < x < 1 for x in v) and all(a > b for a, b in itertools.pairwise(v)):
         return None
     return "strictly decreasing values in (0, 1)"
 

@@ -32,7 +32,7 @@ class Couplings:
         eco = m.eco
         self.internships: dict[int, np.ndarray] = {}
         sel = eco.kind == INTERNSHIP
-        for a, b in zip(eco.u[sel], eco.v[sel]):
+        for a, b in zip(eco.u[sel], eco.v[sel], strict=True):
             school, comp = (a, b) if m.pop.route[a] == SCHOOL else (b, a)
             self.internships.setdefault(int(school), []).append(int(comp))
         self.internships = {k: np.array(v) for k, v in self.internships.items()}
@@ -43,7 +43,7 @@ class Couplings:
         p = m.p
         reach = m.rng.binomial(students, p["coupling.students_to_companies"])
         picks = []
-        for school, n in zip(schools[reach > 0].tolist(), reach[reach > 0].tolist()):
+        for school, n in zip(schools[reach > 0].tolist(), reach[reach > 0].tolist(), strict=True):
             pool = self.internships.get(school)
             if pool is None or len(pool) == 0:
                 pool = self.region_companies[m.pop.home[school]]

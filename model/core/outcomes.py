@@ -215,7 +215,7 @@ def spell_lengths(stage_history: np.ndarray, phase: int) -> np.ndarray:
     order_out = np.lexsort((t_out, c_out))
     t_in, c_in, t_out, c_out = t_in[order_in], c_in[order_in], t_out[order_out], c_out[order_out]
     j = 0
-    for t, c in zip(t_in.tolist(), c_in.tolist()):
+    for t, c in zip(t_in.tolist(), c_in.tolist(), strict=True):
         while j < len(c_out) and (c_out[j] < c or (c_out[j] == c and t_out[j] <= t)):
             j += 1
         if j < len(c_out) and c_out[j] == c:

@@ -149,7 +149,7 @@ class Family:
     def outputs(self) -> Iterator[Output]:
         for point in itertools.product(*(d.values for d in self.dims)):
             fields = {}
-            for d, v in zip(self.dims, point):
+            for d, v in zip(self.dims, point, strict=True):
                 fields[d.key], fields[d.display_key] = v, d.name(v)
             for tpl in self.templates:
                 yield replace(tpl, name=tpl.name.format(**fields), label=tpl.label.format(**fields),
