@@ -89,7 +89,7 @@ N_PHASES = len(PHASES)
 class OrgAgent(mesa.Agent):
     """One organisation: its own propeller state and its contacts."""
 
-    def __init__(self, model: "BaselineModel", index: int, route: int, class_mult: float, is_company: bool,
+    def __init__(self, model: BaselineModel, index: int, route: int, class_mult: float, is_company: bool,
                  is_client: bool, stage: list[int]):
         super().__init__(model)
         self.index = index                  # row in the fast model's arrays (initial state only)

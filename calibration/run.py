@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +259,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         log(f"  predictive: {settings.predictive_draws} draws from the posterior")
         predictive = posterior_predictive(result, settings, ex, seed=seed, targets=custom)
     seconds = time.perf_counter() - t0
-    meta = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": code_version,
+    meta = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "code_version": code_version,
             "seed": seed, "quick": quick, "workers": workers, "scheduler": scheduler or "", "seconds": round(seconds, 1),
             "simulations": result.simulations, "stop_reason": result.stop_reason, "method": "ABC-SMC (calibration/abc.py)"}
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ status = "ok"
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _run(overrides: tuple, seed: int, until: str):
     over = {k: list(v) if isinstance(v, tuple) else v for k, v in overrides}
     return simulate(load(overrides=over), seed=seed, until=until)

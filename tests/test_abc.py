@@ -104,10 +104,10 @@ def test_abc_smc_is_identical_on_a_dask_cluster():
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need toy_distance, not the tests package
     with Executor(1) as ex:
         a = _run(ex, generations=2)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        with Executor(scheduler=cluster.scheduler_address) as ex:
-            assert ex.description.startswith("Dask")
-            b = _run(ex, generations=2)
+    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None) as cluster,
+          Executor(scheduler=cluster.scheduler_address) as ex):
+        assert ex.description.startswith("Dask")
+        b = _run(ex, generations=2)
     for ga, gb in zip(a.generations, b.generations, strict=True):
         assert np.array_equal(ga.x, gb.x) and np.array_equal(ga.weights, gb.weights)

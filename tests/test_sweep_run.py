@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 import pandas as pd
@@ -477,10 +477,8 @@ def test_interrupted_at_random_moments_then_resumed(tmp_path):
         try:
             time.sleep(delay)
             if proc.poll() is None:
-                try:
+                with suppress(psutil.NoSuchProcess):
                     children = psutil.Process(proc.pid).children(recursive=True)
-                except psutil.NoSuchProcess:
-                    pass
                 os.killpg(proc.pid, sig)
             out, err = proc.communicate(timeout=120)
         finally:

@@ -18,7 +18,7 @@ import html
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -317,7 +317,7 @@ class ReportBuilder:
         sections.append(("appendix", t("sec_appendix"), self.appendix()))
 
         info = d.info
-        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         meta = t("generated", when=when, sweep=info["name"], design=info["design"]["kind"], runs=len(d.runs),
                  code=", ".join(sorted(set(d.runs["code_version"]))), db=d.db.name)
         toc = "".join(f'<li><a href="#{sid}">{_e(title)}</a></li>' for sid, title, _ in sections)
