@@ -148,16 +148,6 @@ def _code_version() -> str:
         return "unknown"
 
 
-def point_estimate(result: Result) -> dict[str, float]:
-    """Weighted posterior median of each parameter (rounded to 4 significant digits)."""
-    med = result.quantiles([0.5])[0]
-    return {n: float(f"{v:.4g}") for n, v in zip(result.prior.names, med, strict=True)}
-
-
-def _toml_value(v: Any) -> str:
-    return json.dumps(v)
-
-
 def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path = SCENARIOS) -> str:
     """scenarios/calibrated.toml: extends the baseline with the point estimates, each with its interval."""
     q = result.quantiles([0.05, 0.5, 0.95])
