@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import solara  # noqa: E402
 from mesa.visualization.utils import force_update  # noqa: E402
 
-from propeller.core.constants import HUBS  # noqa: E402
 from propeller.app.dashboard.components import components  # noqa: E402
 from propeller.app.dashboard.model import DashboardModel  # noqa: E402
+from propeller.core.constants import HUBS  # noqa: E402
 
 BUDGET_MS = 200.0
 
@@ -68,8 +68,8 @@ def bench_region(region: str, steps: int, warmup: int = 6) -> dict:
             rc.close()
         out[f"step_{name}_ms"] = 1e3 * statistics.median(step_t)
         out[f"render_{name}_ms"] = 1e3 * statistics.median(render_t)
-        out[f"total_{name}_ms"] = 1e3 * statistics.median(a + b for a, b in zip(step_t, render_t))
-        out[f"fastest_{name}_ms"] = 1e3 * min(a + b for a, b in zip(step_t, render_t))
+        out[f"total_{name}_ms"] = 1e3 * statistics.median(a + b for a, b in zip(step_t, render_t, strict=True))
+        out[f"fastest_{name}_ms"] = 1e3 * min(a + b for a, b in zip(step_t, render_t, strict=True))
     return out
 
 

@@ -48,9 +48,10 @@ def bench(workers: int, runs: int, until: str, region: str) -> dict:
         folder = Path(d)
         plan = build_plan(load_spec(spec_file(folder, runs, until, region, f"w{workers}")))
         db = folder / "bench.db"
-        t0 = time.perf_counter()
-        res = execute(plan, db, workers=workers, progress=False, stream=open(os.devnull, "w"))
-        wall = time.perf_counter() - t0
+        with open(os.devnull, "w") as devnull:
+            t0 = time.perf_counter()
+            res = execute(plan, db, workers=workers, progress=False, stream=devnull)
+            wall = time.perf_counter() - t0
         with sqlite3.connect(db) as c:
             ends = sorted(datetime.fromisoformat(e).timestamp() for (e,) in c.execute("SELECT ended FROM runs"))
             per_run = [s for (s,) in c.execute("SELECT seconds FROM runs")]

@@ -151,7 +151,7 @@ def one_month_check(scenario, seed: int = 0, at: int = 41, reps: int = 1000, alp
     rows0 = s0.tolist()
     counts_b = []
     for _ in range(reps):
-        for a, row in zip(base.orgs, rows0):
+        for a, row in zip(base.orgs, rows0, strict=True):
             a.stage = row[:]
         base.agents.do("observe")
         base.agents.shuffle_do("move")

@@ -100,7 +100,7 @@ def run_scenarios(specs: Mapping[str, dict], seeds: Sequence[int], until: str, d
     with Executor(workers=jobs, preload=("propeller.core.simulate", "benchmarks.check_streams")) as ex:
         frames = ex.map(_run_one_by_import(), [it for _, it in items])
     out: dict[str, list] = {name: [] for name in specs}
-    for (name, _), df in zip(items, frames):
+    for (name, _), df in zip(items, frames, strict=True):
         out[name].append(df)
     return {name: pd.concat(dfs, ignore_index=True) for name, dfs in out.items()}
 
@@ -155,7 +155,7 @@ def to_reference(frames: Mapping[str, pd.DataFrame], seeds: Sequence[int], until
     import importlib.metadata as md
 
     rec = {"format": FORMAT, "tool": "benchmarks/check_streams.py",
-           "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+           "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
            "code_version": code_version(),
            "packages": {p: md.version(p) for p in ("numpy", "numba", "networkx", "mesa")},
            "seeds": [int(s) for s in seeds], "until": until, "dates": list(dates), "set": dict(set_overrides),
@@ -300,7 +300,7 @@ def cmd_check(args, ap) -> int:
         cols = specs[name]["columns"]
         tab = compare(refs[name], rounded(frames[name], cols), dates, cols)
         tab.insert(0, "scenario", name)
-        keep = [(name, d, c) not in dup for d, c in zip(tab["date"], tab["outcome"])]
+        keep = [(name, d, c) not in dup for d, c in zip(tab["date"], tab["outcome"], strict=True)]
         tabs.append(tab[keep])
     tab, thr, ok = decide(pd.concat(tabs, ignore_index=True), args.alpha)
     n_tests = 2 * len(tab)

@@ -89,7 +89,7 @@ N_PHASES = len(PHASES)
 class OrgAgent(mesa.Agent):
     """One organisation: its own propeller state and its contacts."""
 
-    def __init__(self, model: "BaselineModel", index: int, route: int, class_mult: float, is_company: bool,
+    def __init__(self, model: BaselineModel, index: int, route: int, class_mult: float, is_company: bool,
                  is_client: bool, stage: list[int]):
         super().__init__(model)
         self.index = index                  # row in the fast model's arrays (initial state only)
@@ -315,9 +315,9 @@ def _check_fast_reduces(fast: PropellerModel) -> None:
 # ---------------------------------------------------------------------------------------------- outputs
 def _row(start: str, t: int, adopted_share, phase_share, adoptions) -> dict:
     row = {"t": t, "date": calendar.fmt(calendar.parse(start) + t)}
-    row.update({f"adopted_share_{th}": float(v) for th, v in zip(THEMES, adopted_share)})
-    row.update({f"phase_share_{ph}": float(v) for ph, v in zip(PHASES, phase_share)})
-    row.update({f"adoptions_{th}": int(v) for th, v in zip(THEMES, adoptions)})
+    row.update({f"adopted_share_{th}": float(v) for th, v in zip(THEMES, adopted_share, strict=True)})
+    row.update({f"phase_share_{ph}": float(v) for ph, v in zip(PHASES, phase_share, strict=True)})
+    row.update({f"adoptions_{th}": int(v) for th, v in zip(THEMES, adoptions, strict=True)})
     return row
 
 

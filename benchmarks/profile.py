@@ -27,12 +27,12 @@ from numba.core.registry import CPUDispatcher
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import propeller.core.ecosystem  # noqa: E402
 import propeller.core.couplings  # noqa: E402
+import propeller.core.ecosystem  # noqa: E402
 import propeller.core.model  # noqa: E402
 import propeller.core.outcomes  # noqa: E402
-from propeller.core.model import PropellerModel  # noqa: E402
 from propeller.app.userio import atomic_write_text  # noqa: E402
+from propeller.core.model import PropellerModel  # noqa: E402
 from propeller.scenarios.loader import load  # noqa: E402
 
 CALLERS = (propeller.core.model, propeller.core.ecosystem, propeller.core.outcomes, propeller.core.couplings)

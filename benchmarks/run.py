@@ -19,8 +19,8 @@
 
 The last line printed is a JSON object with ratio_1k, ratio_10k, model_ms_1k, model_ms_10k, national_s,
 national_peak_mb, national_build_s, scaling_200k_over_20k, ns_per_org_theme_month_all_hubs,
-ns_per_org_theme_month_national, batch_speedup_32, calibration_sims_per_s (and the parts they come from). The model is also timed with its neighbour
-sums recomputed for everyone each month (``FullNeighbours``, as the baseline's ``observe`` does) instead of
+ns_per_org_theme_month_national, batch_speedup_32, calibration_sims_per_s (and the parts they come from). The model
+is also timed with its neighbour sums recomputed for everyone each month (``FullNeighbours``, as the baseline's ``observe`` does) instead of
 incrementally, to show how much of the ratio that algorithmic choice accounts for.
 """
 

@@ -90,7 +90,7 @@ class Prior:
         return np.all((z >= self.z_low) & (z <= self.z_high), axis=-1)
 
     def as_dict(self, x: np.ndarray) -> dict[str, float]:
-        return {n: float(v) for n, v in zip(self.names, x)}
+        return {n: float(v) for n, v in zip(self.names, x, strict=True)}
 
 
 def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
@@ -102,26 +102,26 @@ def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PriorError(where, f"(file)", f"an existing priors file (file not found)") from None
+        raise PriorError(where, "(file)", "an existing priors file (file not found)") from None
     except IsADirectoryError:
-        raise PriorError(where, f"(file)", f"a priors file, not a folder") from None
+        raise PriorError(where, "(file)", "a priors file, not a folder") from None
     except OSError as e:
-        raise PriorError(where, f"(file)", f"a readable priors file ({e.strerror})") from None
+        raise PriorError(where, "(file)", f"a readable priors file ({e.strerror})") from None
     except UnicodeDecodeError:
-        raise PriorError(where, f"(syntax)", f"a UTF-8 text file of TOML (this file is binary)") from None
+        raise PriorError(where, "(syntax)", "a UTF-8 text file of TOML (this file is binary)") from None
     except tomllib.TOMLDecodeError as e:
         raise PriorError(where, "(syntax)", f"valid TOML ({e})") from None
     for key in data:
         if key != "parameters":
-            raise PriorError(where, f"{key}", f"only [parameters.\"dotted.key\"] tables"
+            raise PriorError(where, f"{key}", "only [parameters.\"dotted.key\"] tables"
                              + did_you_mean(key, ["parameters"]))
     params = data.get("parameters")
     if not isinstance(params, dict) or not params:
-        raise PriorError(where, f"parameters", f"at least one [parameters.\"dotted.key\"] table")
+        raise PriorError(where, "parameters", "at least one [parameters.\"dotted.key\"] table")
     names, kinds, lows, highs, reasons = [], [], [], [], []
     for name, spec in params.items():
         if schema is not None and name not in schema:
-            raise PriorError(where, f"parameters.{name}", f"a parameter of baseline.toml (unknown key)"
+            raise PriorError(where, f"parameters.{name}", "a parameter of baseline.toml (unknown key)"
                              + key_hint(name, schema))
         if schema is not None and (isinstance(schema[name], bool) or not isinstance(schema[name], (int, float))):
             raise PriorError(where, f"parameters.{name}", f"a numeric parameter, baseline has {schema[name]!r}")
@@ -151,7 +151,7 @@ def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
                     raise PriorError(where, f"parameters.{name}.{bound}", f"a value valid for {name} "
                                      f"({problem}), got {v!r}")
         if not spec.get("reason"):
-            raise PriorError(where, f"parameters.{name}.reason", f"the reasoning behind the prior")
+            raise PriorError(where, f"parameters.{name}.reason", "the reasoning behind the prior")
         names.append(name)
         kinds.append(kind)
         lows.append(float(lo))
@@ -297,9 +297,9 @@ def abc_smc(
                     z = np.vstack([z, cand[prior.inside(cand)]])
                 z = z[:batch]
             seeds = rng.integers(0, 2**31 - 1, size=len(z))
-            out = evaluate([(prior.as_dict(prior.from_z(zi)), int(s)) for zi, s in zip(z, seeds)])
+            out = evaluate([(prior.as_dict(prior.from_z(zi)), int(s)) for zi, s in zip(z, seeds, strict=True)])
             sims += len(z)
-            for zi, s, (d, summ) in zip(z, seeds, out):
+            for zi, s, (d, summ) in zip(z, seeds, out, strict=True):
                 if d <= eps and len(acc_z) < n_particles and np.isfinite(d):
                     acc_z.append(zi)
                     acc_d.append(d)

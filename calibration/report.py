@@ -140,11 +140,12 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
     held = fit_table(predictive, validation, "held_out")
     figs = _figures(out, result, fit)
     q = result.quantiles([0.05, 0.25, 0.5, 0.75, 0.95])
+    scheduler = f" / {meta['scheduler']}" if meta["scheduler"] else ""
     lines = [
         "# Calibration report",
         "",
         f"ABC-SMC (`calibration/abc.py`), {'quick' if meta['quick'] else 'full'} run of {meta['created']}, code "
-        f"{meta['code_version']}, seed {meta['seed']}, on {meta['workers']} worker(s){' / ' + meta['scheduler'] if meta['scheduler'] else ''}: "
+        f"{meta['code_version']}, seed {meta['seed']}, on {meta['workers']} worker(s){scheduler}: "
         f"{meta['simulations']} simulations in {meta['seconds']:.0f} s; stopped: {meta['stop_reason']}. "
         f"Distance: root-mean-square of (simulated - observed) / sd over the {len(ok)} fitted targets "
         f"(`calibration/targets.toml`), simulated to {settings.until}.",
@@ -160,13 +161,13 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
         "Prior: flat on the range (in log for log-uniform). Posterior: weighted quantiles of the final population.",
         "",
         _md_table(pd.DataFrame({"parameter": result.prior.names, "prior": result.prior.kinds,
-                                "range": [f"{lo:g} - {hi:g}" for lo, hi in zip(result.prior.low, result.prior.high)],
-                                "median": q[2], "50 % interval": [f"{a:.3g} - {b:.3g}" for a, b in zip(q[1], q[3])],
-                                "90 % interval": [f"{a:.3g} - {b:.3g}" for a, b in zip(q[0], q[4])]})),
+                                "range": [f"{lo:g} - {hi:g}" for lo, hi in zip(result.prior.low, result.prior.high, strict=True)],
+                                "median": q[2], "50 % interval": [f"{a:.3g} - {b:.3g}" for a, b in zip(q[1], q[3], strict=True)],
+                                "90 % interval": [f"{a:.3g} - {b:.3g}" for a, b in zip(q[0], q[4], strict=True)]})),
         "",
         "Why these priors (`calibration/priors.toml`):",
         "",
-        *[f"- `{n}`: {r}" for n, r in zip(result.prior.names, result.prior.reasons)],
+        *[f"- `{n}`: {r}" for n, r in zip(result.prior.names, result.prior.reasons, strict=True)],
         "",
         *[f"![{f}]({f})" for f in figs if f.startswith("posterior")],
         "",

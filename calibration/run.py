@@ -25,16 +25,16 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from propeller.app.userio import atomic_write_text
 from propeller.calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
 from propeller.calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
-from propeller.app.userio import atomic_write_text
 from propeller.core import outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,7 +131,7 @@ def posterior_predictive(result: Result, settings: Settings, executor, *, seed: 
     seeds = rng.integers(0, 2**31 - 1, size=len(xs))
     base_key = tuple(sorted((base or {}).items()))
     rows = executor.map(predict_one, [(result.prior.as_dict(x), int(s), settings.until, base_key, targets)
-                                      for x, s in zip(xs, seeds)])
+                                      for x, s in zip(xs, seeds, strict=True)])
     df = pd.DataFrame(rows)
     df.insert(0, "draw", np.arange(len(df)))
     return df
@@ -146,16 +146,6 @@ def _code_version() -> str:
         return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if rev.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-
-
-def point_estimate(result: Result) -> dict[str, float]:
-    """Weighted posterior median of each parameter (rounded to 4 significant digits)."""
-    med = result.quantiles([0.5])[0]
-    return {n: float(f"{v:.4g}") for n, v in zip(result.prior.names, med)}
-
-
-def _toml_value(v: Any) -> str:
-    return json.dumps(v)
 
 
 def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path = SCENARIOS) -> str:
@@ -195,7 +185,7 @@ def write_db(path: Path, result: Result, settings: Settings, meta: dict, predict
     db["meta"].insert_all([{"key": k, "value": json.dumps(v)} for k, v in {**meta, **asdict(settings)}.items()], pk="key")
     db["priors"].insert_all([{"name": n, "prior": k, "low": float(lo), "high": float(hi), "reason": r}
                              for n, k, lo, hi, r in zip(result.prior.names, result.prior.kinds, result.prior.low,
-                                                        result.prior.high, result.prior.reasons)], pk="name")
+                                                        result.prior.high, result.prior.reasons, strict=True)], pk="name")
     db["generations"].insert_all([{"t": g.t, "epsilon": g.epsilon, "particles": len(g.weights), "simulations": g.simulations,
                                    "acceptance": g.acceptance, "ess": g.ess, "seconds": g.seconds}
                                   for g in result.generations], pk="t")
@@ -224,8 +214,8 @@ def prepare(settings: Settings, targets_path: str | Path | None = None, priors_p
             out: Path | None = None) -> tuple[Prior, pd.DataFrame, pd.DataFrame]:
     """Check everything the user gives before the first simulation: priors, targets (readable from a run up to the
     horizon: one short regional run), validation data and the output folder. Returns (prior, targets, validation)."""
-    from propeller.core.simulate import simulate
     from propeller.app.userio import check_output_dir
+    from propeller.core.simulate import simulate
     from propeller.scenarios.loader import load
 
     if out is not None:
@@ -259,7 +249,7 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         log(f"  predictive: {settings.predictive_draws} draws from the posterior")
         predictive = posterior_predictive(result, settings, ex, seed=seed, targets=custom)
     seconds = time.perf_counter() - t0
-    meta = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": code_version,
+    meta = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "code_version": code_version,
             "seed": seed, "quick": quick, "workers": workers, "scheduler": scheduler or "", "seconds": round(seconds, 1),
             "simulations": result.simulations, "stop_reason": result.stop_reason, "method": "ABC-SMC (calibration/abc.py)"}
     out.parent.mkdir(parents=True, exist_ok=True)

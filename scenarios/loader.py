@@ -15,6 +15,7 @@ import contextlib
 import csv
 import difflib
 import fnmatch
+import itertools
 import math
 import re
 import tomllib
@@ -23,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from propeller.errors import UserError, display_path
 from propeller.core.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
+from propeller.errors import UserError
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 BASELINE = SCENARIO_DIR / "baseline.toml"
@@ -105,7 +106,7 @@ def _distribution(v: Any) -> str | None:
 
 
 def _decreasing_unit(v: Any) -> str | None:
-    if all(0 < x < 1 for x in v) and all(a > b for a, b in zip(v, v[1:])):
+    if all(0 < x < 1 for x in v) and all(a > b for a, b in itertools.pairwise(v)):
         return None
     return "strictly decreasing values in (0, 1)"
 
@@ -201,7 +202,7 @@ class Scenario:
     def get(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
 
-    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "overrides") -> "Scenario":
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "overrides") -> Scenario:
         """A new scenario with dotted-key overrides, validated like a file."""
         params = dict(self.params)
         rates = {t.key: t.rate for t in self.transitions}
@@ -212,7 +213,7 @@ class Scenario:
         check_exit_hazards(params, transitions, origin)
         return Scenario(params, transitions, self.files + [origin])
 
-    def extended(self, new: Mapping[str, Any], origin: str = "extension") -> "Scenario":
+    def extended(self, new: Mapping[str, Any], origin: str = "extension") -> Scenario:
         """A new scenario with parameters that the baseline does not have: the baseline extended in memory, e.g. a
         new instrument's ``instruments.<name>.*`` keys and ``hubs.<hub>.instruments.<name>`` rates, tried out before
         they go into baseline.toml. Each new key is checked by the range rules like a baseline key; a key that
@@ -292,12 +293,11 @@ def _coerce(key: str, value: Any, like: Any, origin: str) -> Any:
     elif isinstance(like, str):
         if isinstance(value, str):
             return value
-    elif isinstance(like, list):
-        if isinstance(value, list):
-            if len(value) != len(like):
-                raise ScenarioError(origin, key, f"a list of {len(like)} values", value)
-            elem = like[0] if like else None
-            return [_coerce(f"{key}[{i}]", v, elem, origin) for i, v in enumerate(value)] if like else value
+    elif isinstance(like, list) and isinstance(value, list):
+        if len(value) != len(like):
+            raise ScenarioError(origin, key, f"a list of {len(like)} values", value)
+        elem = like[0] if like else None
+        return [_coerce(f"{key}[{i}]", v, elem, origin) for i, v in enumerate(value)] if like else value
     raise ScenarioError(origin, key, _typename(like), value)
 
 

@@ -9,7 +9,6 @@ import pytest
 from propeller import simulate
 from propeller.scenarios.loader import load
 
-
 # One valid calibration-target record (calibration/targets.toml format), for the bad-file tests to break.
 TARGET_RECORD = """[[kpi]]
 name = "x_target"
@@ -25,7 +24,7 @@ status = "ok"
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _run(overrides: tuple, seed: int, until: str):
     over = {k: list(v) if isinstance(v, tuple) else v for k, v in overrides}
     return simulate(load(overrides=over), seed=seed, until=until)

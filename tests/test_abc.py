@@ -3,11 +3,13 @@ executors, and the priors file."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
-from propeller.calibration.abc import Prior, PriorError, abc_smc, load_priors
 from propeller.app.runner import Executor
+from propeller.calibration.abc import Prior, PriorError, abc_smc, load_priors
 
 OBS = 1.3   # observed mean of N_OBS draws from N(mu, 1)
 N_OBS = 25
@@ -37,7 +39,7 @@ def test_abc_smc_finds_the_known_posterior():
     assert q05 < OBS < q95
     assert 0.2 * 3.29 * 0.8 < q95 - q05 < 0.2 * 3.29 * 2.0   # 90 % width of N(., 0.2) is 0.66
     eps = [g.epsilon for g in res.generations]
-    assert all(b < a for a, b in zip(eps[1:], eps[2:]))       # the tolerance shrinks every generation
+    assert all(b < a for a, b in pairwise(eps[1:]))       # the tolerance shrinks every generation
     z_scale = res.last.z[:, 1]                                # log(scale) stays spread over its prior
     assert z_scale.min() < np.log(0.3) and z_scale.max() > np.log(3.0)
     assert abs(res.last.weights.sum() - 1.0) < 1e-12
@@ -48,7 +50,7 @@ def test_abc_smc_is_identical_serial_and_on_a_pool():
         a = _run(ex, generations=3)
     with Executor(2) as ex:
         b = _run(ex, generations=3)
-    for ga, gb in zip(a.generations, b.generations):
+    for ga, gb in zip(a.generations, b.generations, strict=True):
         assert np.array_equal(ga.x, gb.x) and np.array_equal(ga.weights, gb.weights) and ga.epsilon == gb.epsilon
     with Executor(1) as ex:
         c = _run(ex, seed=4, generations=3)
@@ -59,7 +61,7 @@ def test_priors_file_is_valid_and_names_baseline_parameters(baseline):
     prior = load_priors(schema=baseline.params)
     assert prior.dim >= 5
     assert all(len(r) > 40 for r in prior.reasons)  # every prior says why
-    for name, lo, hi in zip(prior.names, prior.low, prior.high):
+    for name, lo, hi in zip(prior.names, prior.low, prior.high, strict=True):
         assert lo <= baseline.params[name] <= hi, f"{name}: the baseline value lies outside its prior"
 
 
@@ -102,10 +104,10 @@ def test_abc_smc_is_identical_on_a_dask_cluster():
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need toy_distance, not the tests package
     with Executor(1) as ex:
         a = _run(ex, generations=2)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        with Executor(scheduler=cluster.scheduler_address) as ex:
-            assert ex.description.startswith("Dask")
-            b = _run(ex, generations=2)
-    for ga, gb in zip(a.generations, b.generations):
+    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None) as cluster,
+          Executor(scheduler=cluster.scheduler_address) as ex):
+        assert ex.description.startswith("Dask")
+        b = _run(ex, generations=2)
+    for ga, gb in zip(a.generations, b.generations, strict=True):
         assert np.array_equal(ga.x, gb.x) and np.array_equal(ga.weights, gb.weights)

@@ -17,7 +17,7 @@ OOST = {"simulation.region": "oost"}
 def expected_rings(rel_row: np.ndarray, thr) -> dict[str, int]:
     """Rings from the scenario's thresholds: 1-3 partners, 4 potential, hubs that do not know it left out."""
     out = {}
-    for hub, r in zip(HUBS, rel_row):
+    for hub, r in zip(HUBS, rel_row, strict=True):
         if r > 0:
             out[hub] = 1 if r >= thr[0] else 2 if r >= thr[1] else 3 if r >= thr[2] else 4
     return out
@@ -73,7 +73,7 @@ def test_agents_read_the_live_arrays():
     h = HUBS.index("oost")
     partners = hub.partners
     m.stage[a.index] = [0, 4, 7, 9]
-    assert a.stages == dict(zip(THEMES, ("not_engaged", "design", "secure", "develop")))
+    assert a.stages == dict(zip(THEMES, ("not_engaged", "design", "secure", "develop"), strict=True))
     assert a.phase("industrialisation") == "adopteren"
     was_partner = "oost" in a.hubs
     m.eco.rel[a.index, h] = 0.6 if not was_partner else 0.05
@@ -100,7 +100,7 @@ def test_agents_change_nothing():
             for a in with_a.agents_by_type[Organisation]:
                 a.stages, a.rings, a.hubs, a.persons, a.innovativeness, a.partner_type, a.phase(THEMES[0])
             for h in with_a.agents_by_type[Hub]:
-                h.partners, h.activity_level, h.connector_strength
+                _ = h.partners, h.activity_level, h.connector_strength
             with_a.run_for(1)
             without.run_for(1)
             assert np.array_equal(with_a.stage, without.stage) and np.array_equal(with_a.eco.rel, without.eco.rel)
@@ -109,7 +109,7 @@ def test_agents_change_nothing():
             pd.testing.assert_frame_equal(a[key], b[key])
         assert a["final_persons"] == b["final_persons"]
         assert a["after_activity"].keys() == b["after_activity"].keys() and all(
-            x == y or (x != x and y != y) for x, y in zip(a["after_activity"].values(), b["after_activity"].values()))
+            x == y or (x != x and y != y) for x, y in zip(a["after_activity"].values(), b["after_activity"].values(), strict=True))
 
 
 def test_agentset_operations_work_on_organisations():
@@ -117,7 +117,7 @@ def test_agentset_operations_work_on_organisations():
     orgs = m.agents_by_type[Organisation]
     sizes = {route: len(g) for route, g in orgs.groupby("route")}
     counts = np.bincount(m.pop.route, minlength=len(ROUTES))
-    assert sizes == {r: int(c) for r, c in zip(ROUTES, counts) if c}
+    assert sizes == {r: int(c) for r, c in zip(ROUTES, counts, strict=True) if c}
     mkb = orgs.select(lambda a: a.partner_type == "mkb_builders")
     assert sorted(a.index for a in mkb) == np.flatnonzero(m.pop.otype == 0).tolist()
 

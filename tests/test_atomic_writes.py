@@ -14,7 +14,7 @@ from propeller.app.userio import atomic_write, atomic_write_text
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class DiskFull(OSError):
+class DiskFullError(OSError):
     pass
 
 
@@ -30,9 +30,9 @@ def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
 
     def half(tmp: Path) -> None:
         tmp.write_text("new,conte")  # half written ...
-        raise DiskFull("no space left on device")  # ... then the disk is full
+        raise DiskFullError("no space left on device")  # ... then the disk is full
 
-    with pytest.raises(DiskFull):
+    with pytest.raises(DiskFullError):
         atomic_write(target, half)
     assert state(tmp_path) == before  # the old file, and nothing else
     atomic_write_text(target, "new\n")
@@ -49,10 +49,10 @@ def test_compare_csv_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
 
     def failing(self, path=None, *a, **k):
         real(self.iloc[:1], path, *a, **k)  # part of the rows reach the file
-        raise DiskFull("no space left on device")
+        raise DiskFullError("no space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
-    with pytest.raises(DiskFull):
+    with pytest.raises(DiskFullError):
         write_csv(pd.DataFrame({"a": range(100)}), target)
     assert state(tmp_path) == before
     monkeypatch.setattr(pd.DataFrame, "to_csv", real)
@@ -75,10 +75,10 @@ def test_sensitivity_png_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
 
     def failing(self, fname, *a, **k):
         Path(fname).write_bytes(b"\x89PNG\r\n\x1a\n half")
-        raise DiskFull("no space left on device")
+        raise DiskFullError("no space left on device")
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", failing)
-    with pytest.raises(DiskFull):
+    with pytest.raises(DiskFullError):
         plot_sensitivity(table, info, png)
     assert state(tmp_path) == before
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", real)
@@ -100,11 +100,11 @@ def test_run_out_keeps_the_previous_results_when_writing_fails(tmp_path, monkeyp
     def failing(self, records, *a, **k):
         calls.append(self.name)
         if self.name == "occupancy":  # after timeseries.csv and part of the database
-            raise DiskFull("no space left on device")
+            raise DiskFullError("no space left on device")
         return real(self, records, *a, **k)
 
     monkeypatch.setattr(sqlite_utils.db.Table, "insert_all", failing)
-    with pytest.raises(DiskFull):
+    with pytest.raises(DiskFullError):
         main(args[:-4] + ["--seed", "5"] + args[-4:])
     assert "occupancy" in calls
     assert state(tmp_path) == before  # the old timeseries.csv and propeller.db, no temporary folder
@@ -121,10 +121,10 @@ def test_calibration_scenario_files_and_report_are_written_atomically(tmp_path, 
 
     def failing(self, data, *a, **k):
         real(self, data[:10], *a, **k)
-        raise DiskFull("no space left on device")
+        raise DiskFullError("no space left on device")
 
     monkeypatch.setattr(Path, "write_text", failing)
-    with pytest.raises(DiskFull):
+    with pytest.raises(DiskFullError):
         _atomic_write(target, "extends = ...\n" * 50)
     assert state(tmp_path) == before
     monkeypatch.setattr(Path, "write_text", real)
@@ -138,8 +138,8 @@ def test_calibration_scenario_files_and_report_are_written_atomically(tmp_path, 
     png = tmp_path / "fig.png"
     png.write_bytes(b"old png")
     monkeypatch.setattr(type(fig), "savefig", lambda self, f, *a, **k: (Path(f).write_bytes(b"half"),
-                                                                          (_ for _ in ()).throw(DiskFull("full"))))
-    with pytest.raises(DiskFull):
+                                                                          (_ for _ in ()).throw(DiskFullError("full"))))
+    with pytest.raises(DiskFullError):
         report._savefig(fig, png)
     plt.close(fig)
     assert png.read_bytes() == b"old png" and sorted(p.name for p in tmp_path.iterdir()) == ["calibrated.toml",

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
+from propeller.app.runner import Executor
 from propeller.calibration.abc import Prior
 from propeller.calibration.run import Settings, calibrate
-from propeller.app.runner import Executor
 from propeller.core.simulate import simulate
 
 REGION = {"simulation.region": "oost"}
@@ -49,7 +49,7 @@ def test_calibration_recovers_known_parameters(truth):
     q05, q95 = res.quantiles([0.05, 0.95])
     z_true = PRIOR.to_z(np.array(truth))
     inside = (PRIOR.to_z(q05) <= z_true) & (z_true <= PRIOR.to_z(q95))
-    assert inside.sum() >= 2, f"true {truth}, 90 % intervals {list(zip(q05, q95))}"
+    assert inside.sum() >= 2, f"true {truth}, 90 % intervals {list(zip(q05, q95, strict=True))}"
     width = (PRIOR.to_z(q95) - PRIOR.to_z(q05)) / (PRIOR.z_high - PRIOR.z_low)
     assert (width < 0.6).sum() >= 2, f"posterior hardly narrower than the prior: {width}"
 
@@ -91,12 +91,12 @@ def test_committed_calibration_is_consistent(baseline):
     cal = load(SCENARIO_DIR / "calibrated.toml")
     changed = {k for k, v in cal.params.items() if v != baseline.params[k]}
     assert changed and changed <= set(prior.names)
-    for name, lo, hi in zip(prior.names, prior.low, prior.high):
+    for name, lo, hi in zip(prior.names, prior.low, prior.high, strict=True):
         assert lo <= cal[name] <= hi
     post = pd.read_csv(SCENARIO_DIR / "posterior.csv")
     assert list(post.columns) == ["weight", *prior.names]
     assert abs(post["weight"].sum() - 1.0) < 1e-9 and (post["weight"] > 0).all()
-    for name, lo, hi in zip(prior.names, prior.low, prior.high):
+    for name, lo, hi in zip(prior.names, prior.low, prior.high, strict=True):
         assert post[name].between(lo, hi).all()
         med = np.interp(0.5, np.cumsum(post.sort_values(name)["weight"]), post.sort_values(name)[name])
         assert lo <= med <= hi and abs(np.log(med / cal[name])) < 0.5  # the point estimate is the weighted median

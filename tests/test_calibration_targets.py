@@ -187,7 +187,7 @@ def test_held_out_names_and_observations_are_disjoint_from_the_fitted(targets, v
 
 
 def test_distance_never_sees_validation(validation):
-    sim = dict(zip(validation["model_output"], validation["value"]))
+    sim = dict(zip(validation["model_output"], validation["value"], strict=True))
     with pytest.raises(ValueError, match="held-out"):
         distance(sim, validation)
 
@@ -280,7 +280,7 @@ def test_a_record_without_a_name_is_named_by_its_position(tmp_path):
 # ------------------------------------------------------------------------------------------------ distance
 def _at_observed(targets):
     fit = targets[targets["status"] == "ok"]
-    return dict(zip(fit["model_output"], fit["value"]))
+    return dict(zip(fit["model_output"], fit["value"], strict=True))
 
 
 def test_distance_is_zero_at_the_observed_values(targets):

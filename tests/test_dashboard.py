@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from propeller.core.constants import HUBS, PHASES
 from propeller.app.dashboard.model import REPORTERS, DashboardModel
+from propeller.core.constants import HUBS, PHASES
 from propeller.core.simulate import simulate
 from propeller.scenarios.loader import load
 

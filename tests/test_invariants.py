@@ -69,7 +69,7 @@ def step_and_copy(overrides: dict, seed: int, until: str) -> Run:
     for _ in range(m.n_months):
         m.run_for(1)
         copy()
-    stage, rel, level, connector = (np.array(x) for x in zip(*snaps))
+    stage, rel, level, connector = (np.array(x) for x in zip(*snaps, strict=True))
     return Run(m, m.outcomes(), stage, rel, level, connector, np.array(scenario["ecosystem.ring_thresholds"]),
                scenario["simulation.region"])
 
@@ -96,19 +96,19 @@ def test_occupancy_is_the_stage_array_by_route(r):
     """Every (date, route, theme, step) cell counts the organisations of that route on that step, and every
     organisation is on exactly one step of every theme each month."""
     occ = r.out["occupancy"]
-    T, N, K = r.stage.shape
+    n_t, n_orgs, n_k = r.stage.shape
     route = r.model.pop.route
-    expected = np.zeros((T, len(ROUTES), K, len(STEPS)), dtype=np.int64)
-    for t in range(T):
-        for k in range(K):
+    expected = np.zeros((n_t, len(ROUTES), n_k, len(STEPS)), dtype=np.int64)
+    for t in range(n_t):
+        for k in range(n_k):
             np.add.at(expected[t, :, k], (route, r.stage[t, :, k]), 1)
     dates = list(r.out["timeseries"]["date"])
     idx = (occ["date"].astype(str).map(dates.index).to_numpy(), occ["route"].astype(str).map(ROUTES.index).to_numpy(),
            occ["theme"].astype(str).map(THEMES.index).to_numpy(), occ["step"].astype(str).map(STEPS.index).to_numpy())
-    assert len(occ) == expected.size and len(set(zip(*idx))) == expected.size  # each cell once
+    assert len(occ) == expected.size and len(set(zip(*idx, strict=True))) == expected.size  # each cell once
     assert (occ["organisations"].to_numpy() == expected[idx]).all()
-    assert (occ.groupby(["date", "theme"], observed=True)["organisations"].sum() == N).all()
-    assert N == r.model.pop.n and (occ["phase"].astype(str) == [PHASES[STEP_PHASE[s]] for s in idx[3]]).all()
+    assert (occ.groupby(["date", "theme"], observed=True)["organisations"].sum() == n_orgs).all()
+    assert r.model.pop.n == n_orgs and (occ["phase"].astype(str) == [PHASES[STEP_PHASE[s]] for s in idx[3]]).all()
 
 
 def test_rings_and_partners_per_hub_follow_the_relations(r):

@@ -109,7 +109,7 @@ def test_uniform_is_uniform_and_seeds_differ():
     u = _uniforms(7, 200_000)
     assert stats.kstest(u, "uniform").pvalue > 1e-3
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01
-    assert 0.0 <= u.min() and u.max() < 1.0
+    assert u.min() >= 0.0 and u.max() < 1.0
     assert not np.array_equal(_uniforms(8, 100), u[:100])
 
 

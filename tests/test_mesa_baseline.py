@@ -4,6 +4,8 @@ baseline and the fast model agree over seeds is benchmarks/check_baseline.py, no
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -44,9 +46,9 @@ def allowed_moves(m: BaselineModel, comaker_possible: bool = True) -> set[tuple[
 def moves(m: BaselineModel, history: list[np.ndarray]) -> set[tuple[int, int, int]]:
     route = np.array([a.route for a in m.orgs])
     seen = set()
-    for before, after in zip(history, history[1:]):
+    for before, after in pairwise(history):
         i, k = np.nonzero(before != after)
-        seen |= set(zip(route[i].tolist(), before[i, k].tolist(), after[i, k].tolist()))
+        seen |= set(zip(route[i].tolist(), before[i, k].tolist(), after[i, k].tolist(), strict=True))
     return seen
 
 
@@ -67,7 +69,7 @@ def test_runs_conserves_organisations_and_moves_only_by_the_table(scenario):
     seen = moves(m, history)
     assert seen, "nothing moved in a year"
     assert seen <= allowed_moves(m), seen - allowed_moves(m)
-    for _t, adopted, phases, adoptions in m.records:
+    for _t, _adopted, phases, _adoptions in m.records:
         assert sum(phases) == n * len(THEMES)  # every organisation is somewhere on every theme
     df = m.frame()
     assert len(df) == MONTHS + 1
@@ -94,13 +96,13 @@ def test_nothing_enters_without_p_and_q(scenario):
     m = BaselineModel(sc, seed=1)
     assert all(rates[r][0] == (0.0, 0.0, 0.0, 0.0) for rates in m.rates_by_month for r in range(len(ROUTES)))
     history = stepped(m, 24)
-    for before, after in zip(history, history[1:]):
+    for before, after in pairwise(history):
         assert (after[before == 0] == 0).all()
     assert (history[-1] == 0).sum() > (history[0] == 0).sum()  # drop-outs happened, entries did not
     # and with p > 0 the same population does get entries (the check above is not vacuous)
     m2 = BaselineModel(scenario, seed=1)
     h2 = stepped(m2, 24)
-    assert any(((b == 0) & (a != 0)).any() for b, a in zip(h2, h2[1:]))
+    assert any(((b == 0) & (a != 0)).any() for b, a in pairwise(h2))
 
 
 def test_comaker_gate_blocks_wocos(scenario):

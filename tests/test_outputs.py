@@ -14,7 +14,7 @@ import pytest
 
 from propeller.core import outputs
 from propeller.core.constants import HUBS, PHASES, THEMES, TYPES
-from propeller.core.instruments import INSTRUMENT_NAMES
+from propeller.core.instruments import registry
 from propeller.core.outcomes import timeseries_frame
 from tests.conftest import run
 
@@ -47,7 +47,7 @@ def test_families_come_from_the_constants():
     assert outputs.family("partners_{hub}") == tuple(f"partners_{h}" for h in HUBS)
     assert outputs.family("partners_type_{type}") == tuple(f"partners_type_{t}" for t in TYPES)
     assert outputs.family("adopted_share_{theme}") == tuple(f"adopted_share_{k}" for k in THEMES)
-    assert outputs.family("runs_{instrument}") == tuple(f"runs_{i}" for i in INSTRUMENT_NAMES)
+    assert outputs.family("runs_{instrument}") == tuple(f"runs_{i}" for i in registry.names())
     assert outputs.family("ring{ring}_{hub}")[:5] == ("ring1_noord", "ring2_noord", "ring3_noord", "ring4_noord",
                                                        "ring1_zuid")
     # a family of several templates interleaves them, hub by hub
@@ -131,8 +131,8 @@ def test_module_is_light_and_core_only():
 
 def test_consumers_read_the_declaration():
     from propeller.app import cli
-    from propeller.app.sweeps import spec as sweep
     from propeller.app.report import data, i18n
+    from propeller.app.sweeps import spec as sweep
 
     assert sweep.DEFAULT_OUTPUTS == outputs.HEADLINE == data.HEADLINE
     assert sweep.DEFAULT_KEY_DATES == outputs.KEY_DATES and sweep.ALWAYS_KEPT == outputs.INDEX

@@ -87,9 +87,8 @@ def test_register_refuses_what_it_cannot_order_or_name():
     class Named(Toy):
         pass
 
-    with registered(Toy):
-        with pytest.raises(RegistryError, match="already registered"):
-            registry.register(Named)
+    with registered(Toy), pytest.raises(RegistryError, match="already registered"):
+        registry.register(Named)
     with pytest.raises(RegistryError, match="order 30 is taken by 'education'"):
         registry.register(type("Clash", (Toy,), {"name": "clash", "order": 30}))
     with pytest.raises(RegistryError, match="lower-case Python identifier"):
@@ -108,9 +107,9 @@ def test_register_refuses_what_it_cannot_order_or_name():
 
 
 def test_categories_once_each_in_month_order():
-    Events, Llo = registry.get("events"), registry.get("llo")
+    events, llo = registry.get("events"), registry.get("llo")
     also_llo = type("AlsoLlo", (Toy,), {"category": "llo"})
-    assert registry.categories((Events, Llo, also_llo, Toy)) == ("events", "llo", "toy")
+    assert registry.categories((events, llo, also_llo, Toy)) == ("events", "llo", "toy")
 
 
 def test_extended_scenario_adds_only_new_valid_keys():

@@ -13,6 +13,7 @@ import base64
 import io
 import os
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def test_report_is_one_self_contained_file_with_data_in_every_figure(reports, la
     text = Path(m["out"]).read_text(encoding="utf-8")
     srcs = _imgs(text)
     assert len(srcs) == len(FIGURES)
-    for src, (key, _, w, h) in zip(srcs, m["figures"]):
+    for src, (key, _, _w, _h) in zip(srcs, m["figures"], strict=True):
         assert src.startswith("data:image/png;base64,"), key
         im = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
         assert im.format == "PNG" and im.width > 300 and im.height > 200, key
@@ -171,7 +172,7 @@ def test_reruns_reproduce_the_stored_rows_and_the_spider_rings(sweep_db):
     # the share of runs reaching a target is monotone in the year
     for lab in data.labels:
         p = data.reach_probability(lab, "kpi5_skilled", 650)
-        assert list(p) == list(range(2024, 2031)) and all(a <= b for a, b in zip(p.values(), list(p.values())[1:]))
+        assert list(p) == list(range(2024, 2031)) and all(a <= b for a, b in pairwise(p.values()))
 
 
 def test_columns_the_sweep_did_not_keep_come_from_reruns(tmp_path):

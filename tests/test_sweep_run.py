@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 import pandas as pd
@@ -255,7 +255,7 @@ def test_two_sweeps_into_one_database(tmp_path):
     procs = [subprocess.Popen([exe, "sweep", str(s), "--db", str(db), "--workers", "1", "--no-progress"], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in (a, b)]
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     union = {t["run_id"] for s in (a, b) for t in build_plan(load_spec(s)).runs}
     assert len(union) == 24  # the 8 baseline runs are shared
@@ -477,10 +477,8 @@ def test_interrupted_at_random_moments_then_resumed(tmp_path):
         try:
             time.sleep(delay)
             if proc.poll() is None:
-                try:
+                with suppress(psutil.NoSuchProcess):
                     children = psutil.Process(proc.pid).children(recursive=True)
-                except psutil.NoSuchProcess:
-                    pass
                 os.killpg(proc.pid, sig)
             out, err = proc.communicate(timeout=120)
         finally:

@@ -201,7 +201,7 @@ def test_posterior_design_draws_parameter_sets(tmp_path):
     cols = [c for c in post.columns if c != "weight"]
     rows = {tuple(r) for r in post[cols].itertuples(index=False)}
     cal, plus = plan.points[:5], plan.points[5:]
-    for a, b in zip(cal, plus):
+    for a, b in zip(cal, plus, strict=True):
         assert a.label == "calibrated" and b.label == "funding_plus50"  # the draws of a scenario are one group
         assert tuple(a.overrides[c] for c in cols) == pytest.approx(next(r for r in rows if r[0] == pytest.approx(
             a.overrides[cols[0]])))  # the calibrated scenario runs the drawn parameter set itself

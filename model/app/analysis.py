@@ -50,7 +50,7 @@ def pick_sweep(store: Store, sweep: str | None = None, kinds: Sequence[str] | No
     row = rows.iloc[-1]
     full = store.conn.execute("SELECT * FROM sweeps WHERE sweep_id=?", (row["sweep_id"],)).fetchone()
     names = [d[0] for d in store.conn.execute("SELECT * FROM sweeps LIMIT 0").description]
-    out = dict(zip(names, full))
+    out = dict(zip(names, full, strict=True))
     for k in ("design", "problem", "factors", "scenarios", "outputs", "key_dates"):
         out[k] = json.loads(out[k])
     return out
@@ -136,13 +136,13 @@ def format_compare(table: pd.DataFrame, info: dict) -> str:
         view = pd.DataFrame({
             "scenario": g["scenario"], "n": g["n"],
             "median": g["median"].map(_num),
-            "90 % interval": [f"{_num(a)} .. {_num(b)}" for a, b in zip(g["q05"], g["q95"])],
+            "90 % interval": [f"{_num(a)} .. {_num(b)}" for a, b in zip(g["q05"], g["q95"], strict=True)],
         })
         if info["reference"]:
             view[f"diff vs {info['reference']}"] = [("+" if d > 0 else "") + _num(d) if not pd.isna(d) else ""
                                                    for d in g["diff_median"]]
             view["diff 90 %"] = [f"{_num(a)} .. {_num(b)}" if not pd.isna(a) else "" for a, b in
-                                 zip(g["diff_q05"], g["diff_q95"])]
+                                 zip(g["diff_q05"], g["diff_q95"], strict=True)]
         lines += ["", f"{outcome} at {date}", view.to_string(index=False)]
     return "\n".join(lines)
 
@@ -258,7 +258,7 @@ def plot_sensitivity(table: pd.DataFrame, info: dict, path: str | Path) -> None:
     groups = list(table.groupby(["outcome", "date"], sort=False))
     n_f = table["factor"].nunique()
     fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 0.9 + 0.42 * n_f), squeeze=False)
-    for ax, ((outcome, date), g) in zip(axes[0], groups):
+    for ax, ((outcome, date), g) in zip(axes[0], groups, strict=True):
         y = np.arange(len(g))
         if kind == "morris":
             g = g.sort_values("mu_star")

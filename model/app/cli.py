@@ -20,7 +20,7 @@ import os
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,7 +69,7 @@ def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: li
             "overrides": json.dumps(set_args),
             "seed": result["seed"],
             "until": result["until"],
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
         })
         db["parameters"].insert_all(
             ({"key": k, "value": json.dumps(v)} for k, v in sorted(result["params"].items())), pk="key")
@@ -88,8 +88,8 @@ def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: li
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from propeller.core.simulate import simulate
     from propeller.app.userio import check_output_dir
+    from propeller.core.simulate import simulate
     from propeller.scenarios.loader import load
 
     scenario = load(args.scenario, overrides=args.set or [])

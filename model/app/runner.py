@@ -19,6 +19,7 @@ one :class:`ExecutorError` line.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -106,20 +107,20 @@ def _worker_init(main: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-class _sigint_ignored_while_spawning:
+@contextlib.contextmanager
+def _sigint_ignored_while_spawning() -> Iterator[None]:
     """Ctrl-C in a terminal goes to every process of the group. A new process takes seconds to import the model
     before it can ignore SIGINT, and a KeyboardInterrupt during those imports prints a traceback. A process inherits
     an *ignored* SIGINT through exec (the forkserver, and through it every worker), so the parent ignores it for the
     moment it submits work (which starts the processes); the parent itself handles Ctrl-C as usual before and after."""
-
-    def __enter__(self):
-        self.old = None
-        if threading.current_thread() is threading.main_thread():
-            self.old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def __exit__(self, *exc):
-        if self.old is not None:
-            signal.signal(signal.SIGINT, self.old)
+    old = None
+    if threading.current_thread() is threading.main_thread():
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
 
 
 def _start_pool(workers: int, preload: Sequence[str]):
@@ -169,7 +170,7 @@ class Executor:
         self._pool_size = 0
         self._client = None
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         if self.scheduler:
             self._client = dask_client(self.scheduler)
         return self

@@ -28,7 +28,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -48,7 +48,7 @@ class StoreError(UserError):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def check_file(path: Path) -> None:
@@ -302,7 +302,7 @@ class Store:
             placeholders = ", ".join("?" * (len(names) + 1))
             self.conn.executemany(
                 f"INSERT OR IGNORE INTO outcomes (run_id, {', '.join(f'[{c}]' for c in names)}) VALUES ({placeholders})",
-                [(rid, *row) for row in zip(*(cols[c] for c in names))])
+                [(rid, *row) for row in zip(*(cols[c] for c in names), strict=True)])
             self._insert_summaries(rid, result["summaries"])
             return "new"
 
@@ -322,7 +322,7 @@ class Store:
         if row is None:
             raise StoreError(self.path, "run_id", "the id of a run stored in this database", run_id)
         names = [d[0] for d in self.conn.execute("SELECT * FROM runs LIMIT 0").description]
-        rec = dict(zip(names, row))
+        rec = dict(zip(names, row, strict=True))
         for k in ("overrides", "params", "outputs", "key_dates"):
             rec[k] = json.loads(rec[k])
         return rec

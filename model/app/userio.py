@@ -23,8 +23,7 @@ from pathlib import Path
 from propeller.errors import UserError
 from propeller.scenarios.loader import did_you_mean
 
-__all__ = ["OutputError", "atomic_write", "atomic_write_bytes", "atomic_write_text", "check_output_dir",
-           "check_output_file", "did_you_mean"]
+__all__ = ["OutputError", "atomic_write", "atomic_write_text", "check_output_dir", "check_output_file", "did_you_mean"]
 
 
 class OutputError(UserError):
@@ -103,7 +102,3 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))

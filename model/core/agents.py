@@ -60,7 +60,7 @@ class Organisation(_PlacedOnDemand):
     @property
     def stages(self) -> dict[str, str]:
         """Propeller step per theme."""
-        return {theme: STEPS[s] for theme, s in zip(THEMES, self.model.stage[self.index])}
+        return {theme: STEPS[s] for theme, s in zip(THEMES, self.model.stage[self.index], strict=True)}
 
     def phase(self, theme: str) -> str:
         return PHASES[STEP_PHASE[self.model.stage[self.index, THEMES.index(theme)]]]
@@ -69,7 +69,7 @@ class Organisation(_PlacedOnDemand):
     def rings(self) -> dict[str, int]:
         """Ring per hub (1-3 partner, 4 potential); hubs that do not know the organisation are left out."""
         rings = self.model.eco.rings()[self.index]
-        return {hub: int(r) for hub, r in zip(HUBS, rings) if r}
+        return {hub: int(r) for hub, r in zip(HUBS, rings, strict=True) if r}
 
     @property
     def hubs(self) -> list[str]:
@@ -95,7 +95,7 @@ class Hub(_PlacedOnDemand):
         self.instrument_mix: dict[str, float] = {
             k.rsplit(".", 1)[1]: v for k, v in p.items() if k.startswith(f"hubs.{self.name}.instruments.")
         }
-        self.focus: dict[str, float] = dict(zip(THEMES, p[f"hubs.{self.name}.focus"]))
+        self.focus: dict[str, float] = dict(zip(THEMES, p[f"hubs.{self.name}.focus"], strict=True))
 
     @property
     def connector_strength(self) -> float:

@@ -42,8 +42,6 @@ PHASES: tuple[str, ...] = ("none", "agenderen", "uitproberen", "adopteren")
 STEP_PHASE: tuple[int, ...] = (0, 1, 1, 1, 2, 2, 2, 3, 3, 3)
 STEP_INDEX: dict[str, int] = {s: i for i, s in enumerate(STEPS)}
 FIRST_ADOPTEREN = STEP_INDEX["secure"]
-FIRST_UITPROBEREN = STEP_INDEX["design"]
-PARTNERING = STEP_INDEX["partnering"]
 
 TRANSITION_KINDS: tuple[str, ...] = ("forward", "skip", "back", "repeat")
 

@@ -152,10 +152,8 @@ class Ecosystem:
     def _slots(self, kind: int | None) -> np.ndarray:
         """Where each structural tie sits in the data of the weighted view of ``kind``: 2 x n_static positions
         (its two directions), -1 for a tie not in the view."""
-        mat, perm, _ = self._static_cache[(kind, True)] if (kind, True) in self._static_cache else (None, None, None)
-        if mat is None:
-            self.structural(kind, True)
-            mat, perm, _ = self._static_cache[(kind, True)]
+        self.structural(kind, True)  # built if it was not
+        _, perm, _ = self._static_cache[(kind, True)]
         slots = np.full((2, self.n_static), -1, dtype=np.int64)
         order = np.argsort(perm, kind="stable")  # each tie appears twice (u -> v and v -> u)
         slots[0, perm[order[0::2]]] = order[0::2]
@@ -171,7 +169,7 @@ class Ecosystem:
         """Ring per organisation and hub: 1..3 partners, 4 potential, 0 unknown (int8 N x H)."""
         r = np.zeros(self.rel.shape, dtype=np.int8)
         r[self.rel > 0] = 4
-        for ring, t in zip((3, 2, 1), self.ring_thr[::-1]):
+        for ring, t in zip((3, 2, 1), self.ring_thr[::-1], strict=True):
             r[self.rel >= t] = ring
         return r
 
@@ -221,7 +219,7 @@ class Ecosystem:
         tie, otherwise it decays towards its base level. ``any_activity``: whether any activity id was
         given this month; without one, ties that all rest at their base stay as they are (no pass)."""
         if self.pending:
-            a, b = (np.concatenate(x) for x in zip(*self.pending))
+            a, b = (np.concatenate(x) for x in zip(*self.pending, strict=True))
             self.pending = []
             self.add_ties(a, b, intensify)
         if self.m == 0 or (self._at_base and not any_activity):
@@ -245,7 +243,7 @@ class Ecosystem:
                 g.nodes[i].update(partner_type=TYPES[pop.otype[i]], route=ROUTES[pop.route[i]], home=HUBS[pop.home[i]])
         g.add_edges_from(
             (int(a), int(b), {"kind": EDGE_KINDS[k], "intensity": float(w)})
-            for a, b, k, w in zip(self.u, self.v, self.kind, self.w)
+            for a, b, k, w in zip(self.u, self.v, self.kind, self.w, strict=True)
         )
         rings = self.rings()
         for h, hub in enumerate(HUBS):
@@ -291,7 +289,7 @@ class NeighbourState:
                                  cand=self._cand, dirty=eco.dirty)
         eco.structural(None, True), eco.structural(CLIENT, True)  # the CSR views: built with the graph
 
-    def update(self, stage: np.ndarray, full: bool = False) -> "NeighbourState":
+    def update(self, stage: np.ndarray, full: bool = False) -> NeighbourState:
         eco = self.eco
         if self._ties != eco.m:  # collaboration ties appended (the weighted views' data are kept current)
             a, c = eco.structural(None, True), eco.structural(CLIENT, True)

@@ -784,21 +784,21 @@ def run_one(h, n_runs, inst, focus_cum, known, orgs, rel, thr, stage, activity, 
             book, log, n_log, pairs, n_pairs, code):
     """All ``n_runs`` runs of instrument number ``code`` at hub ``h`` in one month (numba's generator).
 
-    Per run a theme (hub focus, ``focus_cum``) and a format (group size, months enrolled; inst.mix_cum[h] the
-    hub's format mix, no columns: one format) are drawn; runs on the same theme draw their participants
-    together (``select_participants``, among ``known``: the organisations the hub knows), then the shared effects (``batch_common``) and the instrument's own
-    effect, which is data (``inst``: ``state.InstrumentData``, its ``spec`` a ``state.SPEC_DTYPE`` record, see
-    ``Instrument.spec``): a push into Agenderen for the not engaged (spec.h_entry), a push one step forward
-    in steps [spec.fwd_lo, spec.fwd_hi] (spec.h_fwd), enrolment in a trajectory or coaching (months of the
-    format; the next-step hazard spec.h_enrol spread over them, ``pushes``), professionals skilled
-    (Binomial(persons, spec.p_skills)), KPI 5 (all persons counted, or the students of renewed education), and
-    for education the students per school (Poisson(spec.students_per_participant), teachers Binomial(students,
-    spec.teacher_share)) who then reach companies (``place``).
+    Per run a theme (hub focus, ``focus_cum``) and a format (group size, months enrolled; inst.mix_cum[h] the hub's
+    format mix, no columns: one format) are drawn; runs on the same theme draw their participants together
+    (``select_participants``, among ``known``: the organisations the hub knows), then the shared effects
+    (``batch_common``) and the instrument's own effect, which is data (``inst``: ``state.InstrumentData``, its
+    ``spec`` a ``state.SPEC_DTYPE`` record, see ``Instrument.spec``): a push into Agenderen for the not engaged
+    (spec.h_entry), a push one step forward in steps [spec.fwd_lo, spec.fwd_hi] (spec.h_fwd), enrolment in a
+    trajectory or coaching (months of the format; the next-step hazard spec.h_enrol spread over them, ``pushes``),
+    professionals skilled (Binomial(persons, spec.p_skills)), KPI 5 (all persons counted, or the students of renewed
+    education), and for education the students per school (Poisson(spec.students_per_participant), teachers
+    Binomial(students, spec.teacher_share)) who then reach companies (``place``).
 
-    Books into ``book`` (``state.Book``: runs, Table 3.2 persons, students by level, activity ids) and appends
-    the participants to ``log`` (``state.LOG_ROWS`` x capacity, from column n_log) and the new-tie pairs to
-    ``pairs`` (2 x capacity, from column n_pairs), either grown when full. Returns (log, n_log, pairs, n_pairs,
-    KPI 5 persons, cost of the runs held)."""
+    Books into ``book`` (``state.Book``: runs, Table 3.2 persons, students by level, activity ids) and appends the
+    participants to ``log`` (``state.LOG_ROWS`` x capacity, from column n_log) and the new-tie pairs to ``pairs`` (2
+    x capacity, from column n_pairs), either grown when full. Returns (log, n_log, pairs, n_pairs, KPI 5 persons,
+    cost of the runs held)."""
     spec = inst.spec[0]
     elig, fmt_orgs, fmt_months = inst.elig, inst.format_orgs, inst.format_months
     fmt_cum = inst.mix_cum[h]

@@ -181,25 +181,24 @@ class PropellerModel(Model):
 
     # ------------------------------------------------------------------ set-up
     def _init_hubs(self, p) -> None:
-        H = len(HUBS)
+        n_hubs = len(HUBS)
         self.hub_focus = np.array([p[f"hubs.{h}.focus"] for h in HUBS])
         self.focus_cum = np.cumsum(self.hub_focus, axis=1)[:, :-1]  # theme draw by searchsorted
-        self.focus_cum_list = self.focus_cum.tolist()
         self.rates = np.array([[p.get(f"hubs.{h}.instruments.{i.name}", 0.0) for i in self.instruments] for h in HUBS])
         cost = np.array([i.cost for i in self.instruments])
         days = np.array([i.staff_days for i in self.instruments])
-        self.planned_cost = self.rates @ cost if self.instruments else np.zeros(H)
-        self.planned_days = self.rates @ days if self.instruments else np.zeros(H)
+        self.planned_cost = self.rates @ cost if self.instruments else np.zeros(n_hubs)
+        self.planned_days = self.rates @ days if self.instruments else np.zeros(n_hubs)
         self.budget = np.array([p[f"hubs.{h}.budget"] for h in HUBS], dtype=float)
-        self._inv_cost = np.divide(1.0, self.planned_cost, out=np.full(H, np.inf), where=self.planned_cost > 0)
-        self._inv_days = np.divide(1.0, self.planned_days, out=np.full(H, np.inf), where=self.planned_days > 0)
+        self._inv_cost = np.divide(1.0, self.planned_cost, out=np.full(n_hubs, np.inf), where=self.planned_cost > 0)
+        self._inv_days = np.divide(1.0, self.planned_days, out=np.full(n_hubs, np.inf), where=self.planned_days > 0)
         self.capacity = np.array([p[f"hubs.{h}.capacity"] for h in HUBS], dtype=float)
         self.recruitment = np.array([p[f"hubs.{h}.recruitment"] for h in HUBS], dtype=float)
         self.discovery = np.array([p[f"hubs.{h}.discovery"] for h in HUBS], dtype=float)
         self.connector = np.array([p[f"hubs.{h}.connector_strength"] for h in HUBS], dtype=float)
-        self.activity_level = np.zeros(H)
-        self.spent = np.zeros(H)
-        self.active = np.zeros(H, dtype=bool)
+        self.activity_level = np.zeros(n_hubs)
+        self.spent = np.zeros(n_hubs)
+        self.active = np.zeros(n_hubs, dtype=bool)
         self._pending: dict[int, np.ndarray] = {}
         self._callbacks: list = []
         in_run = [p["simulation.region"] in ("all", hub) and p["hubs.enabled"] for hub in HUBS]
@@ -309,10 +308,7 @@ class PropellerModel(Model):
         for _ in range(sub):
             if self._network_on:
                 ns.update(self.stage)
-            if self._mixing_full:
-                mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0)
-            else:
-                mix = self._no_mixing
+            mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0) if self._mixing_full else self._no_mixing
             propeller_move(self.stage, month - 1, self.orgs, self.table.arrays, ns.arrays, self.pushes,
                            self.move_params, self.eco.rel, self.connector, mix, self.t, 1.0 / sub,
                            int(self.rng.integers(2**62)), self.adoptions)

@@ -51,10 +51,10 @@ class Recorder:
 
     def __init__(self, m, n_months: int):
         self.m = m
-        self.T = T = n_months + 1
+        self.n_t = n_t = n_months + 1
         n, k = m.stage.shape
-        H = len(HUBS)
-        self.stage = np.zeros((T, n, k), dtype=np.int8) if T * n * k <= self.HISTORY_CELLS else None
+        n_hubs = len(HUBS)
+        self.stage = np.zeros((n_t, n, k), dtype=np.int8) if n_t * n * k <= self.HISTORY_CELLS else None
         p = m.p
         self.theme = p["outputs.theme"]
         self.gain = np.array(p["productivity.theme_gain"])
@@ -65,13 +65,13 @@ class Recorder:
         self.emp = np.where(company, m.pop.size, 0.0)
         self._thr = m.eco.ring_thr.astype(np.float64)
         self._phase = _PHASE.astype(np.int8)
-        self._was = np.zeros((n, H), dtype=np.bool_)
+        self._was = np.zeros((n, n_hubs), dtype=np.bool_)
         self.agg = Aggregates(
-            rings=np.zeros((T, H, 5), dtype=np.int64), by_type=np.zeros((T, H, len(TYPES)), dtype=np.int64),
-            joins=np.zeros((T, H), dtype=np.int64), leaves=np.zeros((T, H), dtype=np.int64),
-            unique=np.zeros(T, dtype=np.int64), by_class=np.zeros((T, len(CLASSES)), dtype=np.int64),
-            by_phase=np.zeros((T, len(PHASES)), dtype=np.int64), adopted=np.zeros((T, k), dtype=np.int64),
-            used=np.zeros((T, k)), occupancy=np.zeros((T, len(ROUTES), k, len(STEPS)), dtype=np.int64),
+            rings=np.zeros((n_t, n_hubs, 5), dtype=np.int64), by_type=np.zeros((n_t, n_hubs, len(TYPES)), dtype=np.int64),
+            joins=np.zeros((n_t, n_hubs), dtype=np.int64), leaves=np.zeros((n_t, n_hubs), dtype=np.int64),
+            unique=np.zeros(n_t, dtype=np.int64), by_class=np.zeros((n_t, len(CLASSES)), dtype=np.int64),
+            by_phase=np.zeros((n_t, len(PHASES)), dtype=np.int64), adopted=np.zeros((n_t, k), dtype=np.int64),
+            used=np.zeros((n_t, k)), occupancy=np.zeros((n_t, len(ROUTES), k, len(STEPS)), dtype=np.int64),
         )
         # the model's arrays are updated in place, never replaced: bind them once
         self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
@@ -80,12 +80,12 @@ class Recorder:
 
     def _scalars(self) -> dict[str, np.ndarray]:
         """Per-month copies of the model's small counters, preallocated (T x their shape, float)."""
-        m, T = self.m, self.T
+        m, n_t = self.m, self.n_t
         shapes = {"kpi5": m.kpi5.shape, "students_by_level": m.students_by_level.shape,
                   "adoptions": m.adoptions.shape, "participants": m.participants_table.shape,
                   "runs": m.run_counts.shape, "spent": (), "activity_level": m.activity_level.shape,
                   "connector": m.connector.shape}
-        return {name: np.zeros((T,) + shape) for name, shape in shapes.items()}
+        return {name: np.zeros((n_t,) + shape) for name, shape in shapes.items()}
 
     def record(self, t: int) -> None:
         m = self.m
@@ -105,15 +105,15 @@ class Recorder:
     # ------------------------------------------------------------------ derived columns
     def frames(self, t_last: int) -> dict[str, pd.DataFrame]:
         m = self.m
-        T = t_last + 1
+        n_t = t_last + 1
         n_themes = m.stage.shape[1]
-        sc = {k: v[:T] for k, v in self.scalars.items()}
+        sc = {k: v[:n_t] for k, v in self.scalars.items()}
         start = calendar.parse(m.p["simulation.start"])
-        dates = [calendar.fmt(start + t) for t in range(T)]
-        cols: dict[str, np.ndarray | list[str]] = {"date": dates, "month": np.arange(T)}
+        dates = [calendar.fmt(start + t) for t in range(n_t)]
+        cols: dict[str, np.ndarray | list[str]] = {"date": dates, "month": np.arange(n_t)}
 
         ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, occ = (
-            a[:T] for a in self.agg)  # in the order of state.Aggregates
+            a[:n_t] for a in self.agg)  # in the order of state.Aggregates
         per_hub = ring_counts[:, :, 2:].sum(axis=2)                    # levels 2..4 = rings 3..1
         for h, hub in enumerate(HUBS):
             cols[f"partners_{hub}"] = per_hub[:, h]
@@ -166,7 +166,7 @@ class Recorder:
         n_r, n_k = len(ROUTES), len(THEMES)
         occ = occ.ravel()
         occupancy = _long(dates, [("route", ROUTES), ("theme", THEMES), ("step", STEPS)], "organisations", occ)
-        occupancy["phase"] = pd.Categorical.from_codes(np.tile(np.array(STEP_PHASE), T * n_r * n_k), list(PHASES))
+        occupancy["phase"] = pd.Categorical.from_codes(np.tile(np.array(STEP_PHASE), n_t * n_r * n_k), list(PHASES))
         partners_by_hub_type = _long(dates, [("hub", HUBS), ("partner_type", TYPES)], "partners", by_hub_type.ravel())
         return {"timeseries": ts, "occupancy": occupancy, "partners_by_hub_type": partners_by_hub_type}
 
@@ -213,7 +213,7 @@ def spell_lengths(stage_history: np.ndarray, phase: int) -> np.ndarray:
     order_out = np.lexsort((t_out, c_out))
     t_in, c_in, t_out, c_out = t_in[order_in], c_in[order_in], t_out[order_out], c_out[order_out]
     j = 0
-    for t, c in zip(t_in.tolist(), c_in.tolist()):
+    for t, c in zip(t_in.tolist(), c_in.tolist(), strict=True):
         while j < len(c_out) and (c_out[j] < c or (c_out[j] == c and t_out[j] <= t)):
             j += 1
         if j < len(c_out) and c_out[j] == c:

@@ -149,7 +149,7 @@ class Family:
     def outputs(self) -> Iterator[Output]:
         for point in itertools.product(*(d.values for d in self.dims)):
             fields = {}
-            for d, v in zip(self.dims, point):
+            for d, v in zip(self.dims, point, strict=True):
                 fields[d.key], fields[d.display_key] = v, d.name(v)
             for tpl in self.templates:
                 yield replace(tpl, name=tpl.name.format(**fields), label=tpl.label.format(**fields),
@@ -191,65 +191,65 @@ CATEGORY = Dim("category", _activity_categories, doc="the registered instruments
 PERSON = Dim("person", PERSON_CATEGORIES)
 INSTRUMENT = Dim("instrument", _instrument_names, doc="in their order within a month")
 
-I, F, S = "int64", "float64", "str"
+INT, FLOAT, STR = "int64", "float64", "str"
 ORGS, PERSONS, SHARE = "organisations", "persons", "share"
 
 # ----------------------------------------------------------------------------------------------------------------
 # The `timeseries` frame: one row per month, t = 0 ... end. Order = column order.
 DECLARED: tuple[Output | Family, ...] = (
-    Output("date", "Month", "YYYY-MM", S, f"calendar month (t = 0 is {START_DATE})"),
-    Output("month", "Step", "months", I, "step t (0, 1, 2, ...)"),
-    per(HUB, Output("partners_{hub}", "Partners {Hub}", ORGS, I, "organisations in rings 1–3 of that hub "
+    Output("date", "Month", "YYYY-MM", STR, f"calendar month (t = 0 is {START_DATE})"),
+    Output("month", "Step", "months", INT, "step t (0, 1, 2, ...)"),
+    per(HUB, Output("partners_{hub}", "Partners {Hub}", ORGS, INT, "organisations in rings 1–3 of that hub "
                     "(rel ≥ 0.25)")),
-    Output("partners_total", "Partners, all hubs", ORGS, I, "Σ of `partners_<hub>` over the five hubs (multi-hub "
+    Output("partners_total", "Partners, all hubs", ORGS, INT, "Σ of `partners_<hub>` over the five hubs (multi-hub "
            "partners count once per hub, as in Table 3.1)", target=Target("target_500", 500.0, "500+")),
-    Output("partners_four_hubs", "Partners, four evaluated hubs", ORGS, I, "the same over Noord, Zuid, Oost, West "
+    Output("partners_four_hubs", "Partners, four evaluated hubs", ORGS, INT, "the same over Noord, Zuid, Oost, West "
            "(compare with 405 → 645)"),
-    Output("partners_unique", "Partners, each organisation once", ORGS, I, "organisations that are a partner of at "
+    Output("partners_unique", "Partners, each organisation once", ORGS, INT, "organisations that are a partner of at "
            "least one hub"),
-    per(TYPE, Output("partners_type_{type}", "Partners of type {type}", ORGS, I, "partners of that type, summed "
+    per(TYPE, Output("partners_type_{type}", "Partners of type {type}", ORGS, INT, "partners of that type, summed "
                      "over the five hubs")),
-    per(RING, Output("ring{ring}", "Ring {ring}, all hubs", "(organisation, hub) pairs", I, "(organisation, hub) "
+    per(RING, Output("ring{ring}", "Ring {ring}, all hubs", "(organisation, hub) pairs", INT, "(organisation, hub) "
                      "pairs in that ring, all hubs; ring 4 = 0 < rel < 0.25")),
-    per((HUB, RING), Output("ring{ring}_{hub}", "Ring {ring}, {Hub}", ORGS, I, "organisations in that ring of that "
+    per((HUB, RING), Output("ring{ring}_{hub}", "Ring {ring}, {Hub}", ORGS, INT, "organisations in that ring of that "
                             "hub (the rings of the spider diagrams, Figure 3.1); rings 1–3 sum to `partners_<hub>`")),
-    Output("kpi4_mkb", "KPI 4: active MKB companies, all hubs", ORGS, I, "KPI 4: MKB builders (type 1) partnered, "
+    Output("kpi4_mkb", "KPI 4: active MKB companies, all hubs", ORGS, INT, "KPI 4: MKB builders (type 1) partnered, "
            "summed over all five hubs", target=Target("target_kpi4", 130.0, ">= 130")),
-    Output("kpi4_mkb_four_hubs", "KPI 4, four evaluated hubs", ORGS, I, "KPI 4 over the four evaluated hubs "
+    Output("kpi4_mkb_four_hubs", "KPI 4, four evaluated hubs", ORGS, INT, "KPI 4 over the four evaluated hubs "
            "(compare with 170)"),
-    Output("kpi5_skilled", "KPI 5: people with new skills, all hubs", PERSONS, I, "KPI 5, cumulative persons: "
+    Output("kpi5_skilled", "KPI 5: people with new skills, all hubs", PERSONS, INT, "KPI 5, cumulative persons: "
            "trajectory persons + LLO persons + education-run and school-intake students, all hubs",
            target=Target("target_kpi5", 650.0, "+650")),
-    Output("kpi5_skilled_four_hubs", "KPI 5, four evaluated hubs", PERSONS, I, "KPI 5 credited to the four "
+    Output("kpi5_skilled_four_hubs", "KPI 5, four evaluated hubs", PERSONS, INT, "KPI 5 credited to the four "
            "evaluated hubs (compare with ≈ 1,750)"),
-    per(LEVEL, Output("students_renewed_{level}", "Students in renewed education, {level}", PERSONS, I,
+    per(LEVEL, Output("students_renewed_{level}", "Students in renewed education, {level}", PERSONS, INT,
                       "cumulative students in renewed education (education runs and school intakes) by the school's "
                       "level; the three sum to `participants_education_students_students`")),
-    Output("adopted_share", "Adopted share, all organisations", SHARE, F, "share of all modelled organisations at "
+    Output("adopted_share", "Adopted share, all organisations", SHARE, FLOAT, "share of all modelled organisations at "
            "step ≥ secure, mean over themes (or the `outputs.theme` theme)", fmt=".1%"),
-    per(THEME, Output("adopted_share_{theme}", "Adopted share, {theme}", SHARE, F, "the same for one theme",
+    per(THEME, Output("adopted_share_{theme}", "Adopted share, {theme}", SHARE, FLOAT, "the same for one theme",
                       fmt=".1%")),
-    per(THEME, Output("adoptions_cum_{theme}", "Adoptions, {theme} (cumulative)", "crossings", I, "cumulative "
+    per(THEME, Output("adoptions_cum_{theme}", "Adoptions, {theme} (cumulative)", "crossings", INT, "cumulative "
                       "crossings into Adopteren on that theme, re-entries included")),
-    per(PHASE, Output("partner_phase_{phase}", "Partners x themes: {Phase}", SHARE, F, "share of (unique partner × "
+    per(PHASE, Output("partner_phase_{phase}", "Partners x themes: {Phase}", SHARE, FLOAT, "share of (unique partner × "
                       "theme) pairs in that phase; the four sum to 1", fmt=".1%")),
-    per(CLASS, Output("partners_class_{class}", "Partners of class {class}", ORGS, I, "unique partners (any hub) of "
+    per(CLASS, Output("partners_class_{class}", "Partners of class {class}", ORGS, INT, "unique partners (any hub) of "
                       "that innovativeness class")),
     per((CATEGORY, PERSON), Output("participants_{category}_{person}", "Participants, {category}: {person}",
-                                   PERSONS, I, "cumulative persons (Table 3.2 cells)")),
-    per(INSTRUMENT, Output("runs_{instrument}", "Runs of {instrument}", "runs", I, "cumulative runs held (groups "
+                                   PERSONS, INT, "cumulative persons (Table 3.2 cells)")),
+    per(INSTRUMENT, Output("runs_{instrument}", "Runs of {instrument}", "runs", INT, "cumulative runs held (groups "
                            "that ran)")),
     per(HUB,
-        Output("joins_cum_{hub}", "Partners joining, {Hub} (cumulative)", "crossings", I, "cumulative "
+        Output("joins_cum_{hub}", "Partners joining, {Hub} (cumulative)", "crossings", INT, "cumulative "
                "month-to-month crossings of the partner threshold upwards for that hub"),
-        Output("leaves_cum_{hub}", "Partners leaving, {Hub} (cumulative)", "crossings", I, "the same downwards "
+        Output("leaves_cum_{hub}", "Partners leaving, {Hub} (cumulative)", "crossings", INT, "the same downwards "
                "(partners lapsing to ring 4)"),
-        Output("activity_level_{hub}", "Activity level, {Hub}", "level 0–1", F, "that month's activity level in "
+        Output("activity_level_{hub}", "Activity level, {Hub}", "level 0–1", FLOAT, "that month's activity level in "
                "[0, 1] (0 while the hub is not active, and 0 at t = 0, before any month has run)"),
-        Output("connector_{hub}", "Connector strength, {Hub}", "strength 0–1", F, "connector strength that month")),
-    Output("budget_spent_cum", "Budget spent (cumulative)", "€", F, "cumulative € spent (Σ runs × cost per run)",
+        Output("connector_{hub}", "Connector strength, {Hub}", "strength 0–1", FLOAT, "connector strength that month")),
+    Output("budget_spent_cum", "Budget spent (cumulative)", "€", FLOAT, "cumulative € spent (Σ runs × cost per run)",
            fmt=",.0f"),
-    Output("productivity_index", "Labour-productivity index", "index", F, "employment-weighted labour-productivity "
+    Output("productivity_index", "Labour-productivity index", "index", FLOAT, "employment-weighted labour-productivity "
            f"index of the companies, {START_DATE} = 100 (§7.10)", note=f"{START_DATE} = 100"),
 )
 

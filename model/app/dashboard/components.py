@@ -15,9 +15,9 @@ from mesa.visualization import make_plot_component
 from mesa.visualization.utils import update_counter
 from solara.widgets import VegaLite
 
+from propeller.app.dashboard.render import MAX_DRAWN, network_png, series_spec, steps_spec, with_titles
 from propeller.core.constants import HUBS, THEMES
 from propeller.core.instruments import registry
-from propeller.app.dashboard.render import MAX_DRAWN, network_png, series_spec, steps_spec, with_titles
 
 theme = solara.reactive(THEMES[0])  # the theme of the network colours and the step bars (per browser session)
 

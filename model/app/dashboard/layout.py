@@ -56,7 +56,7 @@ def region_layout(model, seed: int) -> tuple[np.ndarray, np.ndarray]:
     scale = 1.0
     if len(in_run) > 1:
         angles = np.linspace(np.pi / 2, np.pi / 2 + 2 * np.pi, len(in_run), endpoint=False)
-        centres = {h: 2.3 * np.array([np.cos(a), np.sin(a)]) for h, a in zip(in_run, angles)}
+        centres = {h: 2.3 * np.array([np.cos(a), np.sin(a)]) for h, a in zip(in_run, angles, strict=True)}
     for h in in_run:
         reg = pop.regions[h]
         lo, n = reg.start, reg.stop - reg.start

@@ -27,8 +27,6 @@ _LAYOUTS: dict = {}  # initial graph + seed -> layout: a Reset with other levers
 
 REGIONS = HUBS + ("all",)
 LEAVES_CHOICES = ("scenario", "never", "2025-01", "2026-01", "2027-01", "2028-01")
-THEME_LABELS = {"biobased_circular": "biobased & circular", "digitalisation": "digitalisation",
-                "industrialisation": "industrialisation", "chain_collaboration": "chain collaboration"}
 _MKB = TYPES.index("mkb_builders")
 _STEP_PHASE = np.array(STEP_PHASE)
 

@@ -80,7 +80,7 @@ class NetworkRenderer:
         self.hubs = ax.scatter(hp[:, 0], hp[:, 1], s=160, marker="s", c="black", animated=True)
         self.hub_labels = [ax.annotate(name.capitalize(), (x, y), xytext=(6, 6), textcoords="offset points",
                                        fontsize=9, weight="bold", animated=True)
-                           for (x, y), name in zip(hp, view["hub_names"])]
+                           for (x, y), name in zip(hp, view["hub_names"], strict=True)]
         self.title = fig.text(0.02, 0.985, "", fontsize=8.5, va="top", animated=True)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(fig.bbox)
@@ -96,7 +96,7 @@ class NetworkRenderer:
         self.nodes.set_facecolors(_PHASE_RGB[view["phase"]])
         counts = np.bincount(view["phase"], minlength=len(PHASES))
         self.title.set_text(f"{model.region_label}, {model.date}: {theme.replace('_', ' ')}\n"
-                            + "   ".join(f"{p} {c}" for p, c in zip(PHASES, counts)))
+                            + "   ".join(f"{p} {c}" for p, c in zip(PHASES, counts, strict=True)))
         for artist in (*self.rings.values(), self.collab, self.nodes, self.hubs, *self.hub_labels, self.title):
             self.fig.draw_artist(artist)
         buf = io.BytesIO()
@@ -129,7 +129,7 @@ def series_spec(model, measures: dict[str, str], y_title: str, target: tuple[flo
     df = model.datacollector.get_model_vars_dataframe()
     dates = model.dates
     values = [{"month": int(t), "date": dates[t], "measure": name, "value": float(v)}
-              for name in measures for t, v in zip(range(len(df)), df[name].to_numpy())]
+              for name in measures for t, v in zip(range(len(df)), df[name].to_numpy(), strict=True)]
     layers = [{
         "data": {"values": values},
         "mark": {"type": "line", "point": len(values) <= 2 * len(measures)},
@@ -157,7 +157,7 @@ def series_spec(model, measures: dict[str, str], y_title: str, target: tuple[flo
 def steps_spec(model, theme: str, width: int = 400, height: int = 220) -> dict:
     """Organisations per propeller step on ``theme`` now, coloured by phase (Vega-Lite)."""
     counts = model.steps_count(theme)
-    values = [{"step": s, "organisations": int(c), "phase": PHASES[p]} for s, c, p in zip(STEPS, counts, STEP_PHASE)]
+    values = [{"step": s, "organisations": int(c), "phase": PHASES[p]} for s, c, p in zip(STEPS, counts, STEP_PHASE, strict=True)]
     return {
         "$schema": VEGA_LITE, "width": width, "height": height,
         "title": f"Propeller steps, {model.date}: {theme.replace('_', ' ')} ({model.region_label})",

@@ -9,6 +9,7 @@ front-end files come from the local cache that ``propeller.app.dashboard.assets`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -59,8 +60,6 @@ def serve(scenario: str | Path | None = None, host: str = "127.0.0.1", port: int
         print(f"propeller: warning: listening on {host}: anyone who reaches port {port} there can use the dashboard",
               file=sys.stderr)
     print(f"propeller: dashboard at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run.main(args=solara_args(host, port), prog_name="propeller dashboard", standalone_mode=False)
-    except KeyboardInterrupt:
-        pass
     return 0

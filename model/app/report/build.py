@@ -18,16 +18,16 @@ import html
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from propeller.core import outputs
-from propeller.core.constants import HUBS
 from propeller.app.report.data import HEADLINE, TARGETS, ReportError, SweepData, fmt_interval, observed_points
 from propeller.app.report.i18n import LANGS, Text
 from propeller.app.report.provenance import parameters, scenario_header
+from propeller.core import outputs
+from propeller.core.constants import HUBS
 
 CSS = """
 :root { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --accent: #0b6e99; --bg: #ffffff; --soft: #f5f7fa; }
@@ -317,7 +317,7 @@ class ReportBuilder:
         sections.append(("appendix", t("sec_appendix"), self.appendix()))
 
         info = d.info
-        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         meta = t("generated", when=when, sweep=info["name"], design=info["design"]["kind"], runs=len(d.runs),
                  code=", ".join(sorted(set(d.runs["code_version"]))), db=d.db.name)
         toc = "".join(f'<li><a href="#{sid}">{_e(title)}</a></li>' for sid, title, _ in sections)

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from propeller.core import outputs
-from propeller.core.constants import HUBS, TYPES
 from propeller.app.store import Store
 from propeller.app.sweeps.spec import SpecError
+from propeller.core import outputs
+from propeller.core.constants import HUBS, TYPES
 
 # The timeseries columns the report draws (scenarios/sweeps/steering_report.toml keeps them all); labels, formats,
 # targets and dates are declared in propeller.core.outputs.
@@ -141,9 +141,9 @@ class SweepData:
                 self.reruns.append(self._rerun(row))
 
     def _rerun(self, row) -> Rerun:
+        from propeller.app.sweeps.record import scenario_from_record
         from propeller.core import calendar
         from propeller.core.model import PropellerModel
-        from propeller.app.sweeps.record import scenario_from_record
 
         sc = scenario_from_record(json.loads(row.params))
         model = PropellerModel(sc, rng=int(row.seed), with_agents=False)

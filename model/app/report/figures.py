@@ -21,10 +21,10 @@ import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from propeller.core import outputs  # noqa: E402
-from propeller.core.constants import HUBS, PHASES, ROUTES, THEMES, TYPES  # noqa: E402
 from propeller.app.report.data import SPIDER_DATES, TARGETS, SweepData, finite_count  # noqa: E402
 from propeller.app.report.i18n import Text  # noqa: E402
+from propeller.core import outputs  # noqa: E402
+from propeller.core.constants import HUBS, PHASES, ROUTES, THEMES, TYPES  # noqa: E402
 
 DPI = 100
 WIDTH = 11.0          # inches: 1,100 px, readable on a laptop screen at 100 %
@@ -152,7 +152,7 @@ def partners(data: SweepData, t: Text, observed: dict) -> Figure:
     colors = scenario_colors(data.labels)
     fig, axes = _grid(2, 2, 3.8)
     n = 0
-    for ax, col in zip(axes, ("partners_four_hubs", "partners_total")):
+    for ax, col in zip(axes, ("partners_four_hubs", "partners_total"), strict=True):
         for lab in data.labels:
             n += _bands(ax, data, lab, col, colors[lab])
         n_obs = _observed(ax, observed.get(col, []))
@@ -172,7 +172,7 @@ def _band_panels(data: SweepData, t: Text, observed: dict, panels: list[tuple[st
     colors = scenario_colors(data.labels)
     fig, axes = _grid(len(panels), ncols, height)
     n = 0
-    for ax, (col, title) in zip(axes, panels):
+    for ax, (col, title) in zip(axes, panels, strict=True):
         for lab in data.labels:
             n += _bands(ax, data, lab, col, colors[lab])
         _observed(ax, observed.get(col, []))
@@ -205,7 +205,7 @@ def kpis(data: SweepData, t: Text, observed: dict) -> Figure:
     colors = scenario_colors(data.labels)
     fig, axes = _grid(2, 2, 3.6)
     n = 0
-    for ax, (col, obs_col) in zip(axes, (("kpi4_mkb", "kpi4_mkb_four_hubs"), ("kpi5_skilled", "kpi5_skilled_four_hubs"))):
+    for ax, (col, obs_col) in zip(axes, (("kpi4_mkb", "kpi4_mkb_four_hubs"), ("kpi5_skilled", "kpi5_skilled_four_hubs")), strict=True):
         for lab in data.labels:
             n += _bands(ax, data, lab, col, colors[lab])
         _observed(ax, observed.get(obs_col, []))
@@ -221,9 +221,9 @@ def kpis(data: SweepData, t: Text, observed: dict) -> Figure:
 def probabilities(data: SweepData, t: Text, probs: dict) -> Figure:
     """probs: (target key, label) -> {year: share}."""
     colors = scenario_colors(data.labels)
-    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 3.6), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(TARGETS), figsize=(WIDTH, 3.6), squeeze=False, sharey=True)
     n = 0
-    for ax, (key, _col, _thr) in zip(axes[0], TARGETS):
+    for ax, (key, _col, _thr) in zip(axes[0], TARGETS, strict=True):
         for i, lab in enumerate(data.labels):
             p = probs.get((key, lab), {})
             if not p:
@@ -258,7 +258,7 @@ def occupancy(data: SweepData, t: Text, label: str) -> Figure:
     fig, axes = _grid(len(ROUTES), 3, 3.0)
     n = 0
     shown = [p for p in PHASES if p != "none"]
-    for ax, route in zip(axes, ROUTES):
+    for ax, route in zip(axes, ROUTES, strict=True):
         if mean.empty:
             continue
         sub = mean.xs(route, level="route").unstack("phase").reindex(columns=list(PHASES)).fillna(0.0)
@@ -282,7 +282,7 @@ def adoption(data: SweepData, t: Text) -> Figure:
     colors = scenario_colors(data.labels)
     fig, axes = _grid(len(THEMES), 2, 3.0)
     n = 0
-    for ax, theme in zip(axes, THEMES):
+    for ax, theme in zip(axes, THEMES, strict=True):
         for lab in data.labels:
             n += _bands(ax, data, lab, f"adopted_share_{theme}", colors[lab], scale=100.0)
         ax.set_title(t.theme(theme))

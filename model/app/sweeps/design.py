@@ -199,7 +199,7 @@ def _point_scenario(spec: Spec, base: Scenario, schema: dict, factors: list[Fact
                     calibrated: Scenario | None, key_of: dict[str, str]) -> tuple[Scenario, dict[str, Any]]:
     """The scenario of one design point and the dotted keys its factor values set."""
     overrides: dict[str, Any] = {}
-    for f, v in zip(factors, values):
+    for f, v in zip(factors, values, strict=True):
         if calibrated is not None:
             v = v / calibrated[f.keys[0]]  # the draw relative to the calibrated value
         for k in f.keys:
@@ -215,7 +215,7 @@ def _label(spec: Spec, scenario: str, values: tuple) -> str:
     """A point's label; a posterior design's draws of a scenario are one group (its uncertainty)."""
     if not spec.factors:
         return scenario
-    return scenario + " [" + ", ".join(f"{f.name}={fmt_value(v)}" for f, v in zip(spec.factors, values)) + "]"
+    return scenario + " [" + ", ".join(f"{f.name}={fmt_value(v)}" for f, v in zip(spec.factors, values, strict=True)) + "]"
 
 
 def _point_runs(spec: Spec, pt: Point, sc: Scenario, seeds: list[int] | None, draw: int | None,

@@ -10,7 +10,7 @@ import os
 import socket
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from propeller.app.sweeps.record import code_version, scenario_from_record
@@ -21,7 +21,7 @@ PRELOAD = ("propeller.core.simulate", __name__)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def kept_outcomes(ts, outputs: Sequence[str], key_dates: Sequence[str]) -> dict[str, Any]:

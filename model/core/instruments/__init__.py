@@ -22,15 +22,5 @@ from propeller.core.instruments.registry import (
 registry.discover()
 
 
-def __getattr__(name: str):
-    """``INSTRUMENTS`` / ``INSTRUMENT_NAMES``: the registry's classes / names now (prefer ``registry.instruments()``
-    and ``registry.names()`` at the point of use: a value imported once misses a later ``registered(...)``)."""
-    if name == "INSTRUMENTS":
-        return instruments()
-    if name == "INSTRUMENT_NAMES":
-        return names()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = ["RegistryError", "build", "categories", "get", "heading", "instruments", "label", "names", "register",
            "registered", "registry", "unregister"]
