@@ -77,30 +77,27 @@ class Recorder:
         self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
                           self._phase, self._was, self.agg)
         self.scalars = self._scalars()
+        sources = {"kpi5": m.kpi5, "students_by_level": m.students_by_level, "adoptions": m.adoptions,
+                   "participants": m.participants_table, "runs": m.run_counts, "spent": m.spent,
+                   "activity_level": m.activity_level, "connector": m.connector}
+        self._copies = [(self.scalars[k], v) for k, v in sources.items()]  # arrays updated in place: bound once
 
     def _scalars(self) -> dict[str, np.ndarray]:
         """Per-month copies of the model's small counters, preallocated (T x their shape, float)."""
         m, n_t = self.m, self.n_t
         shapes = {"kpi5": m.kpi5.shape, "students_by_level": m.students_by_level.shape,
                   "adoptions": m.adoptions.shape, "participants": m.participants_table.shape,
-                  "runs": m.run_counts.shape, "spent": (), "activity_level": m.activity_level.shape,
+                  "runs": m.run_counts.shape, "spent": m.spent.shape, "activity_level": m.activity_level.shape,
                   "connector": m.connector.shape}
-        return {name: np.zeros((n_t,) + shape) for name, shape in shapes.items()}
+        return {name: np.zeros((n_t, *shape)) for name, shape in shapes.items()}
 
     def record(self, t: int) -> None:
         m = self.m
         if self.stage is not None:
             self.stage[t] = m.stage
         aggregate_month(t, *self._agg_args)
-        sc = self.scalars
-        sc["kpi5"][t] = m.kpi5
-        sc["students_by_level"][t] = m.students_by_level
-        sc["adoptions"][t] = m.adoptions
-        sc["participants"][t] = m.participants_table
-        sc["runs"][t] = m.run_counts
-        sc["spent"][t] = m.spent.sum()
-        sc["activity_level"][t] = m.activity_level
-        sc["connector"][t] = m.connector
+        for dst, src in self._copies:
+            dst[t] = src
 
     # ------------------------------------------------------------------ derived columns
     def frames(self, t_last: int) -> dict[str, pd.DataFrame]:
@@ -156,7 +153,7 @@ class Recorder:
             cols[f"leaves_cum_{hub}"] = leaves[:, h]
             cols[f"activity_level_{hub}"] = sc["activity_level"][:, h]
             cols[f"connector_{hub}"] = sc["connector"][:, h]
-        cols["budget_spent_cum"] = sc["spent"]
+        cols["budget_spent_cum"] = sc["spent"].sum(axis=1)
         level = used / max(self.emp.sum(), 1.0)
         prod = np.prod(1.0 + self.gain * level, axis=1)
         cols["productivity_index"] = 100.0 * prod / prod[0]
