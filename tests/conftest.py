@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
 
 import pytest
 
-from propeller import simulate
-from propeller.scenarios.loader import load
+# every kernel call of a bound kernel (kernels.Bound) checks that its argument types are those it was bound to
+os.environ["PROPELLER_CHECK_KERNEL_TYPES"] = "1"
+
+from propeller import simulate  # noqa: E402
+from propeller.scenarios.loader import load  # noqa: E402
 
 # One valid calibration-target record (calibration/targets.toml format), for the bad-file tests to break.
 TARGET_RECORD = """[[kpi]]

@@ -151,3 +151,16 @@ def test_incremental_neighbour_state_equals_full_recomputation():
         seen["comaker"] += int(np.count_nonzero(inc.comaker))
         seen["pulled"] += int(np.count_nonzero(inc.pulled))
     assert seen["collab"] > 0 and seen["num"] > 0 and seen["comaker"] > 0 and seen["pulled"] > 0, seen
+
+
+def test_a_bound_kernel_refuses_other_types_when_checking():
+    """kernels.Bound: typed by its first call; under PROPELLER_CHECK_KERNEL_TYPES=1 (set for the tests) a call with
+    other types is refused instead of running compiled code for the wrong types."""
+    from propeller.core import kernels
+
+    assert kernels.CHECK_TYPES
+    bound = kernels.Bound(rng_state)
+    first = bound(7)
+    assert np.array_equal(first, rng_state(7)) and np.array_equal(bound(7), first)
+    with pytest.raises(TypeError, match="bound to"):
+        bound(7.5)

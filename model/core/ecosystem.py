@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from propeller.core.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
-from propeller.core.kernels import insert_ties, update_neighbours, update_tie_weights
+from propeller.core.kernels import Bound, insert_ties, update_neighbours, update_tie_weights
 from propeller.core.state import Collab, Csr, Edges, Neighbours, Ties
 
 CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
@@ -59,6 +59,7 @@ class Ecosystem:
         self._version = 0
         self._static_cache: dict = {}
         self._kept: set = set()  # weighted views that update_tie_weights keeps current (tie_slots)
+        self._insert_ties, self._update_tie_weights = Bound(insert_ties), Bound(update_tie_weights)
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._at_base = True  # every tie rests at its base intensity (then a month without activity is a no-op)
@@ -204,7 +205,7 @@ class Ecosystem:
             nxt[: len(self._collab_next)] = self._collab_next
             self._collab_next = nxt
         edges = Edges(self._keys, self._u, self._v, self._kind, self._base, self._w)
-        m = insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, edges, self.m,
+        m = self._insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, edges, self.m,
                         float(intensity), COLLAB, self.n_static, self.collab_head, self._collab_next, self.dirty)
         added, self.m = m - self.m, m  # collaboration ties are not in the structural views: no refresh
         if added:
@@ -228,8 +229,9 @@ class Ecosystem:
             self.tie_slots = (self.structural(None, True).data, self._slots(None),
                               self.structural(CLIENT, True).data, self._slots(CLIENT))
             self._kept = {(None, True), (CLIENT, True)}
-        static_changed, self._at_base = update_tie_weights(self.u, self.v, self.w, self.base, activity, intensify,
-                                                           decay, self.n_static, self.dirty, *self.tie_slots)
+        static_changed, self._at_base = self._update_tie_weights(self.u, self.v, self.w, self.base, activity,
+                                                                 float(intensify), float(decay), self.n_static,
+                                                                 self.dirty, *self.tie_slots)
         if static_changed:
             self._changed()  # the structural views refresh their intensities only when one changed
 
@@ -284,6 +286,7 @@ class NeighbourState:
         self._fresh = False
         self._ties = -1
         self._stage = None
+        self._update = Bound(update_neighbours)
         self.arrays = Neighbours(num=self.num, deg=self.deg, comaker=self.comaker, pulled=self.pulled,
                                  adopted=self.adopted, maker=self.maker, snap=self.snap, snap_words=self.snap_words,
                                  cand=self._cand, dirty=eco.dirty)
@@ -299,6 +302,7 @@ class NeighbourState:
             self._ties = eco.m
         if stage is not self._stage:  # uint64 view of the stages (8 at a time): stage is C-contiguous
             self._stage, self._stage_words = stage, stage.reshape(-1)[: 8 * self._words].view(np.uint64)
-        update_neighbours(stage, self._stage_words, full or not self._fresh, self.is_company, self.is_client, self.arrays, self.ties)
+        self._update(stage, self._stage_words, bool(full or not self._fresh), self.is_company, self.is_client,
+                     self.arrays, self.ties)
         self._fresh = True
         return self

@@ -10,13 +10,50 @@ are passed in, so results stay reproducible from the seed.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
-from numba import njit
+from numba import njit, typeof
 
 from propeller.core.state import ENROL_COACHING, ENROL_TRAJECTORY
 
 FORWARD, SKIP, BACK, REPEAT = 0, 1, 2, 3
 FIRST_ADOPTEREN = 7
+
+
+# ------------------------------------------------------------------ calling a kernel
+CHECK_TYPES = os.environ.get("PROPELLER_CHECK_KERNEL_TYPES") == "1"  # tests: every bound call re-checks its types
+
+
+class Bound:
+    """A kernel called without numba's per-call type dispatch, once typed by its first call.
+
+    numba types every argument on every call, and a named tuple field by field in Python (about 0.25 us a field);
+    the model passes its state in named groups (``state``) of ~10-20 fields, some 150 fields a month. The groups keep
+    their types for a model's whole run, so a model binds each kernel it calls (one ``Bound`` per kernel and model) and
+    the first call's types select the compiled code once; later calls go straight to it. So every call must pass
+    arguments of exactly the first call's types: the same groups, and Python ``int``/``float``/``bool`` where the first
+    call had them (cast at the call site). With PROPELLER_CHECK_KERNEL_TYPES=1 (the tests) each call is checked.
+    """
+
+    __slots__ = ("kernel", "types", "call")
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.types = None
+        self.call = None
+
+    def __call__(self, *args):
+        if self.call is None:
+            if not hasattr(self.kernel, "compile"):  # not a numba dispatcher (a profiler's timing wrapper)
+                return self.kernel(*args)
+            self.types = tuple(typeof(a) for a in args)
+            self.call = self.kernel.compile(self.types)
+        elif CHECK_TYPES:
+            types = tuple(typeof(a) for a in args)
+            if types != self.types:
+                raise TypeError(f"{self.kernel.__name__}: bound to {self.types}, called with {types}")
+        return self.call(*args)
 
 
 # ------------------------------------------------------------------ random numbers

@@ -27,7 +27,7 @@ from propeller.core.couplings import Couplings
 from propeller.core.ecosystem import MEMBER, Ecosystem, NeighbourState
 from propeller.core.instruments import registry
 from propeller.core.instruments.base import Instrument
-from propeller.core.kernels import grow_relations, hub_month, propeller_move
+from propeller.core.kernels import Bound, grow_relations, hub_month, propeller_move
 from propeller.core.outcomes import Recorder, after_activity
 from propeller.core.population import build_population
 from propeller.core.state import (
@@ -129,7 +129,7 @@ class PropellerModel(Model):
         self._student_boost = float(p["coupling.student_boost"])
         self._gate_floor = float(p["coupling.comaker_gate_floor"])
         self._intake_month = p["coupling.intake_month"]
-        self._intensify, self._decay = p["network.intensify"], p["network.decay"]
+        self._intensify, self._decay = float(p["network.intensify"]), float(p["network.decay"])
         self._start_month = calendar.parse(self.start)
         cp = self.couplings
         self.neighbours = NeighbourState(self.eco, stage.shape, cp.is_company, cp.is_client, cp.min_step, cp.min_w)
@@ -167,7 +167,8 @@ class PropellerModel(Model):
             spent=self.spent, kpi5=self.kpi5, recruit_intensity=self.growth.recruit_intensity,
             potential=self.eco.potential)
         self._insts = tuple(inst.spec(self) for inst in self.instruments)
-        self._growth_graph: tuple = (-1,)  # (tie count, the graph grow_relations reads), rebuilt when ties are added
+        self._growth_graph: tuple = (-1,)
+        self._kernels = {k.__name__: Bound(k) for k in (hub_month, propeller_move, grow_relations)}  # kernels.Bound  # (tie count, the graph grow_relations reads), rebuilt when ties are added
         # instruments with an effect that is not data (``Instrument.after``), called after the compiled month
         self._after = [(code, inst) for code, inst in enumerate(self.instruments) if type(inst).after is not Instrument.after]
         self._touched = True  # extra_* / activity were written since they were last cleared
@@ -276,8 +277,8 @@ class PropellerModel(Model):
         if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]
             self._small_f = f
             self.small_factor[:] = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
-        ran, self._log, n_log, self._pairs, n_pairs = hub_month(
-            int(self.rng.integers(2**62)), t, f, self.hubs, self._insts, self.orgs, self.eco.rel, self.eco.partner_thr,
+        ran, self._log, n_log, self._pairs, n_pairs = self._kernels["hub_month"](
+            int(self.rng.integers(2**62)), int(t), float(f), self.hubs, self._insts, self.orgs, self.eco.rel, self.eco.partner_thr,
             self.stage, self.activity, self.adj, self.person_counts, self.pushes, self.couplings.students, self.book,
             self._log, self._pairs)
         if n_pairs:
@@ -309,9 +310,9 @@ class PropellerModel(Model):
             if self._network_on:
                 ns.update(self.stage)
             mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0) if self._mixing_full else self._no_mixing
-            propeller_move(self.stage, month - 1, self.orgs, self.table.arrays, ns.arrays, self.pushes,
-                           self.move_params, self.eco.rel, self.connector, mix, self.t, 1.0 / sub,
-                           int(self.rng.integers(2**62)), self.adoptions)
+            self._kernels["propeller_move"](
+                self.stage, int(month - 1), self.orgs, self.table.arrays, ns.arrays, self.pushes, self.move_params,
+                self.eco.rel, self.connector, mix, int(self.t), 1.0 / sub, int(self.rng.integers(2**62)), self.adoptions)
 
     def grow_ecosystem(self) -> None:
         """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
@@ -325,7 +326,7 @@ class PropellerModel(Model):
             self._growth_graph = (eco.m, Csr(adj.indptr, adj.indices, adj.data), eco.collab(),
                                   Csr(members.indptr, members.indices, members.data))
         _, adj, collab, members = self._growth_graph
-        grow_relations(eco.rel, self.active, self.connector, self.growth, self.is_ngo, adj, collab, members,
+        self._kernels["grow_relations"](eco.rel, self.active, self.connector, self.growth, self.is_ngo, adj, collab, members,
                        int(self.rng.integers(2**62)))
 
     # ------------------------------------------------------------------ inspection

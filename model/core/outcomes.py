@@ -35,7 +35,7 @@ from propeller.core.constants import (
     THEMES,
     TYPES,
 )
-from propeller.core.kernels import aggregate_month
+from propeller.core.kernels import Bound, aggregate_month
 from propeller.core.state import Aggregates
 
 _PHASE = np.array(STEP_PHASE)
@@ -77,6 +77,7 @@ class Recorder:
         self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
                           self._phase, self._was, self.agg)
         self.scalars = self._scalars()
+        self._aggregate = Bound(aggregate_month)
         sources = {"kpi5": m.kpi5, "students_by_level": m.students_by_level, "adoptions": m.adoptions,
                    "participants": m.participants_table, "runs": m.run_counts, "spent": m.spent,
                    "activity_level": m.activity_level, "connector": m.connector}
@@ -95,7 +96,7 @@ class Recorder:
         m = self.m
         if self.stage is not None:
             self.stage[t] = m.stage
-        aggregate_month(t, *self._agg_args)
+        self._aggregate(int(t), *self._agg_args)
         for dst, src in self._copies:
             dst[t] = src
 
