@@ -8,9 +8,10 @@ Two kinds of relation, both with an intensity in [0, 1]:
   constituency ties of network organisations, internship ties of schools, and collaboration ties
   made in joint activities.
 
-The graph is built with networkx (seeded from the model's generator) and then held as edge arrays
-so that the monthly rules run vectorised; :meth:`Ecosystem.to_networkx` rebuilds a networkx graph
-with the current intensities (organisation and hub nodes) for inspection and visualisation.
+The graph is built by compiled generators (``graphs``: Holme-Kim chain graphs, weighted tie draws),
+seeded from the model's generator, and held as edge arrays so that the monthly rules run vectorised;
+:meth:`Ecosystem.to_networkx` rebuilds a networkx graph with the current intensities (organisation and
+hub nodes) for inspection and visualisation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from propeller.core.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
+from propeller.core.graphs import holme_kim, sample_without_replacement
 from propeller.core.kernels import insert_ties, update_neighbours, update_tie_weights
 from propeller.core.state import Collab, Csr, Edges, Neighbours, Ties
 
@@ -27,8 +29,9 @@ CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
 EDGE_KINDS = ("chain", "client", "member", "internship", "collab")
 
 
-def _nx_seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**31 - 1))
+def _seed(rng: np.random.Generator) -> int:
+    """Seed of a compiled generator (``graphs``), drawn from the model's generator."""
+    return int(rng.integers(2**62))
 
 
 class Ecosystem:
@@ -79,18 +82,15 @@ class Ecosystem:
             comp = rng.permutation(np.flatnonzero(region & company))
             m = int(p["network.chain_m"])
             if len(comp) > m + 1:
-                g = nx.powerlaw_cluster_graph(len(comp), m, p["network.chain_triangle_p"], seed=_nx_seed(rng))
-                e = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
-                e = comp[e]
+                e = comp[holme_kim(len(comp), m, p["network.chain_triangle_p"], _seed(rng))]
                 cross = rng.random(len(e)) < p["network.cross_region_share"]
-                if cross.any():
+                if cross.any():  # the newer endpoint goes to a company anywhere
                     e[cross, 1] = rng.choice(all_companies, size=int(cross.sum()))
                 edges.append(e)
                 kinds.append(np.full(len(e), CHAIN))
             if len(comp) == 0:
                 continue
             comp_w = np.where(builders[comp], 3.0, 1.0)  # clients contract builders first (assumption)
-            comp_w = comp_w / comp_w.sum()
             for kind, members, mean in (
                 (CLIENT, np.flatnonzero(region & np.isin(pop.otype, (TYPES.index("clients"), TYPES.index("government")))),
                  p["network.client_ties_mean"]),
@@ -100,17 +100,10 @@ class Ecosystem:
                 if len(members) == 0:
                     continue
                 k = np.minimum(np.maximum(rng.poisson(mean, size=len(members)), 1), len(comp))
-                src = np.repeat(members, k)
-                if len(members) * len(comp) <= 4_000_000:
-                    # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
-                    keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
-                    order = np.argsort(-keys, axis=1)
-                    take = np.arange(len(comp))[None, :] < k[:, None]
-                    dst = comp[order[take]]
-                else:  # national scale: the members x companies key matrix would not fit; one draw per member
-                    dst = np.concatenate([comp[rng.choice(len(comp), size=kk, replace=False, p=comp_w)] for kk in k])
-                edges.append(np.column_stack([src, dst]))
-                kinds.append(np.full(len(src), kind))
+                # each member draws k companies without replacement, weighted (successive draws, compiled)
+                dst = comp[sample_without_replacement(k, comp_w, _seed(rng))]
+                edges.append(np.column_stack([np.repeat(members, k), dst]))
+                kinds.append(np.full(len(dst), kind))
         if not edges:
             return np.empty(0, int), np.empty(0, int), np.empty(0, int)
         e = np.vstack(edges)
