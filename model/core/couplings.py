@@ -30,12 +30,18 @@ class Couplings:
         self.is_client = np.isin(m.pop.route, (WOCO, GEMEENTE))
         self.schools = np.flatnonzero(m.pop.route == SCHOOL)
         eco = m.eco
-        self.internships: dict[int, np.ndarray] = {}
+        # internship ties by school in compressed-row form (a stable sort keeps each school's companies in edge
+        # order): the companies of school s are internship_comp[internship_ptr[s]:internship_ptr[s + 1]]
         sel = eco.kind == INTERNSHIP
-        for a, b in zip(eco.u[sel], eco.v[sel]):
-            school, comp = (a, b) if m.pop.route[a] == SCHOOL else (b, a)
-            self.internships.setdefault(int(school), []).append(int(comp))
-        self.internships = {k: np.array(v) for k, v in self.internships.items()}
+        a, b = eco.u[sel], eco.v[sel]
+        a_school = m.pop.route[a] == SCHOOL
+        school, comp = np.where(a_school, a, b), np.where(a_school, b, a)
+        order = np.argsort(school, kind="stable")
+        school, self.internship_comp = school[order], comp[order]
+        self.internship_ptr = np.searchsorted(school, np.arange(m.pop.n + 1))
+        first = np.flatnonzero(np.diff(self.internship_ptr))
+        self.internships: dict[int, np.ndarray] = dict(zip(
+            first.tolist(), np.split(self.internship_comp, self.internship_ptr[first[1:]])))  # views, by school
         self.region_companies = [np.flatnonzero(self.is_company & (m.pop.home == h)) for h in range(len(m.hub_names))]
 
     def place_students(self, m, schools: np.ndarray, theme: int, students: np.ndarray) -> None:
