@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from propeller.core.graphs import holme_kim, sample_without_replacement
+from propeller.core.graphs import holme_kim, sample_without_replacement, symmetric_csr
 
 N, SEEDS = 1000, 16
 
@@ -182,3 +182,16 @@ def test_python_random_untouched():
     state, np_state = random.getstate(), np.random.get_state()[1].copy()
     holme_kim(500, 2, 0.3, 1), sample_without_replacement(np.full(10, 2), np.ones(30), 1)
     assert random.getstate() == state and np.array_equal(np.random.get_state()[1], np_state)
+
+
+def test_symmetric_csr_is_scipys():
+    n = 3000
+    e = holme_kim(n, 3, 0.5, 4)  # hubs with long rows (argsort) and short rows (insertion)
+    eid = np.arange(len(e)) * 7 + 3
+    indptr, indices, ids = symmetric_csr(e[:, 0], e[:, 1], eid, n)
+    ref = sparse.csr_array((np.r_[eid, eid] + 1.0, (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])), shape=(n, n))
+    ref.sort_indices()
+    assert np.array_equal(indptr, ref.indptr) and np.array_equal(indices, ref.indices)
+    assert np.array_equal(ids, ref.data.astype(np.int64) - 1)
+    indptr, indices, ids = symmetric_csr(np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), 4)
+    assert np.array_equal(indptr, np.zeros(5)) and len(indices) == len(ids) == 0

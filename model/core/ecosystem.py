@@ -21,7 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from propeller.core.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
-from propeller.core.graphs import holme_kim, sample_without_replacement
+from propeller.core.graphs import holme_kim, sample_without_replacement, symmetric_csr
 from propeller.core.kernels import insert_ties, update_neighbours, update_tie_weights
 from propeller.core.state import Collab, Csr, Edges, Neighbours, Ties
 
@@ -61,6 +61,7 @@ class Ecosystem:
         self._keys[:m] = np.sort(self._u[:m] * self.n + self._v[:m])
         self._version = 0
         self._static_cache: dict = {}
+        self._structures: dict = {}  # kind -> (indptr, indices, edge of each entry), shared by that kind's views
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._at_base = True  # every tie rests at its base intensity (then a month without activity is a no-op)
@@ -125,14 +126,15 @@ class Ecosystem:
         key = (kind, min_w, weighted)
         entry = self._static_cache.get(key)
         if entry is None:
-            n_s = self.n_static
-            sel = np.arange(n_s) if kind is None else np.flatnonzero(self.kind[:n_s] == kind)
-            u, v = self.u[sel], self.v[sel]
-            mat = sparse.csr_array((np.concatenate([sel, sel]) + 1.0, (np.concatenate([u, v]), np.concatenate([v, u]))),
-                                   shape=(self.n, self.n))
-            mat.sort_indices()
-            perm = mat.data.astype(np.int64) - 1
-            mat.data = np.ones(len(perm))
+            structure = self._structures.get(kind)
+            if structure is None:
+                n_s = self.n_static
+                sel = np.arange(n_s) if kind is None else np.flatnonzero(self.kind[:n_s] == kind)
+                indptr, indices, perm = symmetric_csr(self.u[sel], self.v[sel], sel, self.n)
+                structure = self._structures[kind] = (indptr, indices, perm)
+            indptr, indices, perm = structure
+            mat = sparse.csr_array((np.ones(len(perm)), indices, indptr), shape=(self.n, self.n))
+            mat.has_sorted_indices = True
             entry = self._static_cache[key] = [mat, perm, -1]
         mat, perm, version = entry
         if version != self._version and (weighted or min_w > 0):  # unweighted, no cut: data stay ones

@@ -191,3 +191,50 @@ def sample_without_replacement(k: np.ndarray, weights: np.ndarray, seed: int) ->
             return np.empty(0, dtype=np.int64)
         raise ValueError("sample_without_replacement: weights must be positive")
     return _sample_rows(k, weights, int(seed))
+
+
+@njit(cache=True)
+def _symmetric_csr(u, v, eid, n):
+    m = u.shape[0]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        indptr[u[e] + 1] += 1
+        indptr[v[e] + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    fill = indptr[:-1].copy()
+    indices = np.empty(2 * m, dtype=np.int64)
+    ids = np.empty(2 * m, dtype=np.int64)
+    for e in range(m):
+        a, b = u[e], v[e]
+        indices[fill[a]] = b
+        ids[fill[a]] = eid[e]
+        fill[a] += 1
+        indices[fill[b]] = a
+        ids[fill[b]] = eid[e]
+        fill[b] += 1
+    for i in range(n):  # columns in ascending order within each row
+        lo, hi = indptr[i], indptr[i + 1]
+        if hi - lo <= 24:
+            for x in range(lo + 1, hi):
+                c, d = indices[x], ids[x]
+                y = x - 1
+                while y >= lo and indices[y] > c:
+                    indices[y + 1] = indices[y]
+                    ids[y + 1] = ids[y]
+                    y -= 1
+                indices[y + 1] = c
+                ids[y + 1] = d
+        else:
+            order = np.argsort(indices[lo:hi]) + lo
+            indices[lo:hi] = indices[order]
+            ids[lo:hi] = ids[order]
+    return indptr, indices, ids
+
+
+def symmetric_csr(u: np.ndarray, v: np.ndarray, eid: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compressed rows of the symmetric n x n adjacency of the undirected edges (u[e], v[e]) (no edge twice, no
+    self-loop): (indptr, indices, ids), columns ascending within each row, ids[x] = eid[e] of the edge entry x comes
+    from. The structure scipy's COO -> CSR conversion and ``sort_indices`` give, in linear time."""
+    return _symmetric_csr(np.ascontiguousarray(u, dtype=np.int64), np.ascontiguousarray(v, dtype=np.int64),
+                          np.ascontiguousarray(eid, dtype=np.int64), int(n))
