@@ -109,12 +109,12 @@ class Ecosystem:
             return np.empty(0, int), np.empty(0, int), np.empty(0, int)
         e = np.vstack(edges)
         kd = np.concatenate(kinds)
-        e.sort(axis=1)
-        keep = e[:, 0] != e[:, 1]
-        e, kd = e[keep], kd[keep]
-        _, first = np.unique(e[:, 0] * self.n + e[:, 1], return_index=True)
+        u, v = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
+        keep = u != v
+        u, v, kd = u[keep], v[keep], kd[keep]
+        _, first = np.unique(u * self.n + v, return_index=True)
         first.sort()
-        return e[first, 0], e[first, 1], kd[first]
+        return u[first], v[first], kd[first]
 
     def structural(self, kind: int | None, min_w: float, weighted: bool):
         """Structural ties (all, or one kind) in compressed-row form (scipy CSR), symmetric, with data
