@@ -8,9 +8,10 @@ Two kinds of relation, both with an intensity in [0, 1]:
   constituency ties of network organisations, internship ties of schools, and collaboration ties
   made in joint activities.
 
-The graph is built with networkx (seeded from the model's generator) and then held as edge arrays
-so that the monthly rules run vectorised; :meth:`Ecosystem.to_networkx` rebuilds a networkx graph
-with the current intensities (organisation and hub nodes) for inspection and visualisation.
+The graph is built by compiled generators (``graphs``: Holme-Kim chain graphs, weighted tie draws),
+seeded from the model's generator, and held as edge arrays so that the monthly rules run vectorised;
+:meth:`Ecosystem.to_networkx` rebuilds a networkx graph with the current intensities (organisation and
+hub nodes) for inspection and visualisation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from propeller.core.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
+from propeller.core.graphs import holme_kim, sample_without_replacement, symmetric_csr
 from propeller.core.kernels import Bound, insert_ties, update_neighbours, update_tie_weights
 from propeller.core.state import Collab, Csr, Edges, Neighbours, Ties
 
@@ -27,8 +29,9 @@ CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
 EDGE_KINDS = ("chain", "client", "member", "internship", "collab")
 
 
-def _nx_seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**31 - 1))
+def _seed(rng: np.random.Generator) -> int:
+    """Seed of a compiled generator (``graphs``), drawn from the model's generator."""
+    return int(rng.integers(2**62))
 
 
 class Ecosystem:
@@ -58,6 +61,7 @@ class Ecosystem:
         self._keys[:m] = np.sort(self._u[:m] * self.n + self._v[:m])
         self._version = 0
         self._static_cache: dict = {}
+        self._structures: dict = {}  # kind -> (indptr, indices, edge of each entry), shared by that kind's views
         self._kept: set = set()  # weighted views that update_tie_weights keeps current (tie_slots)
         self._insert_ties, self._update_tie_weights = Bound(insert_ties), Bound(update_tie_weights)
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
@@ -81,18 +85,15 @@ class Ecosystem:
             comp = rng.permutation(np.flatnonzero(region & company))
             m = int(p["network.chain_m"])
             if len(comp) > m + 1:
-                g = nx.powerlaw_cluster_graph(len(comp), m, p["network.chain_triangle_p"], seed=_nx_seed(rng))
-                e = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
-                e = comp[e]
+                e = comp[holme_kim(len(comp), m, p["network.chain_triangle_p"], _seed(rng))]
                 cross = rng.random(len(e)) < p["network.cross_region_share"]
-                if cross.any():
+                if cross.any():  # the newer endpoint goes to a company anywhere
                     e[cross, 1] = rng.choice(all_companies, size=int(cross.sum()))
                 edges.append(e)
                 kinds.append(np.full(len(e), CHAIN))
             if len(comp) == 0:
                 continue
             comp_w = np.where(builders[comp], 3.0, 1.0)  # clients contract builders first (assumption)
-            comp_w = comp_w / comp_w.sum()
             for kind, members, mean in (
                 (CLIENT, np.flatnonzero(region & np.isin(pop.otype, (TYPES.index("clients"), TYPES.index("government")))),
                  p["network.client_ties_mean"]),
@@ -102,27 +103,20 @@ class Ecosystem:
                 if len(members) == 0:
                     continue
                 k = np.minimum(np.maximum(rng.poisson(mean, size=len(members)), 1), len(comp))
-                src = np.repeat(members, k)
-                if len(members) * len(comp) <= 4_000_000:
-                    # each member draws k companies without replacement, weighted (Gumbel top-k, all rows at once)
-                    keys = np.log(comp_w)[None, :] + rng.gumbel(size=(len(members), len(comp)))
-                    order = np.argsort(-keys, axis=1)
-                    take = np.arange(len(comp))[None, :] < k[:, None]
-                    dst = comp[order[take]]
-                else:  # national scale: the members x companies key matrix would not fit; one draw per member
-                    dst = np.concatenate([comp[rng.choice(len(comp), size=kk, replace=False, p=comp_w)] for kk in k])
-                edges.append(np.column_stack([src, dst]))
-                kinds.append(np.full(len(src), kind))
+                # each member draws k companies without replacement, weighted (successive draws, compiled)
+                dst = comp[sample_without_replacement(k, comp_w, _seed(rng))]
+                edges.append(np.column_stack([np.repeat(members, k), dst]))
+                kinds.append(np.full(len(dst), kind))
         if not edges:
             return np.empty(0, int), np.empty(0, int), np.empty(0, int)
         e = np.vstack(edges)
         kd = np.concatenate(kinds)
-        e.sort(axis=1)
-        keep = e[:, 0] != e[:, 1]
-        e, kd = e[keep], kd[keep]
-        _, first = np.unique(e[:, 0] * self.n + e[:, 1], return_index=True)
+        u, v = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
+        keep = u != v
+        u, v, kd = u[keep], v[keep], kd[keep]
+        _, first = np.unique(u * self.n + v, return_index=True)
         first.sort()
-        return e[first, 0], e[first, 1], kd[first]
+        return u[first], v[first], kd[first]
 
     def structural(self, kind: int | None, weighted: bool):
         """Structural ties (all, or one kind) in compressed-row form (scipy CSR), symmetric, with data
@@ -135,14 +129,16 @@ class Ecosystem:
         key = (kind, weighted)
         entry = self._static_cache.get(key)
         if entry is None:
-            n_s = self.n_static
-            sel = np.arange(n_s) if kind is None else np.flatnonzero(self.kind[:n_s] == kind)
-            u, v = self.u[sel], self.v[sel]
-            mat = sparse.csr_array((np.concatenate([sel, sel]) + 1.0, (np.concatenate([u, v]), np.concatenate([v, u]))),
-                                   shape=(self.n, self.n))
-            mat.sort_indices()
-            perm = mat.data.astype(np.int64) - 1  # the tie at each position of the data
-            mat.data = np.take(self._w, perm) if weighted else np.ones(len(perm))
+            structure = self._structures.get(kind)
+            if structure is None:
+                n_s = self.n_static
+                sel = np.arange(n_s) if kind is None else np.flatnonzero(self.kind[:n_s] == kind)
+                indptr, indices, perm = symmetric_csr(self.u[sel], self.v[sel], sel, self.n)
+                structure = self._structures[kind] = (indptr, indices, perm)
+            indptr, indices, perm = structure  # perm: the tie at each position of the data
+            data = np.take(self._w, perm) if weighted else np.ones(len(perm))
+            mat = sparse.csr_array((data, indices, indptr), shape=(self.n, self.n))
+            mat.has_sorted_indices = True
             entry = self._static_cache[key] = [mat, perm, self._version]
         mat, perm, version = entry
         if weighted and version != self._version and key not in self._kept:

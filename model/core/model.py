@@ -167,8 +167,8 @@ class PropellerModel(Model):
             spent=self.spent, kpi5=self.kpi5, recruit_intensity=self.growth.recruit_intensity,
             potential=self.eco.potential)
         self._insts = tuple(inst.spec(self) for inst in self.instruments)
-        self._growth_graph: tuple = (-1,)
-        self._kernels = {k.__name__: Bound(k) for k in (hub_month, propeller_move, grow_relations)}  # kernels.Bound  # (tie count, the graph grow_relations reads), rebuilt when ties are added
+        self._growth_graph: tuple = (-1,)  # (tie count, the graph grow_relations reads), rebuilt when ties are added
+        self._kernels = {k.__name__: Bound(k) for k in (hub_month, propeller_move, grow_relations)}  # kernels.Bound
         # instruments with an effect that is not data (``Instrument.after``), called after the compiled month
         self._after = [(code, inst) for code, inst in enumerate(self.instruments) if type(inst).after is not Instrument.after]
         self._touched = True  # extra_* / activity were written since they were last cleared

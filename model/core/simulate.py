@@ -1,7 +1,7 @@
 """The one pure entry point: ``simulate(params, seed, until) -> outcomes``.
 
 No global state: everything a run needs comes from its arguments, and the seed drives every random
-draw (population, networkx generators, instruments, transitions). The CLI, sweeps, calibration,
+draw (population, graph generators, instruments, transitions). The CLI, sweeps, calibration,
 notebooks and outside tools all call this.
 """
 
