@@ -63,6 +63,7 @@ class Ecosystem:
         self._static_cache: dict = {}
         self._structures: dict = {}  # kind -> (indptr, indices, edge of each entry), shared by that kind's views
         self._kept: set = set()  # weighted views that update_tie_weights keeps current (tie_slots)
+        self.layout = 0  # changes when ties are appended or the tie buffers are replaced (views must be rebuilt)
         self._insert_ties, self._update_tie_weights = Bound(insert_ties), Bound(update_tie_weights)
         self.n_static = len(self.u)  # structural ties first; collaboration ties are appended after
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
@@ -200,12 +201,14 @@ class Ecosystem:
             nxt = np.full(2 * (cap - self.n_static), -1, dtype=np.int64)
             nxt[: len(self._collab_next)] = self._collab_next
             self._collab_next = nxt
+            self.layout += 1  # views of the old buffers are stale
         edges = Edges(self._keys, self._u, self._v, self._kind, self._base, self._w)
         m = self._insert_ties(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n, edges, self.m,
                         float(intensity), COLLAB, self.n_static, self.collab_head, self._collab_next, self.dirty)
         added, self.m = m - self.m, m  # collaboration ties are not in the structural views: no refresh
         if added:
             self._at_base = False
+            self.layout += 1
         return added
 
     def _changed(self) -> None:
@@ -290,12 +293,12 @@ class NeighbourState:
 
     def update(self, stage: np.ndarray, full: bool = False) -> NeighbourState:
         eco = self.eco
-        if self._ties != eco.m:  # collaboration ties appended (the weighted views' data are kept current)
+        if self._ties != eco.layout:  # ties appended or buffers replaced (the weighted views' data are kept current)
             a, c = eco.structural(None, True), eco.structural(CLIENT, True)
             self.ties = Ties(structural=Csr(a.indptr, a.indices, a.data), client=Csr(c.indptr, c.indices, c.data),
                              collab=eco.collab(), head=eco.collab_head, nxt=eco._collab_next,
                              comaker_min_step=self.min_step, comaker_min_w=self.min_w)
-            self._ties = eco.m
+            self._ties = eco.layout
         if stage is not self._stage:  # uint64 view of the stages (8 at a time): stage is C-contiguous
             self._stage, self._stage_words = stage, stage.reshape(-1)[: 8 * self._words].view(np.uint64)
         self._update(stage, self._stage_words, bool(full or not self._fresh), self.is_company, self.is_client,

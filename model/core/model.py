@@ -321,9 +321,9 @@ class PropellerModel(Model):
         if not self._any_active:
             return
         eco = self.eco
-        if self._growth_graph[0] != eco.m:  # collaboration ties appended (the structural views' data stay current)
+        if self._growth_graph[0] != eco.layout:  # ties appended or buffers replaced (structural views stay current)
             adj, members = eco.structural(None, True), eco.structural(MEMBER, False)
-            self._growth_graph = (eco.m, Csr(adj.indptr, adj.indices, adj.data), eco.collab(),
+            self._growth_graph = (eco.layout, Csr(adj.indptr, adj.indices, adj.data), eco.collab(),
                                   Csr(members.indptr, members.indices, members.data))
         _, adj, collab, members = self._growth_graph
         self._kernels["grow_relations"](eco.rel, self.active, self.connector, self.growth, self.is_ngo, adj, collab, members,
