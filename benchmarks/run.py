@@ -117,7 +117,7 @@ def national_run() -> dict:
 
 def per_step(scale: float, months: int) -> tuple[float, int, float]:
     """CPU ms per monthly step of the national scenario with every region's unknown pool x ``scale``; also the
-    CPU seconds of building the model (population, networkx graphs, arrays)."""
+    CPU seconds of building the model (population, graphs, arrays)."""
     base = load(ROOT / "scenarios" / "national.toml")
     over = {f"hubs.{h}.potential_unknown": int(base[f"hubs.{h}.potential_unknown"] * scale) for h in HUBS}
     sc = base.with_overrides(over, origin="benchmark")
