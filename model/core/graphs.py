@@ -26,6 +26,17 @@ from numba import njit
 from propeller.core.kernels import rng_state, uniform
 
 
+@njit(inline="always")
+def _open(w, source, linked, nl):
+    """Whether ``w`` can still be linked to ``source``: not ``source`` itself nor one of its ``nl`` links so far."""
+    if w == source:
+        return False
+    for j in range(nl):  # noqa: SIM110 - a plain loop in compiled code (no generator for all())
+        if linked[j] == w:
+            return False
+    return True
+
+
 @njit(cache=True)
 def _holme_kim(n, m, p, seed):
     s = rng_state(seed)
@@ -71,28 +82,16 @@ def _holme_kim(n, m, p, seed):
                 n_ok = 0
                 q = head[target]
                 while q != -1:
-                    w = to[q]
-                    ok = w != source
-                    for j in range(nl):
-                        if linked[j] == w:
-                            ok = False
-                            break
-                    if ok:
+                    if _open(to[q], source, linked, nl):
                         n_ok += 1
                     q = nxt[q]
                 if n_ok > 0:
                     pick = int(uniform(s) * n_ok)
                     q = head[target]
                     while q != -1:
-                        w = to[q]
-                        ok = w != source
-                        for j in range(nl):
-                            if linked[j] == w:
-                                ok = False
-                                break
-                        if ok:
+                        if _open(to[q], source, linked, nl):
                             if pick == 0:
-                                node = w
+                                node = to[q]
                                 break
                             pick -= 1
                         q = nxt[q]
