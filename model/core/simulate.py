@@ -27,6 +27,25 @@ def as_scenario(params: Any = None):
     raise TypeError(f"params: expected a Scenario, a path or a mapping of dotted keys, got {type(params).__name__}")
 
 
+def _scenario(params: Any, until: str | None):
+    scenario = as_scenario(params)
+    if until is not None:
+        scenario = scenario.with_overrides({"simulation.until": until}, origin="until")
+    return scenario
+
+
+def _run(scenario, seed: int, with_agents: bool) -> dict:
+    """One replication of a resolved scenario: its outcomes, with ``seed``, ``until`` and ``params``."""
+    from propeller.core.model import PropellerModel
+
+    model = PropellerModel(scenario, rng=int(seed), with_agents=with_agents)
+    model.run_for(model.n_months)
+    out = model.outcomes()
+    model.release()  # freed now, not at the next full garbage collection (memory stays flat over many runs)
+    out.update(seed=int(seed), until=scenario["simulation.until"], params=dict(scenario.params))
+    return out
+
+
 def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, with_agents: bool = False) -> dict:
     """Run one simulation and return its outcomes.
 
@@ -35,18 +54,7 @@ def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, wit
     ``final_persons``, ``after_activity`` (where participants of some activities stand at the end, as the
     appendices' surveys ask), plus ``seed``, ``until`` and ``params`` (the flat parameter dict used).
     """
-    from propeller.core.model import PropellerModel
-
-    scenario = as_scenario(params)
-    if until is not None:
-        scenario = scenario.with_overrides({"simulation.until": until}, origin="until")
-    model = PropellerModel(scenario, rng=int(seed), with_agents=with_agents)
-    model.run_for(model.n_months)
-    out = model.outcomes()
-    model.release()  # freed now, not at the next full garbage collection (memory stays flat over many runs)
-    out.update(seed=int(seed), until=scenario["simulation.until"], params=dict(scenario.params))
-    return out
-
+    return _run(_scenario(params, until), seed, with_agents)
 
 
 def simulate_many(params: Any = None, seeds: Any = (0,), until: str | None = None) -> list[dict]:
@@ -57,18 +65,5 @@ def simulate_many(params: Any = None, seeds: Any = (0,), until: str | None = Non
     one after another in this process; for parallel runs use a sweep (``propeller sweep``) or
     ``propeller.app.runner.Executor``.
     """
-    from propeller.core.model import PropellerModel
-
-    scenario = as_scenario(params)
-    if until is not None:
-        scenario = scenario.with_overrides({"simulation.until": until}, origin="until")
-    flat = dict(scenario.params)
-    out = []
-    for seed in seeds:
-        model = PropellerModel(scenario, rng=int(seed), with_agents=False)
-        model.run_for(model.n_months)
-        result = model.outcomes()
-        model.release()
-        result.update(seed=int(seed), until=scenario["simulation.until"], params=dict(flat))
-        out.append(result)
-    return out
+    scenario = _scenario(params, until)
+    return [_run(scenario, seed, False) for seed in seeds]
