@@ -124,6 +124,8 @@ RULES: list[tuple[str, Any]] = [
     ("hubs.*.potential_known", _count),
     ("hubs.*.potential_unknown", _count),
     ("propeller.scale_*", _between(0.0, 10.0)),
+    ("propeller.route_scale_*", _between(0.0, 10.0)),
+    ("propeller.fallback_scale", _between(0.0, 10.0)),
     ("outputs.theme", _choice(THEMES + ("all",))),
     ("simulation.region", _choice(HUBS + ("all",))),
     ("diffusion.entry_step", _choice(STEPS[1:])),
@@ -394,13 +396,17 @@ def check_exit_hazards(params: Mapping[str, Any], transitions: Iterable[Transiti
              3: params["propeller.scale_adopteren"]}
     total: dict[tuple[str, str], float] = {}
     for t in transitions:
-        f = scale[STEP_PHASE[STEP_INDEX[t.src]]] if t.kind in ("forward", "skip") else 1.0
+        if t.kind in ("forward", "skip"):
+            f = scale[STEP_PHASE[STEP_INDEX[t.src]]] * params[f"propeller.route_scale_{t.route}"]
+        else:
+            f = params["propeller.fallback_scale"] if t.kind == "back" else 1.0
         total[(t.route, t.src)] = total.get((t.route, t.src), 0.0) + t.rate * f
     for (route, src), h in total.items():
         if h > MAX_EXIT_HAZARD + 1e-9:
             raise ScenarioError(origin, f"propeller.rates.{route}.{src}",
                                 f"a total hazard of leaving {src} of at most {MAX_EXIT_HAZARD:g} per month (the sum of "
-                                f"its moves' rates, forward/skip x propeller.scale_{PHASES[STEP_PHASE[STEP_INDEX[src]]]})",
+                                f"its moves' rates, forward/skip x propeller.scale_{PHASES[STEP_PHASE[STEP_INDEX[src]]]} x "
+                                f"propeller.route_scale_{route}, back x propeller.fallback_scale)",
                                 round(h, 6))
 
 

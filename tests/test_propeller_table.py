@@ -80,3 +80,24 @@ def test_school_rows_follow_the_education_rhythm(table):
     september = move(table, "school", "design", month=9)
     assert (march == STEP_INDEX["test"]).sum() == 0
     assert (september == STEP_INDEX["test"]).mean() > 0.25
+
+
+def test_route_speed_and_fallback_scale_act_on_their_moves_only(baseline):
+    """propeller.route_scale_<route> multiplies that route's forward and skip rates, fallback_scale every back rate;
+    nothing else changes, and the move follows the scaled rates."""
+    base = PropellerTable(baseline.transitions, baseline.params)
+    p = dict(baseline.params, **{"propeller.route_scale_gemeente": 3.0, "propeller.fallback_scale": 0.25})
+    scaled = PropellerTable(baseline.transitions, p)
+    fwd, skip, back, rep = (KINDS.index(k) for k in KINDS)
+    for r, route in enumerate(ROUTES):
+        rows = slice(r * base.n_steps, (r + 1) * base.n_steps)
+        a, b = base.rate_by_month[:, rows], scaled.rate_by_month[:, rows]
+        f = 3.0 if route == "gemeente" else 1.0
+        np.testing.assert_allclose(b[..., [fwd, skip]], f * a[..., [fwd, skip]])
+        np.testing.assert_allclose(b[..., back], 0.25 * a[..., back])
+        np.testing.assert_array_equal(b[..., rep], a[..., rep])
+    # in the move: gemeenten in 'vision' go forward about three times as often, fall back a quarter as often
+    before, after = move(base, "gemeente", "vision"), move(scaled, "gemeente", "vision")
+    nxt, prev = STEP_INDEX["partnering"], STEP_INDEX["awareness"]
+    assert 2.4 < (after == nxt).sum() / (before == nxt).sum() < 3.4
+    assert 0.15 < (after == prev).sum() / (before == prev).sum() < 0.38

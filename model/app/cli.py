@@ -5,6 +5,7 @@
     propeller dashboard [--scenario FILE] [--port N] [--host H]
     propeller report DB [--scenario NAME ...] [--lang en|nl] [--out FILE.html]   (model/app/report/)
     propeller calibrate ...                       (calibration/run.py)
+    propeller validate [--draws N]                (calibration/validate.py)
 
 Bad input (unknown key, wrong type, out of range, bad date, missing file, unwritable output) prints one line
 naming the file or argument, the key and what was expected, exits with code 2 and writes nothing. Every
@@ -146,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--targets", default=None, metavar="TOML", help="targets file (default calibration/targets.toml)")
     cal.add_argument("--priors", default=None, metavar="TOML", help="priors file (default calibration/priors.toml)")
     cal.set_defaults(func=cmd_calibrate)
+    val = sub.add_parser("validate", help="check the committed calibration against every target and held-out record")
+    val.add_argument("--draws", type=_positive_int, default=100, help="posterior draws to simulate (default 100)")
+    val.add_argument("--seed", type=seed_arg, default=0, help="random seed of the draws (default 0)")
+    val.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
+    val.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    val.add_argument("--posterior", default=None, metavar="CSV", help="posterior sample (default scenarios/posterior.csv)")
+    val.set_defaults(func=cmd_validate)
     dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
     dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/baseline.toml)")
     dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
@@ -199,6 +207,12 @@ def seed_arg(text: str) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from propeller.calibration.run import main_cli
+
+    return main_cli(args)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from propeller.calibration.validate import main_cli
 
     return main_cli(args)
 

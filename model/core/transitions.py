@@ -4,7 +4,9 @@ The table (``scenarios/propeller.csv``) lists every allowed move per stakeholder
 becomes arrays indexed ``[route * n_steps + step, kind]`` (rate for each calendar month, target,
 gate). A month's move for all organisations and themes (``kernels.propeller_move``) is a
 competing-hazards draw: the probability of leaving a step is ``1 - exp(-sum of hazards)`` and the move
-is chosen in proportion to the hazards. Entry from ``not_engaged`` is the Bass-type hazard
+is chosen in proportion to the hazards. A row's forward and skip rates are multiplied by its route's speed
+(``propeller.route_scale_<route>``) and its back rate by ``propeller.fallback_scale``; the phase scales
+(``propeller.scale_<phase>``) act in the kernel. Entry from ``not_engaged`` is the Bass-type hazard
 ``p + q * exposure`` (scenario [diffusion]).
 """
 
@@ -35,6 +37,11 @@ class PropellerTable:
             if t.months:
                 self.months[idx] = False
                 self.months[idx][[m - 1 for m in t.months]] = True
+        # Speed of each route (forward/skip) and the fall-back scale (back), folded into the rates once.
+        fwd, skip, back = (TRANSITION_KINDS.index(k) for k in ("forward", "skip", "back"))
+        route_scale = np.array([p[f"propeller.route_scale_{r}"] for r in ROUTES])
+        self.rate[:, :, [fwd, skip]] *= route_scale[:, None, None]
+        self.rate[:, :, back] *= p["propeller.fallback_scale"]
         # Entry: not_engaged -> entry step (hazard from [diffusion], see PropellerModel.move_propeller).
         entry = STEP_INDEX[p["diffusion.entry_step"]]
         self.entry = entry
