@@ -36,7 +36,7 @@ import numpy as np
 from propeller.errors import UserError
 
 PRIORS = Path(__file__).with_name("priors.toml")
-PRIOR_KEYS = ("prior", "low", "high", "reason")
+PRIOR_KEYS = ("prior", "low", "high", "reason", "informs")  # informs: optional, the observation that would narrow it
 
 
 class PriorError(UserError):
@@ -60,6 +60,7 @@ class Prior:
     low: np.ndarray          # bounds on the natural scale
     high: np.ndarray
     reasons: tuple[str, ...] = ()
+    informs: tuple[str, ...] = ()  # per parameter: the observation that would narrow it ("" = none named)
 
     @property
     def dim(self) -> int:
@@ -118,7 +119,7 @@ def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
     params = data.get("parameters")
     if not isinstance(params, dict) or not params:
         raise PriorError(where, "parameters", "at least one [parameters.\"dotted.key\"] table")
-    names, kinds, lows, highs, reasons = [], [], [], [], []
+    names, kinds, lows, highs, reasons, informs = [], [], [], [], [], []
     for name, spec in params.items():
         if schema is not None and name not in schema:
             raise PriorError(where, f"parameters.{name}", "a parameter of baseline.toml (unknown key)"
@@ -157,7 +158,11 @@ def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
         lows.append(float(lo))
         highs.append(float(hi))
         reasons.append(" ".join(str(spec["reason"]).split()))
-    return Prior(tuple(names), tuple(kinds), np.array(lows), np.array(highs), tuple(reasons))
+        if "informs" in spec and not (isinstance(spec["informs"], str) and spec["informs"].strip()):
+            raise PriorError(where, f"parameters.{name}.informs", "a sentence naming the observation that would "
+                             "narrow this parameter", spec["informs"])
+        informs.append(" ".join(str(spec.get("informs", "")).split()))
+    return Prior(tuple(names), tuple(kinds), np.array(lows), np.array(highs), tuple(reasons), tuple(informs))
 
 
 @dataclass
