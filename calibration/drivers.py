@@ -52,7 +52,7 @@ def first_order(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], seed: int 
     problem = {"num_vars": len(names), "names": list(names), "bounds": [[float(a), float(b)] for a, b in zip(lo, hi, strict=True)]}
     if np.ptp(y) == 0:
         return pd.DataFrame({"parameter": names, "S1": 0.0, "S1_conf": 0.0})
-    res = delta.analyze(problem, x, y, num_resamples=50, seed=seed, method="raw")
+    res = delta.analyze(problem, x, y, num_resamples=50, seed=seed, method="sobol")
     s1 = np.clip(np.asarray(res["S1"], float), 0.0, 1.0)
     return pd.DataFrame({"parameter": names, "S1": s1, "S1_conf": np.asarray(res["S1_conf"], float)})
 
@@ -109,12 +109,12 @@ def paragraph(res: dict[str, Any], informs: dict[str, str], top: int = 3) -> str
     votes: dict[str, float] = {}
     for _, _, label in PROJECTIONS:
         t = table[table["projection"] == label].sort_values("S1", ascending=False)
-        lead = t.head(top)
-        parts = [f"{r.parameter} {r.S1:.0%} (-{r.narrowing:.0%})" for r in lead.itertuples(index=False) if r.S1 > 0]
+        lead = t[t["S1"] > t["S1_conf"]].head(top)  # above its own bootstrap noise
+        parts = [f"{r.parameter} {r.S1:.0%} (-{r.narrowing:.0%})" for r in lead.itertuples(index=False)]
         med, lo, hi = t["median"].iloc[0], t["p05"].iloc[0], t["p95"].iloc[0]
         lines.append(f"- **{label}** (median {_num(med)}, 90 % {_num(lo)} - {_num(hi)}): "
-                     + (", ".join(parts) if parts else "no parameter stands out")
-                     + f"; chance {stoch[label]:.0%}.")
+                     + (", ".join(parts) if parts else "no parameter stands out from the estimate's noise")
+                     + f"; chance {min(stoch[label], 1.0):.0%}.")
         for r in lead.itertuples(index=False):
             votes[r.parameter] = votes.get(r.parameter, 0.0) + float(r.narrowing)
     lines.append("")
@@ -122,8 +122,8 @@ def paragraph(res: dict[str, Any], informs: dict[str, str], top: int = 3) -> str
     if ranked:
         lines.append("**What the next monitoring round should collect**, in order of how much it would narrow these "
                      "projections together:")
-        for name, v in ranked[:5]:
-            lines.append(f"1. {informs.get(name) or 'no observation named in priors.toml'} - informs `{name}` "
+        for k, (name, v) in enumerate(ranked[:5], start=1):
+            lines.append(f"{k}. {informs.get(name) or 'no observation named in priors.toml'} - informs `{name}` "
                          f"(summed narrowing over the projections it leads: {v:.0%}).")
     return "\n".join(lines)
 

@@ -132,19 +132,63 @@ def _figures(out: Path, result, fit: pd.DataFrame) -> list[str]:
     return files
 
 
+def _sbc_figure(out: Path, sbc_df: pd.DataFrame) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.2))
+    a.hist(sbc_df["rank"], bins=10, range=(0, 1), color="#4c72b0", alpha=0.85)
+    a.axhline(len(sbc_df) / 10, color="grey", ls="--", lw=1, label="uniform")
+    a.set_xlabel("rank of the true value in its posterior (0 = below all, 1 = above all)")
+    a.set_ylabel("parameters x replications")
+    a.legend(fontsize=7)
+    a.set_title("Ranks of the truth (uniform if calibrated)", fontsize=9)
+    per = sbc_df.groupby("parameter", sort=False).agg(coverage=("inside_90", "mean"), contraction=("contraction", "mean"))
+    y = np.arange(len(per))
+    b.barh(y, per["coverage"], color="#4c72b0", alpha=0.85, label="coverage of the 90 % interval")
+    b.plot(per["contraction"], y, "k|", ms=10, label="mean contraction (1 = learned nothing)")
+    b.axvline(0.9, color="red", lw=1)
+    b.set_yticks(y, [n.replace("instruments.", "").replace("ecosystem.", "eco.") for n in per.index], fontsize=6)
+    b.set_xlim(0, 1.05)
+    b.legend(fontsize=6, loc="lower right")
+    b.set_title("Per parameter", fontsize=9)
+    fig.tight_layout()
+    _savefig(fig, out / "sbc.png")
+    plt.close(fig)
+    return "sbc.png"
+
+
+def _drives(drivers_res: dict | None, name: str) -> str:
+    """The headline projections a parameter explains at least 10 % of (from the drivers analysis)."""
+    if not drivers_res:
+        return "-"
+    t = drivers_res["table"]
+    lead = t[(t["parameter"] == name) & (t["S1"] >= 0.10) & (t["S1"] > t["S1_conf"])].sort_values("S1", ascending=False)
+    return ", ".join(f"{r.projection} ({r.S1:.0%})" for r in lead.itertuples(index=False)) or "none above 10 %"
+
+
 def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFrame, targets: pd.DataFrame,
-                 validation: pd.DataFrame) -> None:
+                 validation: pd.DataFrame, drivers_res: dict | None = None, sbc_df: pd.DataFrame | None = None,
+                 informs: dict[str, str] | None = None) -> None:
     """Write report.md and its figures into ``out``."""
+    from propeller.calibration.validate import contraction, coverage
+
     ok = targets[targets["status"] == "ok"]
     fit = fit_table(predictive, ok)
-    held = fit_table(predictive, validation, "held_out")
+    held_cov = coverage(predictive, validation, "held_out", int(meta["seed"]))
+    target_cov = coverage(predictive, ok, "target", int(meta["seed"]))
+    g = result.last
+    contr = contraction(result.prior, result.prior.names, g.x, g.weights)
     figs = _figures(out, result, fit)
     q = result.quantiles([0.05, 0.25, 0.5, 0.75, 0.95])
     scheduler = f" / {meta['scheduler']}" if meta["scheduler"] else ""
     lines = [
         "# Calibration report",
         "",
-        f"ABC-SMC (`calibration/abc.py`), {'quick' if meta['quick'] else 'full'} run of {meta['created']}, code "
+        f"ABC-SMC with MCMC moves (`calibration/abc.py`, Drovandi & Pettitt 2011), "
+        f"{'quick' if meta['quick'] else 'full'} run of {meta['created']}, code "
         f"{meta['code_version']}, seed {meta['seed']}, on {meta['workers']} worker(s){scheduler}: "
         f"{meta['simulations']} simulations in {meta['seconds']:.0f} s; stopped: {meta['stop_reason']}. "
         f"Distance: root-mean-square of (simulated - observed) / sd over the {len(ok)} fitted targets "
@@ -153,7 +197,8 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
         "## Generations",
         "",
         _md_table(pd.DataFrame([{"generation": g.t, "tolerance": g.epsilon, "simulations": g.simulations,
-                                 "acceptance": g.acceptance, "ESS": g.ess, "median distance": float(np.median(g.distances))}
+                                 "move acceptance": g.move_acceptance, "distinct particles": g.distinct,
+                                 "median distance": float(np.median(g.distances))}
                                 for g in result.generations])),
         "",
         "## Parameters",
@@ -195,11 +240,48 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
     if len(skipped):
         lines += [f"Not fitted: {len(skipped)} records ({', '.join(sorted(skipped['status'].unique()))}); see "
                   "docs/calibration_targets.md.", ""]
-    lines += ["## Held-out data (appendices B-E): predictions, not fitted", ""]
-    if len(held):
-        lines += [_md_table(held[["name", "date", "observed", "median", "p05", "p95", "in_90", "source"]]), ""]
-    no_output = validation[~validation["name"].isin(held["name"] if len(held) else [])]
+    lines += ["## Held-out data (appendices B-E): predictions, not fitted", "",
+              "The split between fitted and held-out records was fixed before fitting (docs/calibration_targets.md, "
+              "'Fitted and held out'). Intervals are those of a new observation: the model's value plus the record's "
+              "observation error (its sd), as `propeller validate` computes them.", ""]
+    with_out = held_cov[held_cov["has_output"]] if len(held_cov) else held_cov
+    if len(with_out):
+        n = len(with_out)
+        lines += [f"**Held-out records inside their 50 % interval: {int(with_out['in_50'].sum())} of {n} "
+                  f"({with_out['in_50'].mean():.0%}); inside their 90 % interval: {int(with_out['in_90'].sum())} of {n} "
+                  f"({with_out['in_90'].mean():.0%})** (goal: at least 80 % inside the 90 % interval). Fitted targets, "
+                  f"the same way: {int(target_cov['in_90'].sum())} of {int(target_cov['has_output'].sum())} inside "
+                  "their 90 % interval.", "",
+                  _md_table(with_out[["name", "date", "observed", "median", "p05", "p95", "model_median", "in_50",
+                                      "in_90", "source"]]), ""]
+    no_output = held_cov[~held_cov["has_output"]] if len(held_cov) else held_cov
     if len(no_output):
-        lines += [f"{len(no_output)} held-out records have no model output yet: "
+        lines += [f"{len(no_output)} held-out records have no model output: "
                   + ", ".join(f"`{n}`" for n in no_output["name"]) + ".", ""]
+    lines += ["## What the data decide: contraction per parameter", "",
+              "Contraction = posterior 90 % width / prior 90 % width (in log for log-uniform priors): near 1, the "
+              "data left the parameter where the prior had it, and every projection it drives carries the prior's "
+              "uncertainty. 'Drives' lists the headline projections whose variance the parameter explains at least "
+              "10 % of (next section).", ""]
+    contr["drives"] = [_drives(drivers_res, n) for n in contr["parameter"]]
+    contr["would be narrowed by"] = [(informs or {}).get(n, "") or "-" for n in contr["parameter"]]
+    lines += [_md_table(contr[["parameter", "contraction", "drives", "would be narrowed by"]]), ""]
+    if drivers_res:
+        from propeller.calibration.drivers import paragraph
+
+        lines += ["## What to measure next", "", paragraph(drivers_res, informs or {}), ""]
+    if sbc_df is not None and len(sbc_df):
+        from propeller.calibration.sbc import summarise
+
+        summ = summarise(sbc_df)
+        allrow = summ[summ["parameter"] == "all"].iloc[0]
+        sims = int(sbc_df.groupby("replication")["simulations"].first().mean())
+        lines += ["## Is the method honest? Simulation-based calibration", "",
+                  f"{int(allrow['replications'])} replications: parameters drawn from the prior, the model run with "
+                  "them, each target's observation error added, and the calibration run against that synthetic data "
+                  f"(about {sims} simulations per replication: fewer than the real fit, so its posteriors are wider). "
+                  f"**The 90 % intervals held the truth in {allrow['coverage_90']:.0%} of the cases** (goal: about "
+                  f"90 %), with mean contraction {allrow['mean_contraction']:.2f} and a rank-uniformity p-value of "
+                  f"{allrow['rank_uniform_p']:.2f}.", "", f"![sbc]({_sbc_figure(out, sbc_df)})", "",
+                  _md_table(summ), ""]
     atomic_write_text(out / "report.md", "\n".join(lines))

@@ -1,10 +1,13 @@
-"""Fit the free parameters (priors.toml) to the hub data (targets.toml) by ABC-SMC, and write the results.
+"""Fit the free parameters (priors.toml) to the hub data (targets.toml) by ABC-SMC with MCMC moves
+(``abc.abc_smc_mcmc``), and write the results.
 
     propeller calibrate [--quick] [--workers N] [--scheduler ADDR] [--seed N] [--out DIR] [--targets TOML] [--priors TOML]
+                        [--sbc R]
 
 Outputs (``--out``, default outputs/calibration/): ``posterior.db`` (SQLite: settings, priors,
 generations, every accepted particle, posterior-predictive draws, targets and held-out data),
-``report.md`` with figures, and - for the full calibration - ``scenarios/calibrated.toml`` (the point
+``report.md`` with figures (fit, held-out coverage, contraction, what to measure next - ``drivers.csv`` - and with
+``--sbc R`` the simulation-based calibration - ``sbc.csv``), and - for the full calibration - ``scenarios/calibrated.toml`` (the point
 estimate: weighted posterior medians) and ``scenarios/posterior.csv`` (the final weighted population,
 which sweeps draw parameter sets from). ``--quick`` writes its scenario files into ``--out`` instead, so
 a smoke run never replaces the committed calibration.
@@ -33,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from propeller.app.userio import atomic_write_text
-from propeller.calibration.abc import PRIORS, Prior, Result, abc_smc, load_priors
+from propeller.calibration.abc import PRIORS, Prior, Result, abc_smc_mcmc, load_priors
 from propeller.calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
 from propeller.core import outputs
 
@@ -52,10 +55,17 @@ class Settings:
     max_simulations: int | None = None
     predictive_draws: int = 100
     until: str = outputs.OBSERVED_DATE  # the month of the observations fitted
+    driver_draws: int = 0  # posterior draws run to 2050 for "what to measure next" (calibration/drivers.py)
+    target_rejection: float = 0.05  # MCMC moves per copy: a copy stays unmoved with about this probability
+    max_moves: int = 30
 
 
-QUICK = Settings(n_particles=60, generations=3, max_simulations=900, predictive_draws=40)
-FULL = Settings(n_particles=250, generations=8, min_acceptance=0.05, max_simulations=7_500, predictive_draws=200)
+QUICK = Settings(n_particles=60, generations=3, max_simulations=900, predictive_draws=40, driver_draws=16)
+FULL = Settings(n_particles=300, generations=15, min_acceptance=0.02, max_simulations=24_000, predictive_draws=200,
+                driver_draws=200)
+# Each replication of the simulation-based calibration (``--sbc R``): a smaller fit than FULL, so R of them fit in a
+# session; its posteriors are wider than the real fit's, which the report says.
+SBC = Settings(n_particles=100, generations=5, min_acceptance=0.03, max_simulations=1_500, predictive_draws=0)
 
 
 # ------------------------------------------------------------------------------------------ one particle
@@ -118,9 +128,10 @@ def calibrate(prior: Prior, settings: Settings, executor, *, seed: int = 0, base
     def evaluate(batch):
         return executor.map(evaluate_one, [(p, s, settings.until, base_key, targets) for p, s in batch])
 
-    return abc_smc(prior, evaluate, n_particles=settings.n_particles, generations=settings.generations, seed=seed,
-                   alpha=settings.alpha, min_acceptance=settings.min_acceptance,
-                   max_simulations=settings.max_simulations, progress=progress)
+    return abc_smc_mcmc(prior, evaluate, n_particles=settings.n_particles, generations=settings.generations, seed=seed,
+                        alpha=settings.alpha, min_acceptance=settings.min_acceptance,
+                        max_simulations=settings.max_simulations, target_rejection=settings.target_rejection,
+                        max_moves=settings.max_moves, progress=progress)
 
 
 def posterior_predictive(result: Result, settings: Settings, executor, *, seed: int = 0,
@@ -153,9 +164,10 @@ def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path
     q = result.quantiles([0.05, 0.5, 0.95])
     lines = [
         "# Calibrated parameters: written by `propeller calibrate` - do not edit by hand.",
-        f"# ABC-SMC (calibration/abc.py), {meta['created']}, code {meta['code_version']}, seed {meta['seed']}:",
+        f"# ABC-SMC with MCMC moves (calibration/abc.py), {meta['created']}, code {meta['code_version']}, seed {meta['seed']}:",
         f"# {len(result.generations)} generations x {settings.n_particles} particles, {result.simulations} simulations,",
         f"# final tolerance {result.last.epsilon:.3g} (sd-weighted RMS miss over the targets of calibration/targets.toml).",
+        f"# Split fitted / held out: {meta.get('split', 'not recorded')}.",
         "# Each value is the weighted posterior median; the comment gives the 90 % posterior interval.",
         "# Sourced and assumed defaults stay in baseline.toml; the posterior sample is scenarios/posterior.csv.",
         f'extends = "{os.path.relpath(SCENARIOS / "baseline.toml", folder)}"',
@@ -187,7 +199,7 @@ def write_db(path: Path, result: Result, settings: Settings, meta: dict, predict
                              for n, k, lo, hi, r in zip(result.prior.names, result.prior.kinds, result.prior.low,
                                                         result.prior.high, result.prior.reasons, strict=True)], pk="name")
     db["generations"].insert_all([{"t": g.t, "epsilon": g.epsilon, "particles": len(g.weights), "simulations": g.simulations,
-                                   "acceptance": g.acceptance, "ess": g.ess, "seconds": g.seconds}
+                                   "move_acceptance": g.move_acceptance, "distinct": g.distinct, "seconds": g.seconds}
                                   for g in result.generations], pk="t")
     rows = []
     for g in result.generations:
@@ -229,9 +241,19 @@ def prepare(settings: Settings, targets_path: str | Path | None = None, priors_p
     return prior, targets, validation
 
 
+def split_fingerprint() -> str:
+    """Short hashes of the fitted and the held-out records' files: which split a calibration was made against."""
+    import hashlib
+
+    from propeller.calibration.targets import TARGETS, VALIDATION
+
+    return ", ".join(f"{f.name} {hashlib.sha256(f.read_bytes()).hexdigest()[:12]}" for f in (TARGETS, VALIDATION))
+
+
 def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, seed: int = 0,
         out: Path | None = None, write_scenarios: bool | None = None, settings: Settings | None = None,
-        log=print, targets_path: str | Path | None = None, priors_path: str | Path | None = None) -> dict:
+        log=print, targets_path: str | Path | None = None, priors_path: str | Path | None = None,
+        sbc_replications: int = 0) -> dict:
     """The ``propeller calibrate`` command: fit, predict, write db + report (+ scenario files)."""
     from propeller.app.runner import PRELOAD, Executor
 
@@ -248,19 +270,49 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
         result = calibrate(prior, settings, ex, seed=seed, targets=custom, progress=lambda s: log(f"  {s}"))
         log(f"  predictive: {settings.predictive_draws} draws from the posterior")
         predictive = posterior_predictive(result, settings, ex, seed=seed, targets=custom)
+        fit_seconds = time.perf_counter() - t0
+        drivers_res = None
+        if settings.driver_draws:
+            from propeller.calibration.drivers import drivers
+
+            log(f"  drivers: {settings.driver_draws} posterior draws run to 2050")
+            drivers_res = drivers(result.prior.names, result.last.x, result.last.weights, ex,
+                                  draws=settings.driver_draws, seed=seed)
+        sbc_df = None
+        if sbc_replications:
+            from propeller.calibration.sbc import sbc
+
+            log(f"  simulation-based calibration: {sbc_replications} replications of {SBC.max_simulations} simulations")
+            sbc_df = sbc(prior, SBC, ex, replications=sbc_replications, seed=seed, targets=custom,
+                         log=lambda m: log(f"  {m}"))
     seconds = time.perf_counter() - t0
     meta = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "code_version": code_version,
             "seed": seed, "quick": quick, "workers": workers, "scheduler": scheduler or "", "seconds": round(seconds, 1),
-            "simulations": result.simulations, "stop_reason": result.stop_reason, "method": "ABC-SMC (calibration/abc.py)"}
+            "fit_seconds": round(fit_seconds, 1), "split": split_fingerprint(),
+            "simulations": result.simulations, "stop_reason": result.stop_reason,
+            "method": "ABC-SMC with MCMC moves (calibration/abc.py abc_smc_mcmc)"}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         write_db(tmp / "posterior.db", result, settings, meta, predictive, targets, validation)
+        import sqlite_utils
+
+        db = sqlite_utils.Database(tmp / "posterior.db")
+        if drivers_res is not None:
+            db["drivers"].insert_all(drivers_res["table"].to_dict(orient="records"))
+        if sbc_df is not None:
+            db["sbc"].insert_all(sbc_df.to_dict(orient="records"))
+        db.close()
         posterior_frame(result).to_csv(tmp / "posterior.csv", index=False)
         (tmp / "calibrated.toml").write_text(calibrated_toml(result, settings, meta, out.resolve()))
         from propeller.calibration.report import write_report
 
-        write_report(tmp, result, settings, meta, predictive, targets, validation)
+        write_report(tmp, result, settings, meta, predictive, targets, validation, drivers_res=drivers_res,
+                     sbc_df=sbc_df, informs=dict(zip(prior.names, prior.informs, strict=False)))
+        if drivers_res is not None:
+            drivers_res["table"].to_csv(tmp / "drivers.csv", index=False)
+        if sbc_df is not None:
+            sbc_df.to_csv(tmp / "sbc.csv", index=False)
         for f in tmp.iterdir():  # on disk before the names point at them
             if f.is_file():
                 with open(f, "rb+") as fh:
@@ -276,7 +328,8 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
     if write_scenarios:
         _atomic_write(SCENARIOS / "calibrated.toml", calibrated_toml(result, settings, meta))
         _atomic_write(SCENARIOS / "posterior.csv", (out / "posterior.csv").read_text())
-    log(f"calibrate: {result.simulations} simulations in {seconds:.0f} s ({result.stop_reason}); "
+    log(f"calibrate: {result.simulations} simulations, fit and predictive in {fit_seconds:.0f} s, {seconds:.0f} s in all "
+        f"({result.stop_reason}); "
         f"final tolerance {result.last.epsilon:.3g}")
     log(f"Written: {out / 'posterior.db'}, {out / 'report.md'}"
         + (f", {SCENARIOS / 'calibrated.toml'}, {SCENARIOS / 'posterior.csv'}" if write_scenarios else
@@ -287,7 +340,8 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
 def main_cli(args) -> int:
     run(quick=args.quick, workers=args.workers, scheduler=args.scheduler, seed=args.seed,
         out=Path(args.out) if args.out else None, targets_path=getattr(args, "targets", None),
-        priors_path=getattr(args, "priors", None), log=lambda s: print(s, file=sys.stderr, flush=True))
+        priors_path=getattr(args, "priors", None), log=lambda s: print(s, file=sys.stderr, flush=True),
+        sbc_replications=getattr(args, "sbc", 0) or 0)
     return 0
 
 

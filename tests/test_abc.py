@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from propeller.app.runner import Executor
-from propeller.calibration.abc import Prior, PriorError, abc_smc, load_priors
+from propeller.calibration.abc import Prior, PriorError, abc_smc, abc_smc_mcmc, load_priors
 
 OBS = 1.3   # observed mean of N_OBS draws from N(mu, 1)
 N_OBS = 25
@@ -111,3 +111,47 @@ def test_abc_smc_is_identical_on_a_dask_cluster():
         b = _run(ex, generations=2)
     for ga, gb in zip(a.generations, b.generations, strict=True):
         assert np.array_equal(ga.x, gb.x) and np.array_equal(ga.weights, gb.weights)
+
+
+def _run_mcmc(executor, seed=3, generations=6, n_particles=200):
+    prior = Prior(("mu", "scale"), ("uniform", "loguniform"), np.array([-5.0, 0.1]), np.array([5.0, 10.0]), ("", ""))
+    return abc_smc_mcmc(prior, lambda batch: executor.map(toy_distance, batch), n_particles=n_particles,
+                        generations=generations, seed=seed, alpha=0.5, min_acceptance=0.0)
+
+
+def test_abc_smc_mcmc_finds_the_known_posterior_with_equal_weights():
+    """The replenishment algorithm (Drovandi & Pettitt 2011): same known posterior N(1.3, 0.2) for mu, the
+    unidentified parameter keeps its prior, every particle within the final tolerance, weights equal."""
+    with Executor(1) as ex:
+        res = _run_mcmc(ex, generations=7)
+    q05, q50, q95 = res.quantiles([0.05, 0.5, 0.95])[:, 0]
+    assert abs(q50 - OBS) < 0.12
+    assert 0.2 * 3.29 * 0.8 < q95 - q05 < 0.2 * 3.29 * 2.0
+    eps = [g.epsilon for g in res.generations]
+    assert all(b <= a for a, b in pairwise(eps))
+    assert (res.last.distances <= res.last.epsilon).all()
+    assert np.allclose(res.last.weights, 1.0 / len(res.last.weights))
+    z_scale = res.last.z[:, 1]
+    assert z_scale.min() < np.log(0.3) and z_scale.max() > np.log(3.0)
+    assert len(np.unique(res.last.z, axis=0)) > 0.5 * len(res.last.z)   # moved, not 200 copies of a few
+
+
+def test_abc_smc_mcmc_keeps_a_spread_posterior_in_many_dimensions():
+    """Twenty unidentified parameters beside mu: importance weights would collapse onto a few particles; equal weights
+    keep every unidentified parameter spread over its prior."""
+    names = ("mu",) + tuple(f"u{i}" for i in range(20))
+    prior = Prior(names, ("uniform",) * 21, np.array([-5.0] + [0.0] * 20), np.array([5.0] + [1.0] * 20))
+    with Executor(1) as ex:
+        res = abc_smc_mcmc(prior, lambda batch: ex.map(toy_distance, batch), n_particles=100, generations=4, seed=1,
+                           min_acceptance=0.0)
+    q = res.quantiles([0.05, 0.95])
+    assert (q[1, 1:] - q[0, 1:] > 0.6).all()              # the prior's 90 % width is 0.9
+
+
+def test_abc_smc_mcmc_is_identical_serial_and_on_a_pool():
+    with Executor(1) as ex:
+        a = _run_mcmc(ex, generations=3, n_particles=60)
+    with Executor(2) as ex:
+        b = _run_mcmc(ex, generations=3, n_particles=60)
+    for ga, gb in zip(a.generations, b.generations, strict=True):
+        assert np.array_equal(ga.x, gb.x) and np.array_equal(ga.distances, gb.distances) and ga.epsilon == gb.epsilon

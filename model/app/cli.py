@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", default=None, help="output folder (default outputs/calibration)")
     cal.add_argument("--targets", default=None, metavar="TOML", help="targets file (default calibration/targets.toml)")
     cal.add_argument("--priors", default=None, metavar="TOML", help="priors file (default calibration/priors.toml)")
+    cal.add_argument("--sbc", type=_positive_int, default=0, metavar="R",
+                     help="also check the method: R simulation-based-calibration replications (each a smaller fit)")
     cal.set_defaults(func=cmd_calibrate)
     val = sub.add_parser("validate", help="check the committed calibration against every target and held-out record")
     val.add_argument("--draws", type=_positive_int, default=100, help="posterior draws to simulate (default 100)")
