@@ -241,8 +241,8 @@ def write_report(out: Path, result, settings, meta: dict, predictive: pd.DataFra
         lines += [f"Not fitted: {len(skipped)} records ({', '.join(sorted(skipped['status'].unique()))}); see "
                   "docs/calibration_targets.md.", ""]
     lines += ["## Held-out data (appendices B-E): predictions, not fitted", "",
-              "The split between fitted and held-out records was fixed before fitting (docs/calibration_targets.md, "
-              "'Fitted and held out'). Intervals are those of a new observation: the model's value plus the record's "
+              "The split between fitted and held-out records was fixed before fitting (docs/calibration_split.md). "
+              "Intervals are those of a new observation: the model's value plus the record's "
               "observation error (its sd), as `propeller validate` computes them.", ""]
     with_out = held_cov[held_cov["has_output"]] if len(held_cov) else held_cov
     if len(with_out):

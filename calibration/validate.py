@@ -190,8 +190,26 @@ def run(draws: int = 100, seed: int = 0, workers: int = 1, scheduler: str | None
         res["contraction"] = contraction(load_priors(schema=base.params), names, values, weights)
     except UserError:
         res["contraction"] = None
-    res.update(targets_table=t_cov, heldout_table=h_cov, predictive=predictive)
+    res.update(targets_table=t_cov, heldout_table=h_cov, predictive=predictive, split_note=split_note())
     return res
+
+
+def split_note(calibrated: Path = ROOT / "scenarios" / "calibrated.toml") -> str:
+    """Whether the committed calibration was fitted against today's split of fitted and held-out records (the
+    fingerprint its header records, ``run.split_fingerprint``): '' when it was, else one sentence saying so."""
+    from propeller.calibration.run import split_fingerprint
+
+    try:
+        header = [ln for ln in calibrated.read_text(encoding="utf-8").splitlines() if ln.startswith("# Split fitted")]
+    except OSError:
+        return f"{calibrated.name} not found: the split it was fitted against is unknown."
+    now = split_fingerprint()
+    if not header:
+        return f"{calibrated.name} does not record its split (made before the split was recorded)."
+    if now not in header[0]:
+        return (f"the targets or held-out records changed since {calibrated.name} was fitted ({header[0][2:]}; now "
+                f"{now}): re-run `propeller calibrate` before reading these figures as a held-out test.")
+    return ""
 
 
 def main_cli(args) -> int:
@@ -208,6 +226,8 @@ def main_cli(args) -> int:
         for r in c.itertuples(index=False):
             print(f"  {r.parameter:<48} {_fmt(r.contraction):>6}")
         print()
+    if res["split_note"]:
+        print(f"Note: {res['split_note']}")
     print(f"Targets inside their 90 % interval: {res['targets_in_90']} of {res['targets_total']} "
           f"(50 %: {res['targets_in_50']}); held-out records: {res['heldout_in_90']} of {res['heldout_total']} "
           f"(50 %: {res['heldout_in_50']}); without a model output: {res['targets_without_output']} targets, "
