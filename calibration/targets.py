@@ -248,11 +248,12 @@ def _at(outcomes: Mapping[str, Any], output: str, date: str) -> float:
         raise KeyError(f"{output}: the run has no month {date}")
     if output in ts.columns:
         return float(ts.at[row[0], output])
-    after = outcomes.get("after_activity", {})
-    if output in after:  # where participants stand at the end of the run
-        if date != ts["date"].iloc[-1]:
-            raise KeyError(f"{output}: read at the run's last month, {ts['date'].iloc[-1]}, not {date}")
-        return float(after[output])
+    surveys = outcomes.get("surveys", {})
+    if output in surveys:  # a survey's share, read at the survey's month (scenarios/surveys.toml)
+        at = outcomes.get("survey_dates", {}).get(output)
+        if date != at:
+            raise KeyError(f"{output}: a survey read at {at} (scenarios/surveys.toml), not {date}")
+        return float(surveys[output])
     pbt = outcomes["partners_by_hub_type"]
     at_date = pbt[pbt["date"] == date]
     if m := _HUB_TYPE.match(output):
@@ -267,7 +268,7 @@ def _at(outcomes: Mapping[str, Any], output: str, date: str) -> float:
 def readable_outputs(outcomes: Mapping[str, Any]) -> list[str]:
     """Every model_output name that ``observe`` can read from a simulate() result."""
     names = [c for c in outcomes["timeseries"].columns if c not in outputs.INDEX]
-    names += list(outcomes.get("after_activity", {}))
+    names += list(outcomes.get("surveys", {}))
     names += [f"partners_{h}_{t}" for h in HUBS for t in TYPES] + [f"partners_four_hubs_{t}" for t in TYPES]
     return names
 
