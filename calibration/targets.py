@@ -320,12 +320,18 @@ def observe(outcomes: Mapping[str, Any], targets_df: pd.DataFrame) -> dict[str, 
 def distance(simulated: Mapping[str, float], targets_df: pd.DataFrame) -> float:
     """sqrt(mean(((sim - obs) / sd)^2)) over the 'ok' targets whose model_output is in ``simulated``.
 
-    Targets without a model output yet and initial conditions (matched by construction) are skipped. A non-finite
-    simulated value gives inf (a failed run is as far as it gets); no matching target at all is a ValueError.
+    Targets without a model output yet and initial conditions (matched by construction) are skipped. A survey share
+    that is NaN (nobody took part in the surveyed activity in that run, so the survey has no respondents) is skipped
+    too: it is missing, not a miss. Any other non-finite simulated value gives inf (a failed run is as far as it gets);
+    no matching target at all is a ValueError.
     """
     if "held_out" in targets_df and targets_df["held_out"].eq(True).any():
         raise ValueError("distance: held-out records (validation.toml) are never fitted")
     use = targets_df[(targets_df["status"] == "ok") & targets_df["model_output"].isin(list(simulated))]
+    if "group" in use:
+        nan = np.array([isinstance(v, float) and math.isnan(v) for v in (simulated[o] for o in use["model_output"])],
+                       dtype=bool)
+        use = use[~(use["group"].to_numpy() == "survey") | ~nan]
     if use.empty:
         raise ValueError("distance: no target with status 'ok' has its model_output in simulated")
     sim = np.array([float(simulated[k]) for k in use["model_output"]])
