@@ -280,3 +280,13 @@ def test_a_bad_declaration_is_one_line_naming_file_key_and_value(tmp_path, old, 
         _decl(tmp_path, HAND_BUILT.replace(old, new, 1), name=f"s{abs(hash(new))}.toml")
     text = str(err.value)
     assert "\n" not in text and text.startswith("s") and ".toml: " in text and message in text, text
+
+
+def test_the_doc_explains_every_declared_survey_and_answer():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "surveys.md").read_text(encoding="utf-8")
+    decl = surveys.load()
+    missing = [f"`{n}`" for n in (*decl.surveys, *decl.answers, *surveys.PRIMITIVES) if f"`{n}`" not in doc]
+    assert not missing, f"docs/surveys.md lacks {missing}"
+    assert f"`intention_months` = {decl.intention_months}" in doc
