@@ -274,11 +274,13 @@ class Snapshot:
     """What the surveys read of the model at the end of one month (copies)."""
     stage: np.ndarray            # N x K steps
     pushed_at: np.ndarray        # N x K month of the last push (-1: never)
-    degree: np.ndarray           # N collaboration ties per organisation
-    w: np.ndarray                # intensity of every tie (edges are only ever appended: index = tie)
+    degree: np.ndarray | None    # N collaboration ties per organisation (before a window / at a survey only)
+    w: np.ndarray | None         # intensity of every tie (edges are only ever appended: index = tie); idem
 
 
-def take_snapshot(m, pushed_at: np.ndarray) -> Snapshot:
+def take_snapshot(m, pushed_at: np.ndarray, ties: bool = True) -> Snapshot:
+    if not ties:  # a window's last month: only steps and pushes are read there
+        return Snapshot(m.stage.copy(), pushed_at.copy(), None, None)
     eco = m.eco
     ns, n = eco.n_static, m.stage.shape[0]
     u, v = eco.u[ns:], eco.v[ns:]
@@ -318,6 +320,7 @@ class SurveyBook:
     span: tuple[int, int] = (1, 0)
     pushed_at: np.ndarray | None = None
     snaps: dict[int, Snapshot] = field(default_factory=dict)
+    _ties: frozenset = frozenset()
 
     def __post_init__(self):
         for s in self.decl.surveys.values():
@@ -327,6 +330,7 @@ class SurveyBook:
             if tm is not None and tm.at <= self.until:
                 self.times[s.name] = tm
         self.due = frozenset(x for tm in self.times.values() for x in (tm.before, tm.last, tm.at))
+        self._ties = frozenset(x for tm in self.times.values() for x in (tm.before, tm.at))
         if self.times:
             self.span = (min(tm.first for tm in self.times.values()), max(tm.at for tm in self.times.values()))
             self.pushed_at = np.full((self.n, self.k), -1, dtype=np.int32)
@@ -337,7 +341,7 @@ class SurveyBook:
         np.putmask(self.pushed_at, pushed, t)
 
     def snapshot(self, m, t: int) -> None:
-        self.snaps[t] = take_snapshot(m, self.pushed_at)
+        self.snaps[t] = take_snapshot(m, self.pushed_at, t in self._ties)
 
     def shares(self, m) -> dict[str, float]:
         """model output -> share of the survey's respondents with the answer (NaN: nobody took part)."""
@@ -359,16 +363,11 @@ def _respondents(s: Survey, tm: Timing, log: dict[str, np.ndarray], instrument_n
         if s.routes is not None:
             ok &= np.isin(route[o], s.routes)
         o, th, mo = o[ok], th[ok], mo[ok]
-    key = o * k + th
-    order = np.lexsort((mo, key))
-    key, mo = key[order], mo[order]
-    uniq, idx = np.unique(key, return_index=True)
-    first_org = {}
-    for oo, mm in zip((key // k).tolist(), mo.tolist(), strict=True):
-        if oo not in first_org or mm < first_org[oo]:
-            first_org[oo] = mm
+    uniq = np.unique(o * k + th)
+    first = np.full(len(otype), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, o, mo)                                       # each organisation's first surveyed month
     orgs = uniq // k
-    return orgs, uniq % k, np.array([first_org[x] for x in orgs.tolist()], dtype=np.int64)
+    return orgs, uniq % k, first[orgs]
 
 
 def _states(s: Survey, tm: Timing, snaps: dict[int, Snapshot], orgs, themes, first_month, log, instrument_names,
@@ -396,11 +395,9 @@ def _states(s: Survey, tm: Timing, snaps: dict[int, Snapshot], orgs, themes, fir
     for name, insts in LATER.items():
         codes = [instrument_names.index(x) for x in insts if x in instrument_names]
         keep = np.isin(log["instrument"], codes) & np.isin(log["hub"], s.hubs) & (log["month"] <= tm.at)
-        later = {}
-        for oo, mm in zip(log["organisation"][keep].tolist(), log["month"][keep].tolist(), strict=True):
-            later[oo] = max(later.get(oo, -1), mm)
-        out[name] = np.array([later.get(oo, -1) > fm for oo, fm in zip(orgs.tolist(), first_month.tolist(),
-                                                                       strict=True)], dtype=bool)
+        latest = np.full(len(a.stage), -1, dtype=np.int64)
+        np.maximum.at(latest, log["organisation"][keep], log["month"][keep])  # each organisation's last such month
+        out[name] = latest[orgs] > first_month
     return out
 
 
