@@ -290,3 +290,12 @@ def test_the_doc_explains_every_declared_survey_and_answer():
     missing = [f"`{n}`" for n in (*decl.surveys, *decl.answers, *surveys.PRIMITIVES) if f"`{n}`" not in doc]
     assert not missing, f"docs/surveys.md lacks {missing}"
     assert f"`intention_months` = {decl.intention_months}" in doc
+
+
+def test_outcomes_of_a_run_stopped_before_the_survey_month_leave_that_survey_out():
+    m = PropellerModel(load(overrides={"simulation.region": "oost", "simulation.until": "2026-12"}), rng=3,
+                       with_agents=False)
+    m.run_for(12)                                                     # to 2025-03, before the surveys of 2025-09
+    assert m.outcomes()["surveys"] == {}
+    m.run_for(6)                                                      # to 2025-09
+    assert "knowledge_session_step_know_better_share" in m.outcomes()["surveys"]

@@ -345,7 +345,8 @@ class SurveyBook:
 
     def shares(self, m) -> dict[str, float]:
         """model output -> share of the survey's respondents with the answer (NaN: nobody took part)."""
-        return shares(self.decl, self.times, self.snaps, m.participation_log(), m.instrument_names, m.pop.otype,
+        reached = {name: tm for name, tm in self.times.items() if tm.at <= m.t}  # outcomes of a run stopped early
+        return shares(self.decl, reached, self.snaps, m.participation_log(), m.instrument_names, m.pop.otype,
                       m.pop.route, m.eco.u, m.eco.v)
 
 
