@@ -248,11 +248,12 @@ def _at(outcomes: Mapping[str, Any], output: str, date: str) -> float:
         raise KeyError(f"{output}: the run has no month {date}")
     if output in ts.columns:
         return float(ts.at[row[0], output])
-    after = outcomes.get("after_activity", {})
-    if output in after:  # where participants stand at the end of the run
-        if date != ts["date"].iloc[-1]:
-            raise KeyError(f"{output}: read at the run's last month, {ts['date'].iloc[-1]}, not {date}")
-        return float(after[output])
+    surveys = outcomes.get("surveys", {})
+    if output in surveys:  # a survey's share, read at the survey's month (scenarios/surveys.toml)
+        at = outcomes.get("survey_dates", {}).get(output)
+        if date != at:
+            raise KeyError(f"{output}: a survey read at {at} (scenarios/surveys.toml), not {date}")
+        return float(surveys[output])
     pbt = outcomes["partners_by_hub_type"]
     at_date = pbt[pbt["date"] == date]
     if m := _HUB_TYPE.match(output):
@@ -267,7 +268,7 @@ def _at(outcomes: Mapping[str, Any], output: str, date: str) -> float:
 def readable_outputs(outcomes: Mapping[str, Any]) -> list[str]:
     """Every model_output name that ``observe`` can read from a simulate() result."""
     names = [c for c in outcomes["timeseries"].columns if c not in outputs.INDEX]
-    names += list(outcomes.get("after_activity", {}))
+    names += list(outcomes.get("surveys", {}))
     names += [f"partners_{h}_{t}" for h in HUBS for t in TYPES] + [f"partners_four_hubs_{t}" for t in TYPES]
     return names
 
@@ -319,12 +320,18 @@ def observe(outcomes: Mapping[str, Any], targets_df: pd.DataFrame) -> dict[str, 
 def distance(simulated: Mapping[str, float], targets_df: pd.DataFrame) -> float:
     """sqrt(mean(((sim - obs) / sd)^2)) over the 'ok' targets whose model_output is in ``simulated``.
 
-    Targets without a model output yet and initial conditions (matched by construction) are skipped. A non-finite
-    simulated value gives inf (a failed run is as far as it gets); no matching target at all is a ValueError.
+    Targets without a model output yet and initial conditions (matched by construction) are skipped. A survey share
+    that is NaN (nobody took part in the surveyed activity in that run, so the survey has no respondents) is skipped
+    too: it is missing, not a miss. Any other non-finite simulated value gives inf (a failed run is as far as it gets);
+    no matching target at all is a ValueError.
     """
     if "held_out" in targets_df and targets_df["held_out"].eq(True).any():
         raise ValueError("distance: held-out records (validation.toml) are never fitted")
     use = targets_df[(targets_df["status"] == "ok") & targets_df["model_output"].isin(list(simulated))]
+    if "group" in use:
+        nan = np.array([isinstance(v, float) and math.isnan(v) for v in (simulated[o] for o in use["model_output"])],
+                       dtype=bool)
+        use = use[~(use["group"].to_numpy() == "survey") | ~nan]
     if use.empty:
         raise ValueError("distance: no target with status 'ok' has its model_output in simulated")
     sim = np.array([float(simulated[k]) for k in use["model_output"]])

@@ -108,8 +108,8 @@ def test_agents_change_nothing():
         for key in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
             pd.testing.assert_frame_equal(a[key], b[key])
         assert a["final_persons"] == b["final_persons"]
-        assert a["after_activity"].keys() == b["after_activity"].keys() and all(
-            x == y or (x != x and y != y) for x, y in zip(a["after_activity"].values(), b["after_activity"].values(), strict=True))
+        assert a["surveys"].keys() == b["surveys"].keys() and all(
+            x == y or (x != x and y != y) for x, y in zip(a["surveys"].values(), b["surveys"].values(), strict=True))
 
 
 def test_agentset_operations_work_on_organisations():

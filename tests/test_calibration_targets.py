@@ -306,11 +306,16 @@ def test_distance_uses_only_fitted_targets_present_in_simulated(targets):
     sim = _at_observed(targets)
     only_two = {"partners_noord": 100 + 5.0, "kpi4_mkb_four_hubs": 170.0}        # sd 5 -> z = 1 and 0
     assert distance(only_two, targets) == pytest.approx(math.sqrt(0.5))
-    extra = dict(sim, survey_events_motivated_any_share=0.0, unknown_output=1e9)    # no model output yet / not a target
+    extra = dict(sim, survey_education_zuid_employer_biobased_share=0.0, unknown_output=1e9)  # no model output yet / not a target
     assert distance(extra, targets) == 0.0
     initial = targets[targets["status"] == "initial condition"]
     assert len(initial) and distance(dict(sim, partners_west=224.0), targets) == 0.0  # 142 (2024-04) is not fitted
     assert distance(dict(sim, partners_noord=float("nan")), targets) == math.inf
+    # a survey share is NaN when nobody took part in the surveyed activity: missing, left out (not a failed run)
+    n_ok = int((targets["status"] == "ok").sum())
+    off = dict(sim, survey_events_know_better_share=sim["survey_events_know_better_share"] + 0.14 * math.sqrt(n_ok))
+    assert distance(off, targets) == pytest.approx(1.0)                    # sd 0.14: z = sqrt(n) -> rms 1
+    assert distance(dict(sim, survey_events_know_better_share=float("nan")), targets) == 0.0
     with pytest.raises(ValueError):
         distance({"unknown_output": 1.0}, targets)
 
@@ -325,7 +330,10 @@ def test_every_fitted_model_output_can_be_read_from_a_run(targets, outcomes):
     sim = observe(outcomes, targets)
     fit = targets[targets["status"] == "ok"]
     assert set(sim) == set(fit["model_output"])
-    assert all(np.isfinite(v) for v in sim.values())
+    survey = set(fit.loc[fit["group"] == "survey", "model_output"])
+    assert all(np.isfinite(v) for k, v in sim.items() if k not in survey)
+    assert all(math.isnan(sim[k]) or 0 <= sim[k] <= 1 for k in survey)   # NaN: nobody took part in that run
+    assert sum(np.isfinite(sim[k]) for k in survey) >= 20
     assert np.isfinite(distance(sim, targets))
     ts = outcomes["timeseries"].set_index("date")
     assert sim["partners_four_hubs"] == ts.at["2025-09", "partners_four_hubs"]

@@ -13,7 +13,7 @@ from functools import partial
 import numpy as np
 from mesa import Model
 
-from propeller.core import calendar
+from propeller.core import calendar, surveys
 from propeller.core.agents import Hub, Organisation
 from propeller.core.constants import (
     FIRST_ADOPTEREN,
@@ -28,7 +28,7 @@ from propeller.core.ecosystem import MEMBER, Ecosystem, NeighbourState
 from propeller.core.instruments import registry
 from propeller.core.instruments.base import Instrument
 from propeller.core.kernels import Bound, grow_relations, hub_month, propeller_move
-from propeller.core.outcomes import Recorder, after_activity
+from propeller.core.outcomes import Recorder
 from propeller.core.population import build_population
 from propeller.core.state import (
     LOG_ROWS,
@@ -179,6 +179,11 @@ class PropellerModel(Model):
         self.space = None
         self.recorder = Recorder(self, self.n_months)
         self.recorder.record(0)
+        # the surveys of scenarios/surveys.toml: snapshots at their months only, pushes tracked within their span
+        self.surveys = surveys.SurveyBook(surveys.load(), n, k, self.start, self.n_months)
+        self._survey_due, self._push_span = self.surveys.due, self.surveys.span
+        if 0 in self._survey_due:
+            self.surveys.snapshot(self, 0)
 
     # ------------------------------------------------------------------ set-up
     def _init_hubs(self, p) -> None:
@@ -255,12 +260,16 @@ class PropellerModel(Model):
             self.extra_entry[:] = 0.0
             self.activity[:] = -1
         self._touched = self.run_hubs(t)
+        if self._push_span[0] <= t <= self._push_span[1]:  # only while a survey's window or intention is open
+            self.surveys.mark_pushes(self, t)
         self.eco.update_ties(self.activity, self._intensify, self._decay, any_activity=self._touched)
         self.move_propeller(month)
         if month == self._intake_month:
             self.couplings.school_intake(self)
         self.grow_ecosystem()
         self.recorder.record(t)
+        if t in self._survey_due:
+            self.surveys.snapshot(self, t)
 
     @property
     def runs(self) -> dict[str, int]:
@@ -353,7 +362,9 @@ class PropellerModel(Model):
         frames = self.recorder.frames(self.t)
         frames["participants"] = participants_frame(self.participants)
         frames["final_persons"] = {k: int(v.sum()) for k, v in self.persons.items()}
-        frames["after_activity"] = after_activity(self)
+        frames["surveys"] = self.surveys.shares(self)
+        dates = self.surveys.decl.output_dates()
+        frames["survey_dates"] = {o: dates[o] for o in frames["surveys"]}
         return frames
 
     def release(self) -> None:

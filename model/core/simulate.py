@@ -51,8 +51,9 @@ def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, wit
 
     Returns a dict with ``timeseries`` (one row per month from the start), ``occupancy`` (organisations
     per date x route x theme x step), ``partners_by_hub_type``, ``participants`` (Table 3.2 categories),
-    ``final_persons``, ``after_activity`` (where participants of some activities stand at the end, as the
-    appendices' surveys ask), plus ``seed``, ``until`` and ``params`` (the flat parameter dict used).
+    ``final_persons``, ``surveys`` (model output -> share of a survey's respondents with an answer, read at the
+    survey's month, NaN when nobody took part; scenarios/surveys.toml, docs/surveys.md) and ``survey_dates``
+    (model output -> that month), plus ``seed``, ``until`` and ``params`` (the flat parameter dict used).
     """
     return _run(_scenario(params, until), seed, with_agents)
 
