@@ -5,7 +5,7 @@ publieke opdrachtgevers in Friesland te ondersteunen bij de transitie naar circu
 gemeenten en woningcorporaties). De focus ligt op aanbesteden volgens It Nije Normaal" [003 L6010-6024]: a
 kennis- en intervisietraject around concrete projects, a knowledge base with tools and formats, and project
 guidance [003 L6026-6034, L6551-6557]. It runs through the phases, from Agenderen into Uitproberen and on to
-anchoring in policy [003 L1523-1526, L2276-2279, L6024-6026]. Participants: gemeenten and woningcorporaties (the
+anchoring in policy [003 L1523-1526, L2275-2279, L6024-6026]. Participants: gemeenten and woningcorporaties (the
 government route includes the provincie: one took part [003 L6559-6565]); one run is one cohort of the traject.
 
 Effects from the survey of 7 of the 11 participating gemeenten [003 L7209-7345]: all gained knowledge and skills
