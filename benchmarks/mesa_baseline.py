@@ -32,7 +32,8 @@ Rules implemented (docs/ODD.md §4, §7.1, §7.2, §7.9), per (organisation i, t
   back = rate, repeat = rate; pull = 1 + procurement_boost for a company with a client tie to a
   woco/gemeente in Adopteren on k, else 1; a ``requires=comaker`` row is × comaker_gate_floor unless
   i has a client tie of intensity ≥ comaker_min_intensity to a company at comaker_min_step or beyond
-  on k. Leave with probability 1 − exp(−Σh·dt); the move is kind j with probability h_j / Σh.
+  on k; a ``requires=chain`` row is × chain_gate_floor unless i has a chain tie to a company at
+  comaker_min_step or beyond on k. Leave with probability 1 − exp(−Σh·dt); the move is kind j with probability h_j / Σh.
 * Neighbour state (exposure, co-maker, pull) is taken from the stages at the start of the (sub)step.
 
 Why the comparison is fair
@@ -78,7 +79,7 @@ import pandas as pd
 
 from propeller.core import calendar
 from propeller.core.constants import FIRST_ADOPTEREN, PHASES, ROUTES, STEP_PHASE, THEMES
-from propeller.core.ecosystem import CLIENT
+from propeller.core.ecosystem import CHAIN, CLIENT
 from propeller.core.model import PropellerModel
 
 FORWARD, SKIP, BACK, REPEAT = range(4)
@@ -99,12 +100,15 @@ class OrgAgent(mesa.Agent):
         self.is_client = is_client
         self.stage = stage                  # step per theme, 0 = not engaged .. 9 = develop
         self.gated = model.route_gated[route]  # does any row of the route require a co-maker?
+        self.chain_gated = model.route_chain_gated[route]  # ... or an involved chain partner?
         k = len(stage)
         self.exposure = [0.0] * k
         self.comaker = [False] * k
+        self.chained = [False] * k
         self.pulled = [False] * k
         self.neighbours: list[tuple[OrgAgent, float]] = []         # all structural ties (agent, intensity)
         self.client_neighbours: list[tuple[OrgAgent, float]] = []  # client ties only
+        self.chain_neighbours: list[tuple[OrgAgent, float]] = []   # chain ties only
 
     def observe(self) -> None:
         """Exposure, co-maker presence and procurement pull per theme, from the neighbours' current stages."""
@@ -130,6 +134,15 @@ class OrgAgent(mesa.Agent):
                         if s >= min_step:
                             cm[t] = True
             self.comaker = cm
+        if self.chain_gated:
+            min_step = m.comaker_min_step
+            ch = [False] * k
+            for other, _w in self.chain_neighbours:
+                if other.is_company:
+                    for t, s in enumerate(other.stage):
+                        if s >= min_step:
+                            ch[t] = True
+            self.chained = ch
         if self.is_company:
             pm = [False] * k
             for other, _w in self.client_neighbours:
@@ -162,11 +175,12 @@ class OrgAgent(mesa.Agent):
             if self.is_company and self.pulled[t]:
                 fm *= m.pull_factor
             h = [f * fm, sk * fm, b, r]
-            if not self.comaker[t]:
-                g = gates[s]
-                for kind in range(4):
-                    if g[kind]:
-                        h[kind] *= m.gate_floor
+            g = gates[s]
+            for kind in range(4):
+                if g[kind] == 1 and not self.comaker[t]:
+                    h[kind] *= m.gate_floor
+                elif g[kind] == 2 and not self.chained[t]:
+                    h[kind] *= m.chain_gate_floor
             total = h[0] + h[1] + h[2] + h[3]
             if total <= 0.0 or random() >= -math.expm1(-total * dt):
                 continue
@@ -214,7 +228,8 @@ class BaselineModel(mesa.Model):
                                for rm in tab.rate_by_month]
         self.targets = [[tab.target_flat[r * n_s + s].tolist() for s in range(n_s)] for r in range(len(ROUTES))]
         self.gates = [[tab.gate_flat[r * n_s + s].tolist() for s in range(n_s)] for r in range(len(ROUTES))]
-        self.route_gated = [any(any(g) for g in route_gates) for route_gates in self.gates]
+        self.route_gated = [any(1 in g for g in route_gates) for route_gates in self.gates]
+        self.route_chain_gated = [any(2 in g for g in route_gates) for route_gates in self.gates]
         self.phase_scale = tab.phase_scale.tolist()
         self.entry_step = int(tab.entry)
         self.month_rates = self.rates_by_month[calendar.parse(self.start) % 12]
@@ -229,6 +244,7 @@ class BaselineModel(mesa.Model):
         self.comaker_min_w = float(cp.min_w)
         self.pull_factor = 1.0 + float(cp.boost)
         self.gate_floor = float(p["coupling.comaker_gate_floor"])
+        self.chain_gate_floor = float(p["coupling.chain_gate_floor"])
         self.population_adopted = [0.0] * k
 
         # one agent per organisation, state copied from the fast model's initial arrays
@@ -238,7 +254,7 @@ class BaselineModel(mesa.Model):
         orgs = [OrgAgent(self, i, route[i], mult[i], comp[i], client[i], stage[i]) for i in range(n)]
         self.orgs = orgs
         if self.network_on:  # prebuilt adjacency lists (agent, intensity) from the ecosystem graph
-            for kind, attr in ((None, "neighbours"), (CLIENT, "client_neighbours")):
+            for kind, attr in ((None, "neighbours"), (CLIENT, "client_neighbours"), (CHAIN, "chain_neighbours")):
                 a = fast.eco.structural(kind, True)
                 ptr, idx, w = a.indptr.tolist(), a.indices.tolist(), a.data.tolist()
                 for i, agent in enumerate(orgs):

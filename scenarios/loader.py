@@ -24,7 +24,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from propeller.core.constants import CLASSES, HUBS, PHASES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, THEMES, TRANSITION_KINDS
+from propeller.core.constants import (
+    CLASSES,
+    HUBS,
+    PHASES,
+    REQUIRES,
+    ROUTES,
+    STEP_INDEX,
+    STEP_PHASE,
+    STEPS,
+    THEMES,
+    TRANSITION_KINDS,
+)
 from propeller.errors import UserError
 
 SCENARIO_DIR = Path(__file__).resolve().parent
@@ -156,6 +167,7 @@ RULES: list[tuple[str, Any]] = [
     ("network.decay", _PROB),
     ("ecosystem.decay", _PROB),
     ("coupling.comaker_gate_floor", _PROB),
+    ("coupling.chain_gate_floor", _PROB),
     ("coupling.comaker_min_intensity", _PROB),
     ("coupling.curriculum_share", _PROB),
     ("coupling.students_to_companies", _PROB),
@@ -454,8 +466,9 @@ def read_table(path: Path) -> list[Transition]:
             raise ScenarioError(path, where, "a numeric rate", row["rate"]) from None
         if not math.isfinite(rate) or not 0 <= rate <= 5:
             raise ScenarioError(path, where, "a rate in [0, 5] per month", rate)
-        if row["requires"] not in ("", "comaker"):
-            raise ScenarioError(path, where, "requires '' or 'comaker'", row["requires"])
+        if row["requires"] not in REQUIRES:
+            raise ScenarioError(path, where, "requires one of " + ", ".join(repr(r) for r in REQUIRES), row["requires"],
+                                hint=did_you_mean(row["requires"], REQUIRES))
         try:
             months = tuple(int(m) for m in row["months"].split("|")) if row["months"] else ()
         except ValueError:

@@ -67,3 +67,13 @@ def test_regional_run_holds_one_region():
     assert (m.pop.home == HUBS.index("west")).all()
     ts = m.outcomes()["timeseries"]
     assert ts.iloc[0]["partners_total"] == ts.iloc[0]["partners_west"] == 142
+
+
+def test_provinces_follow_the_government_route():
+    """Bijlage F's 'Overheid als opdrachtgever' is the route of 'overheden (gemeente, provincie)'
+    [003 L12966-12968]: every government organisation, provinces included, is on the government route."""
+    m = PropellerModel(load(overrides={"simulation.region": "noord"}), rng=0, with_agents=False)
+    government = m.pop.otype == TYPES.index("government")
+    assert government.sum() > 10
+    assert (m.pop.route[government] == ROUTES.index("gemeente")).all()
+    assert set(np.flatnonzero(m.pop.route == ROUTES.index("gemeente"))) == set(np.flatnonzero(government))

@@ -138,19 +138,21 @@ def test_incremental_neighbour_state_equals_full_recomputation():
 
     m = PropellerModel(load(overrides={"simulation.region": "zuid"}), rng=5, with_agents=False)
     cp = m.couplings
-    seen = {"collab": 0, "num": 0.0, "comaker": 0, "pulled": 0}
+    seen = {"collab": 0, "num": 0.0, "comaker": 0, "pulled": 0, "chained": 0}
     for _ in range(36):
         m.run_for(1)
         inc = m.neighbours.update(m.stage)
         ref = NeighbourState(m.eco, m.stage.shape, cp.is_company, cp.is_client, cp.min_step, cp.min_w)
         ref.update(m.stage, full=True)
-        for name in ("num", "deg", "comaker", "pulled", "adopted", "maker"):
+        for name in ("num", "deg", "comaker", "pulled", "chained", "adopted", "maker"):
             assert np.array_equal(getattr(inc, name), getattr(ref, name)), name
         seen["collab"] = len(m.eco.collab()[0])
         seen["num"] = max(seen["num"], float(inc.num.sum()))
         seen["comaker"] += int(np.count_nonzero(inc.comaker))
         seen["pulled"] += int(np.count_nonzero(inc.pulled))
-    assert seen["collab"] > 0 and seen["num"] > 0 and seen["comaker"] > 0 and seen["pulled"] > 0, seen
+        seen["chained"] += int(np.count_nonzero(inc.chained))
+    assert (seen["collab"] > 0 and seen["num"] > 0 and seen["comaker"] > 0 and seen["pulled"] > 0
+            and seen["chained"] > 0), seen
 
 
 def test_a_bound_kernel_refuses_other_types_when_checking():

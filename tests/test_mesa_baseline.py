@@ -38,7 +38,7 @@ def allowed_moves(m: BaselineModel, comaker_possible: bool = True) -> set[tuple[
         for rates in m.rates_by_month:
             for s, row in enumerate(rates[route]):
                 for kind, rate in enumerate(row):
-                    if rate > 0 and (comaker_possible or not m.gates[route][s][kind]):
+                    if rate > 0 and (comaker_possible or m.gates[route][s][kind] != 1):  # 1: requires a co-maker
                         ok.add((route, s, m.targets[route][s][kind]))
     return ok
 
@@ -106,15 +106,17 @@ def test_nothing_enters_without_p_and_q(scenario):
 
 
 def test_comaker_gate_blocks_wocos(scenario):
-    """With a tie threshold above every tie's intensity no co-maker is ever present: the gated woco rows never fire."""
-    sc = scenario.with_overrides({"coupling.comaker_min_intensity": 1.0, "propeller.rates.woco.design.forward": 4.5})
+    """With a tie threshold above every tie's intensity no co-maker is ever present: with the gate closed (floor 0)
+    the gated woco rows never fire."""
+    sc = scenario.with_overrides({"coupling.comaker_min_intensity": 1.0, "propeller.rates.woco.design.forward": 4.5,
+                                  "coupling.comaker_gate_floor": 0.0})
     m = BaselineModel(sc, seed=2)
     assert any(a.route == ROUTES.index("woco") for a in m.orgs)
     history = stepped(m, 24)
     seen = moves(m, history)
     assert seen <= allowed_moves(m, comaker_possible=False)
     woco = ROUTES.index("woco")
-    gated = {(woco, s, m.targets[woco][s][k]) for s in range(len(STEPS)) for k in range(4) if m.gates[woco][s][k]}
+    gated = {(woco, s, m.targets[woco][s][k]) for s in range(len(STEPS)) for k in range(4) if m.gates[woco][s][k] == 1}
     assert gated and not (seen & gated)
 
 

@@ -156,8 +156,8 @@ def test_toy_instrument_registers_runs_and_leaves_no_trace():
         over = scenario_overrides(scenario, region="west", funding=1.0, connector=1.0, connector_leaves="scenario",
                                   follower_weight=0.15, rates={"toy": 0.5})
         assert over["hubs.west.instruments.toy"] == 0.5 * TOY_PARAMS["hubs.west.instruments.toy"]
-        assert "toy workshops, LLO and coaching" in Text("en").instruments()       # the report's list
-        assert "speelwerkplaatsen, LLO en coaching" in Text("nl").instruments()
+        assert "toy workshops, LLO, coaching and client approach" in Text("en").instruments()       # the report's list
+        assert "speelwerkplaatsen, LLO, coaching en opdrachtgeversaanpak" in Text("nl").instruments()
         with pytest.raises(TypeError, match="unknown argument"):
             DashboardModel(toys=1.0)
 

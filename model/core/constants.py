@@ -45,6 +45,13 @@ FIRST_ADOPTEREN = STEP_INDEX["secure"]
 
 TRANSITION_KINDS: tuple[str, ...] = ("forward", "skip", "back", "repeat")
 
+# What a move of the transition table may require (its ``requires`` column; index = gate code of the compiled
+# table, 0 = nothing): a co-maker company partnered with the organisation (woningcorporaties [003 L7886-7889]),
+# or a chain partner involved in the innovation ("Partners en leveranciers actief betrekken bij de innovatie. Dit
+# is voorwaarde voor opschaling" [003 L13337-13342]). Without it the move's rate is multiplied by
+# coupling.comaker_gate_floor or coupling.chain_gate_floor.
+REQUIRES: tuple[str, ...] = ("", "comaker", "chain")
+
 # Innovativeness classes (Rogers; hubs reach mostly the first two among MKB [003 L1313-1336]).
 CLASSES: tuple[str, ...] = ("frontrunner", "early_adopter", "early_majority", "follower")
 

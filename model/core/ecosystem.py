@@ -258,7 +258,8 @@ class NeighbourState:
     """What an organisation sees of its contacts, per theme, kept up to date month by month
     (``kernels.update_neighbours``): exposure = num / deg (intensity-weighted share of contacts in
     Adopteren, structural and collaboration ties), and bit masks ``comaker`` (a client-tie company far
-    enough on the theme) and ``pulled`` (a client tie to a client in Adopteren).
+    enough on the theme), ``pulled`` (a client tie to a client in Adopteren) and ``chained`` (a chain-tie
+    company far enough on the theme: an involved chain partner).
 
     Only organisations whose contacts changed bits, or whose ties changed intensity, are recomputed, to
     the same sums a full recomputation gives (``update(full=True)``)."""
@@ -272,6 +273,7 @@ class NeighbourState:
         self.deg = np.zeros(n)
         self.comaker = np.zeros(n, dtype=np.int64)
         self.pulled = np.zeros(n, dtype=np.int64)
+        self.chained = np.zeros(n, dtype=np.int64)
         self.adopted = np.zeros(n, dtype=np.int64)
         self.maker = np.zeros(n, dtype=np.int64)
         self.snap = np.zeros(n * k, dtype=np.int8)  # the stages at the last update, flattened
@@ -286,16 +288,17 @@ class NeighbourState:
         self._ties = -1
         self._stage = None
         self._update = Bound(update_neighbours)
-        self.arrays = Neighbours(num=self.num, deg=self.deg, comaker=self.comaker, pulled=self.pulled,
+        self.arrays = Neighbours(num=self.num, deg=self.deg, comaker=self.comaker, pulled=self.pulled, chained=self.chained,
                                  adopted=self.adopted, maker=self.maker, snap=self.snap, snap_words=self.snap_words,
                                  cand=self._cand, dirty=eco.dirty)
-        eco.structural(None, True), eco.structural(CLIENT, True)  # the CSR views: built with the graph
+        eco.structural(None, True), eco.structural(CLIENT, True), eco.structural(CHAIN, False)  # the CSR views
 
     def update(self, stage: np.ndarray, full: bool = False) -> NeighbourState:
         eco = self.eco
         if self._ties != eco.layout:  # ties appended or buffers replaced (the weighted views' data are kept current)
-            a, c = eco.structural(None, True), eco.structural(CLIENT, True)
+            a, c, ch = eco.structural(None, True), eco.structural(CLIENT, True), eco.structural(CHAIN, False)
             self.ties = Ties(structural=Csr(a.indptr, a.indices, a.data), client=Csr(c.indptr, c.indices, c.data),
+                             chain=Csr(ch.indptr, ch.indices, ch.data),
                              collab=eco.collab(), head=eco.collab_head, nxt=eco._collab_next,
                              comaker_min_step=self.min_step, comaker_min_w=self.min_w)
             self._ties = eco.layout

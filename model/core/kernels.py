@@ -127,7 +127,8 @@ def update_neighbours(stage, stage_words, full, is_company, is_client, nb, ties)
     num[i, t] = sum of tie intensities to contacts in Adopteren on theme t, deg[i] = sum of all its tie
     intensities (structural ties, then collaboration ties), so exposure = num / deg; comaker[i] bit t = a
     client-tie company at comaker_min_step or beyond on t (tie intensity >= comaker_min_w); pulled[i] bit t
-    = a client tie to a client (woco/gemeente) in Adopteren on t.
+    = a client tie to a client (woco/gemeente) in Adopteren on t; chained[i] bit t = a chain-tie company at
+    comaker_min_step or beyond on t (a chain partner involved in the innovation).
 
     Incremental: ``snap`` is a copy of the stages (flattened) as of the last update, compared 8 bytes at a
     time (``stage_words``/``snap_words``: uint64 views of the same memory, the tail byte by byte), so finding
@@ -143,8 +144,10 @@ def update_neighbours(stage, stage_words, full, is_company, is_client, nb, ties)
     collab.u[e], slot 2e + 1 from collab.v[e]). Groups: ``state.Neighbours``, ``state.Ties``."""
     snap, snap_words, cand, dirty = nb.snap, nb.snap_words, nb.cand, nb.dirty
     adopted, maker, num, deg, comaker, pulled = nb.adopted, nb.maker, nb.num, nb.deg, nb.comaker, nb.pulled
+    chained = nb.chained
     indptr, indices, weight = ties.structural
     client_ptr, client_idx, client_w = ties.client
+    chain_ptr, chain_idx = ties.chain.indptr, ties.chain.indices
     cu, cv, cw = ties.collab
     head, nxt = ties.head, ties.nxt
     comaker_min_step, comaker_min_w = ties.comaker_min_step, ties.comaker_min_w
@@ -184,6 +187,9 @@ def update_neighbours(stage, stage_words, full, is_company, is_client, nb, ties)
                     slot = nxt[slot]
             for p in range(client_ptr[j], client_ptr[j + 1]):  # client-tie contacts' co-maker / pull masks
                 dirty[client_idx[p]] |= DIRTY_MASKS
+            if b != maker[j]:  # chain-tie contacts' chain-partner masks
+                for p in range(chain_ptr[j], chain_ptr[j + 1]):
+                    dirty[chain_idx[p]] |= DIRTY_MASKS
             adopted[j] = a
             maker[j] = b
     for i in range(n):
@@ -202,6 +208,10 @@ def update_neighbours(stage, stage_words, full, is_company, is_client, nb, ties)
                     pm |= adopted[j]
             comaker[i] = cm
             pulled[i] = pm
+            ch = 0
+            for p in range(chain_ptr[i], chain_ptr[i + 1]):
+                ch |= maker[chain_idx[p]]
+            chained[i] = ch
         if not todo & DIRTY_SUMS:
             continue
         d = 0.0
@@ -236,8 +246,10 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
     ``state.MoveParams``; ``adoptions`` (per theme) counts moves into Adopteren.
 
     Exposure on theme th is nb.num[i, th] / nb.deg[i] (``update_neighbours``), or the population share
-    mix_share[th] when mixing is full (``mix_share`` non-empty). ``nb.comaker``/``nb.pulled`` are bit masks
-    per organisation (bit th). A partner of a hub whose connector is weak falls back faster:
+    mix_share[th] when mixing is full (``mix_share`` non-empty). ``nb.comaker``/``nb.pulled``/``nb.chained`` are
+    bit masks per organisation (bit th); a move that requires a co-maker (table.gate 1) is x par.gate_floor without
+    one, a move that requires an involved chain partner (2) x par.chain_gate_floor without one.
+    A partner of a hub whose connector is weak falls back faster:
     back x (1 + par.connector_back x (1 - connector))."""
     route, home, class_mult, is_company = orgs.route, orgs.home, orgs.class_mult, orgs.is_company
     rates, target, gate, phase_scale = table.rates[month], table.target, table.gate, table.phase_scale
@@ -249,6 +261,8 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
     entry_p, entry_q, partner_thr, connector_back = par.entry_p, par.entry_q, par.partner_thr, par.connector_back
     traj_boost, traj_back, coach_boost = par.traj_boost, par.traj_back, par.coach_boost
     student_boost, procurement_boost, gate_floor = par.student_boost, par.procurement_boost, par.gate_floor
+    chain_floor = par.chain_gate_floor
+    chained = nb.chained
     rs = rng_state(seed)
     n, k = stage.shape
     mixed = mix_share.shape[0] > 0
@@ -259,6 +273,7 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
         back_scale = 1.0 + connector_back * (1.0 - connector[hub]) if rel[i, hub] >= partner_thr else 1.0
         inv_deg = 1.0 / deg[i] if deg[i] > 0 else 0.0
         cm_bits = comaker[i]
+        ch_bits = chained[i]
         pull_bits = pulled[i] if is_company[i] else 0
         for th in range(k):
             s = stage[i, th]
@@ -288,6 +303,7 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
             if coached:
                 push += coached_hazard[i, th]
             has_comaker = cm_bits >> th & 1
+            has_chain = ch_bits >> th & 1
             total = 0.0
             for kind in range(4):
                 v = rates[row, kind]
@@ -297,8 +313,11 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
                     v *= fm
                 elif kind == BACK:
                     v *= back_scale * (traj_back if enrolled else 1.0)
-                if gate[row, kind] and not has_comaker:
+                g = gate[row, kind]
+                if g == 1 and not has_comaker:
                     v *= gate_floor
+                elif g == 2 and not has_chain:
+                    v *= chain_floor
                 h[kind] = v
                 total += v
             if total <= 0 or not occurs(uniform(rs), total * dt):
@@ -418,9 +437,11 @@ def batch_common(sel, sizes, h, theme, spec, rel, thr, activity, first_id, stage
 
 
 @njit(cache=True)
-def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members, seed):
+def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members, took_part, seed):
     """One month of the organisation-hub relations of the ``active`` hubs (columns of ``rel``): decay without
     activity, at growth.decay x (1 + growth.connector_decay x (1 - connector)) (lapsed partners stay in ring 4);
+    a relation with activity this month (``took_part[i, h]``: i took part in a run of hub h) does not decay, so a
+    participant lifted to the ring-3 floor ends its month a partner (taking part makes a partner [003 L2796-2803]);
     then, from the decayed state, each organisation outside a hub moves one ring inward (unknown -> ring 4,
     ring 4 -> partner) with a hazard from its partner contacts (organic growth, times the connector's strength,
     over the structural ties ``adj`` and the collaboration ties ``collab``) plus, for unknown ones, from
@@ -454,7 +475,7 @@ def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members,
         for a in range(n_act):
             h = act[a]
             r = rel[j, h]
-            if r > 0:
+            if r > 0 and not took_part[j, h]:
                 r *= 1.0 - decay[a]
                 if r < potential:
                     r = potential
@@ -609,12 +630,12 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirt
 
 
 @njit(cache=True)
-def select_participants(rel_col, cand, known_ok, thr, route_only, stage_col, elig, orgs, total):
+def select_participants(rel_col, cand, known_ok, thr, route_mask, stage_col, elig, orgs, total):
     """Draw up to ``total`` participants among the organisations ``cand`` (those the hub knows, in index order)
     by successive weighted draws without replacement (numba's generator, seeded by the caller), weight =
     eligibility(step on the theme) x class weight x (0.5 + relation) x funding factor (``orgs``:
-    ``state.Organisations``). ``known_ok``: ring 4 may take part (events); ``route_only`` >= 0 restricts to one
-    route. The order of the result is the order of the draws (``draw_without_replacement``)."""
+    ``state.Organisations``). ``known_ok``: ring 4 may take part (events); ``route_mask`` (bit r: route r; -1 any) restricts the
+    routes. The order of the result is the order of the draws (``draw_without_replacement``)."""
     route, class_weight, cls, small_factor = orgs.route, orgs.class_weight, orgs.cls, orgs.small_factor
     n = cand.shape[0]
     idx = np.empty(n, dtype=np.int64)
@@ -626,7 +647,7 @@ def select_participants(rel_col, cand, known_ok, thr, route_only, stage_col, eli
         r = rel_col[i]
         if r <= 0 or (not known_ok and r < thr):
             continue
-        if route_only >= 0 and route[i] != route_only:
+        if not (route_mask >> route[i]) & 1:
             continue
         w = elig[stage_col[i]] * class_weight[cls[i]] * (0.5 + r) * small_factor[i]
         if w <= 0:
@@ -874,7 +895,7 @@ def run_one(h, n_runs, inst, focus_cum, known, orgs, rel, thr, stage, activity, 
                 fmt_th[q] = fmts[r]
                 wanted += want[q]
                 q += 1
-        sel = select_participants(rel[:, h], known, spec.known_ok, thr, spec.route_only, stage[:, theme], elig, orgs,
+        sel = select_participants(rel[:, h], known, spec.known_ok, thr, spec.route_mask, stage[:, theme], elig, orgs,
                                   wanted)
         m = sel.shape[0]
         if m == 0:

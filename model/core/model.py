@@ -89,6 +89,7 @@ class PropellerModel(Model):
         self.coached_hazard = np.zeros((n, k))
         self.student_until = np.full((n, k), -1, dtype=np.int32)
         self.activity = np.full(n, -1, dtype=np.int64)
+        self.took_part = np.zeros((n, len(HUBS)), dtype=np.bool_)  # took part in a run of hub h this month
         self.persons = {c: np.zeros(n, dtype=np.int64) for c in PERSON_COUNTERS}
         # persons per Table 3.2 activity category (the instruments' categories); the dict's rows are views of one
         # array (recorded in one copy)
@@ -147,7 +148,7 @@ class PropellerModel(Model):
             entry_p=self._entry_p, entry_q=self._entry_q, partner_thr=self.eco.partner_thr,
             connector_back=self._connector_back, traj_boost=float(self.traj_boost), traj_back=float(self.traj_back),
             coach_boost=float(self.coach_boost), student_boost=self._student_boost, procurement_boost=float(cp.boost),
-            gate_floor=self._gate_floor)
+            gate_floor=self._gate_floor, chain_gate_floor=float(p["coupling.chain_gate_floor"]))
         self.growth = Growth(
             potential=self.eco.potential, partner_thr=self.eco.partner_thr,
             ring_cut=float(self.eco.ring_thr[int(p["ecosystem.constituency_ring"]) - 1]),
@@ -259,6 +260,7 @@ class PropellerModel(Model):
             self.extra_fwd[:] = 0.0
             self.extra_entry[:] = 0.0
             self.activity[:] = -1
+            self.took_part[:] = False
         self._touched = self.run_hubs(t)
         if self._push_span[0] <= t <= self._push_span[1]:  # only while a survey's window or intention is open
             self.surveys.mark_pushes(self, t)
@@ -294,6 +296,7 @@ class PropellerModel(Model):
             self.eco.meet(self._pairs[0, :n_pairs].copy(), self._pairs[1, :n_pairs].copy())
         if n_log:
             log = self._log[:, :n_log].copy()
+            self.took_part[log[3], log[1]] = True  # their relation to that hub does not decay this month
             self.participation.append(log)
             for code, inst in self._after:
                 mine = log[:, log[0] == code]
@@ -336,7 +339,7 @@ class PropellerModel(Model):
                                   Csr(members.indptr, members.indices, members.data))
         _, adj, collab, members = self._growth_graph
         self._kernels["grow_relations"](eco.rel, self.active, self.connector, self.growth, self.is_ngo, adj, collab, members,
-                       int(self.rng.integers(2**62)))
+                       self.took_part, int(self.rng.integers(2**62)))
 
     # ------------------------------------------------------------------ inspection
     def build_space(self):

@@ -134,7 +134,9 @@ def build_population(p, rng: np.random.Generator) -> tuple[Population, np.ndarra
     route[otype_a == TYPES.index("mkb_builders")] = ROUTES.index("mkb")
     u = rng.random(n)
     route[(otype_a == TYPES.index("clients")) & (u < p["population.woco_share_of_clients"])] = ROUTES.index("woco")
-    route[(otype_a == TYPES.index("government")) & (u < p["population.gemeente_share_of_government"])] = ROUTES.index("gemeente")
+    # Every government, gemeente or provincie, follows the government route ("gemeente"): Bijlage F's "Overheid als
+    # opdrachtgever" is the route of "overheden (gemeente, provincie)" [003 L12966-12968, L13182-13186].
+    route[otype_a == TYPES.index("government")] = ROUTES.index("gemeente")
     route[(otype_a == TYPES.index("education")) & (u < p["population.school_share_of_education"])] = ROUTES.index("school")
 
     # Innovativeness: partners skewed to frontrunners / early adopters [003 L1313-1336].

@@ -38,7 +38,8 @@ class Table(NamedTuple):
 
     rates: np.ndarray          # float (12, rows, 4): hazard per calendar month and move kind
     target: np.ndarray         # int (rows, 4): step reached by each move kind
-    gate: np.ndarray           # bool (rows, 4): the move needs a co-maker
+    gate: np.ndarray           # int8 (rows, 4): what the move requires (constants.REQUIRES: 0 nothing, 1 co-maker,
+                               #   2 chain partner)
     phase_scale: np.ndarray    # float (steps,): phase speed on forward / skip moves out of each step
     n_steps: int
     entry_step: int            # step of an organisation that enters the propeller
@@ -57,6 +58,7 @@ class MoveParams(NamedTuple):
     student_boost: float       # forward multiplier 1 + this while students with new skills arrived
     procurement_boost: float   # forward multiplier 1 + this for a company pulled by a client in Adopteren
     gate_floor: float          # multiplier on a co-maker-gated move without a co-maker
+    chain_gate_floor: float    # multiplier on a chain-gated move without an involved chain partner
 
 
 class Pushes(NamedTuple):
@@ -78,6 +80,7 @@ class Neighbours(NamedTuple):
     deg: np.ndarray            # float N: sum of all its tie intensities (exposure = num / deg)
     comaker: np.ndarray        # int64 N, bit t: a client-tie company at the co-maker step or beyond on theme t
     pulled: np.ndarray         # int64 N, bit t: a client tie to a client in Adopteren on theme t
+    chained: np.ndarray        # int64 N, bit t: a chain-tie company at the co-maker step or beyond on theme t
     adopted: np.ndarray        # int64 N, bit t: the organisation is in Adopteren on theme t
     maker: np.ndarray          # int64 N, bit t: a company at the co-maker step or beyond on theme t
     snap: np.ndarray           # int8 N K: the stages (flattened) at the last update
@@ -107,6 +110,7 @@ class Ties(NamedTuple):
 
     structural: Csr            # every structural tie, weighted by intensity
     client: Csr                # client ties (co-makers, procurement pull)
+    chain: Csr                 # chain ties (partners and suppliers: the chain-partner gate)
     collab: Collab
     head: np.ndarray           # int64 N: first collaboration-list slot of each organisation (-1: none)
     nxt: np.ndarray            # int64: next slot (slot 2e is tie e seen from u[e], 2e + 1 from v[e])
@@ -217,7 +221,7 @@ SPEC_DTYPE = np.dtype([
     ("p_skills", np.float64),          # share of persons who gain skills
     ("h_enrol", np.float64),           # next-step hazard over the enrolment (spread over its months)
     ("known_ok", np.bool_),            # ring 4 may take part (else partners only)
-    ("route_only", np.int64),          # only this route takes part (-1: any)
+    ("route_mask", np.int64),          # bit r set: route r may take part (-1: any)
     ("fwd_lo", np.int64),
     ("fwd_hi", np.int64),
     ("enrol", np.int64),               # ENROL_NONE, ENROL_TRAJECTORY or ENROL_COACHING

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from propeller.core.constants import ROUTES, STEP_INDEX, STEP_PHASE, STEPS, TRANSITION_KINDS
+from propeller.core.constants import REQUIRES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS, TRANSITION_KINDS
 from propeller.core.state import Table
 
 _PHASE = np.array(STEP_PHASE)
@@ -27,13 +27,13 @@ class PropellerTable:
         n_r, n_s, n_k = len(ROUTES), len(STEPS), len(TRANSITION_KINDS)
         self.rate = np.zeros((n_r, n_s, n_k))
         self.target = np.tile(np.arange(n_s)[None, :, None], (n_r, 1, n_k))  # default: stay
-        self.gate = np.zeros((n_r, n_s, n_k), dtype=bool)
+        self.gate = np.zeros((n_r, n_s, n_k), dtype=np.int8)  # what the move requires: index into REQUIRES
         self.months = np.ones((n_r, n_s, n_k, 12), dtype=bool)
         for t in transitions:
             idx = (ROUTES.index(t.route), STEP_INDEX[t.src], TRANSITION_KINDS.index(t.kind))
             self.rate[idx] = t.rate
             self.target[idx] = STEP_INDEX[t.dst]
-            self.gate[idx] = t.requires == "comaker"
+            self.gate[idx] = REQUIRES.index(t.requires)
             if t.months:
                 self.months[idx] = False
                 self.months[idx][[m - 1 for m in t.months]] = True

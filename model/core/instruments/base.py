@@ -53,7 +53,7 @@ class Instrument:
     order: int | None = None           # place within a hub's month (ascending, unique)
     category: str | None = None        # Table 3.2 activity category, or None (not counted there)
     audience: str = "partners"         # "partners" (rings 1-3) or "known" (rings 1-4)
-    routes: tuple[int, ...] | None = None  # at most one route (e.g. schools for education)
+    routes: tuple[int, ...] | None = None  # only these routes take part (schools for education), None: any
     count_people: bool = True              # persons per organisation counted by the shared effects
     ELIGIBILITY: dict[str, float] = {}
     PARAMS: tuple[str, ...] = ("orgs_per_run", "persons_per_org", "intensity_gain", "cost", "staff_days")
@@ -70,7 +70,7 @@ class Instrument:
     def __init__(self, p):
         self.cfg = {k: p[f"instruments.{self.name}.{k}"] for k in self.PARAMS}
         self.elig = np.array([self.ELIGIBILITY.get(s, 0.0) for s in STEPS])
-        self.route_only = -1 if self.routes is None else self.routes[0]
+        self.route_mask = -1 if self.routes is None else sum(1 << int(r) for r in set(self.routes))  # bit r: route r
         self.cost = float(self.cfg["cost"])
         self.staff_days = float(self.cfg["staff_days"])
         self.student_share = float(self.cfg.get("student_share", 0.0))
@@ -98,7 +98,7 @@ class Instrument:
             "p_spill": self.p_spill, "reach_colleagues": self.reach_colleagues, "reach_told": self.reach_chain_told,
             "reach_involved": self.reach_chain_involved, "h_involved": self.h_involved, "h_entry": self.h_entry,
             "h_fwd": self.h_fwd, "p_skills": self.p_skills, "h_enrol": self.h_enrol,
-            "known_ok": self.audience == "known", "route_only": self.route_only, "fwd_lo": self.fwd_steps[0],
+            "known_ok": self.audience == "known", "route_mask": self.route_mask, "fwd_lo": self.fwd_steps[0],
             "fwd_hi": self.fwd_steps[1], "enrol": ENROL[self.enrol], "count_people": self.count_people,
             "kpi5": self.kpi5, "meet": bool(m.p["network.enabled"]), "entry_step": m.entry_step_on_spill,
             "cost": self.cost, "category": -1 if self.category is None else list(m.participants).index(self.category),
