@@ -61,7 +61,7 @@ class Settings:
 
 
 QUICK = Settings(n_particles=60, generations=3, max_simulations=900, predictive_draws=40, driver_draws=16)
-FULL = Settings(n_particles=300, generations=15, min_acceptance=0.02, max_simulations=24_000, predictive_draws=200,
+FULL = Settings(n_particles=300, generations=15, min_acceptance=0.02, max_simulations=18_000, predictive_draws=200,
                 driver_draws=200)
 # Each replication of the simulation-based calibration (``--sbc R``): a smaller fit than FULL, so R of them fit in a
 # session; its posteriors are wider than the real fit's, which the report says.
