@@ -106,7 +106,7 @@ def paragraph(res: dict[str, Any], informs: dict[str, str], top: int = 3) -> str
              "SALib delta; in brackets: how much the projection's 90 % band would narrow if that parameter were "
              "known exactly). 'Chance' is the share left when every parameter sits at its posterior median - the "
              "part no measurement removes.", ""]
-    votes: dict[str, float] = {}
+    votes: dict[str, list[float]] = {}
     for _, _, label in PROJECTIONS:
         t = table[table["projection"] == label].sort_values("S1", ascending=False)
         lead = t[t["S1"] > t["S1_conf"]].head(top)  # above its own bootstrap noise
@@ -116,15 +116,16 @@ def paragraph(res: dict[str, Any], informs: dict[str, str], top: int = 3) -> str
                      + (", ".join(parts) if parts else "no parameter stands out from the estimate's noise")
                      + f"; chance {min(stoch[label], 1.0):.0%}.")
         for r in lead.itertuples(index=False):
-            votes[r.parameter] = votes.get(r.parameter, 0.0) + float(r.narrowing)
+            votes.setdefault(r.parameter, []).append(float(r.narrowing))
     lines.append("")
-    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    ranked = sorted(votes.items(), key=lambda kv: -sum(kv[1]))  # by the narrowing summed over the projections it leads
     if ranked:
         lines.append("**What the next monitoring round should collect**, in order of how much it would narrow these "
                      "projections together:")
         for k, (name, v) in enumerate(ranked[:5], start=1):
-            lines.append(f"{k}. {informs.get(name) or 'no observation named in priors.toml'} - informs `{name}` "
-                         f"(summed narrowing over the projections it leads: {v:.0%}).")
+            lines.append(f"{k}. {informs.get(name) or 'no observation named in priors.toml'} - informs `{name}`, "
+                         f"among the leading parameters of {len(v)} projection(s); knowing it would narrow their bands "
+                         f"by up to {max(v):.0%}.")
     return "\n".join(lines)
 
 
