@@ -284,7 +284,7 @@ CASES = [
          "value valid for ecosystem.decay (a number in [0, 1]), got 1.5",
          {"p.toml": PRIOR.replace("high = 0.05", "high = 1.5")}),
     Case("priors-key-typo", CAL + ["--priors", "p.toml"], "p.toml: parameters.ecosystem.decay.hihg: expected a prior "
-         "key (prior, low, high, reason); did you mean 'high'?", {"p.toml": PRIOR.replace("high =", "hihg =")}),
+         "key (prior, low, high, reason, informs); did you mean 'high'?", {"p.toml": PRIOR.replace("high =", "hihg =")}),
     Case("priors-integer-parameter", CAL + ["--priors", "p.toml"], "p.toml: parameters.network.chain_m: expected a "
          "real-valued parameter", {"p.toml": PRIOR.replace("ecosystem.decay", "network.chain_m")}),
     Case("calibrate-out-under-a-file", ["calibrate", "--quick", "--out", "afile/cal"],
