@@ -199,7 +199,7 @@ def write_db(path: Path, result: Result, settings: Settings, meta: dict, predict
                              for n, k, lo, hi, r in zip(result.prior.names, result.prior.kinds, result.prior.low,
                                                         result.prior.high, result.prior.reasons, strict=True)], pk="name")
     db["generations"].insert_all([{"t": g.t, "epsilon": g.epsilon, "particles": len(g.weights), "simulations": g.simulations,
-                                   "move_acceptance": g.move_acceptance, "distinct": g.distinct, "seconds": g.seconds}
+                                   "move_acceptance": g.move_acceptance, "distinct_particles": g.distinct, "seconds": g.seconds}
                                   for g in result.generations], pk="t")
     rows = []
     for g in result.generations:

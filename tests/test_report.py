@@ -26,6 +26,7 @@ from propeller.app.sweeps.design import build_plan
 from propeller.app.sweeps.execute import execute
 from propeller.app.sweeps.record import model_files
 from propeller.app.sweeps.spec import load_spec
+from propeller.calibration.abc import load_priors
 from propeller.core.constants import THEMES
 from propeller.scenarios.loader import SCENARIO_DIR, load
 
@@ -231,7 +232,7 @@ def test_provenance_of_every_parameter():
     kinds = {r.kind for r in rows}
     assert {"source", "assumption", "setting", "calibrated"} <= kinds
     cal = [r for r in rows if r.kind == "calibrated"]
-    assert len(cal) == len(calibrated_values()) == 10 and all(r.calibrated["lo"] and r.calibrated["hi"] for r in cal)
+    assert len(cal) == len(calibrated_values()) == len(load_priors().names) and all(r.calibrated["lo"] and r.calibrated["hi"] for r in cal)
     assert all(r.comment for r in rows)
     assert classify("euro/month [000 L3867] split by planned activity (assumption)") == "source_assumption"
     assert classify("setting: sub-steps") == "setting" and classify("assumption") == "assumption"
