@@ -35,6 +35,7 @@ from propeller.core.constants import (
     STEPS,
     THEMES,
     TRANSITION_KINDS,
+    TYPES,
 )
 from propeller.errors import UserError
 
@@ -100,6 +101,18 @@ def _choice(options: Iterable[str]):
     return check
 
 
+def _choices(options: Iterable[str]):
+    """A non-empty list of distinct names from ``options``."""
+    opts = tuple(options)
+
+    def check(v: Any) -> str | None:
+        if isinstance(v, list) and v and all(x in opts for x in v) and len(set(v)) == len(v):
+            return None
+        return "a non-empty list of distinct names from " + ", ".join(repr(o) for o in opts)
+
+    return check
+
+
 def _between(lo: float, hi: float):
     def check(v: Any) -> str | None:
         vals = v if isinstance(v, list) else [v]
@@ -147,6 +160,7 @@ RULES: list[tuple[str, Any]] = [
     ("population.class_shares_*", _distribution),
     ("population.ring_shares_partners", _distribution),
     ("population.school_level_shares", _distribution),
+    ("initial_state.pool_adopteren_by_theme", _between(0.0, 0.95)),
     ("initial_state.*", _distribution),
     ("hubs.*.focus", _distribution),
     ("hubs.*.trajectory_mix", _distribution),
@@ -172,6 +186,16 @@ RULES: list[tuple[str, Any]] = [
     ("coupling.curriculum_share", _PROB),
     ("coupling.students_to_companies", _PROB),
     ("productivity.step_use", _PROB),
+    ("productivity.theme_gain", _between(-0.5, 2.0)),
+    ("sector.trend_per_year", _between(-0.05, 0.1)),
+    ("sector.material_saving", _PROB),
+    ("sector.hub_region_share", _PROB),
+    ("sector.outside_ratio", _between(0.0, 2.0)),
+    ("sector.outside_lag_months", _between(0, 240)),
+    ("sector.region_view", _choice(HUBS)),
+    ("sector.market_types", _choices(TYPES)),
+    ("sector.markets.*", _choices(THEMES)),
+    ("sector.value_added_per_employee.*", _between(0.01, 100.0)),
     ("propeller.rates.*", _between(0.0, 5.0)),
 ]
 
@@ -308,7 +332,8 @@ def _coerce(key: str, value: Any, like: Any, origin: str) -> Any:
         if isinstance(value, str):
             return value
     elif isinstance(like, list) and isinstance(value, list):
-        if len(value) != len(like):
+        names = bool(like) and isinstance(like[0], str)  # a list of names (themes, types): any length
+        if len(value) != len(like) and not names:
             raise ScenarioError(origin, key, f"a list of {len(like)} values", value)
         elem = like[0] if like else None
         return [_coerce(f"{key}[{i}]", v, elem, origin) for i, v in enumerate(value)] if like else value

@@ -201,15 +201,33 @@ def test_activity_levels_and_connectors_are_the_models(r):
             assert (r.connector[:at, h] == 1.0).all() and (r.connector[at:, h] == r.model.p[f"hubs.{hub}.connector_after"]).all()
 
 
-def test_productivity_index_from_the_stages(r):
+def test_sector_outcomes_from_the_stages(r):
+    """Productivity, materials and the goals' market shares recounted from the stages: production weight = employees
+    x the type's value added per employee (companies only), use = the step's level; a market share counts an
+    organisation's smallest use over the market's themes, among the market's types."""
     p, pop = r.model.p, r.model.pop
     use = np.zeros(len(STEPS))
     use[FIRST_ADOPTEREN:] = p["productivity.step_use"]
-    emp = np.where(np.isin(pop.otype, [TYPES.index(t) for t in ("mkb_builders", "technology", "suppliers",
-                                                                  "other_chain")]), pop.size, 0.0)
-    level = (emp[None, :, None] * use[r.stage]).sum(axis=1) / emp.sum()       # T x K
+    va = {t: p[f"sector.value_added_per_employee.{t}"] for t in ("mkb_builders", "technology", "suppliers",
+                                                                  "other_chain")}
+    w = np.array([va.get(TYPES[t], 0.0) for t in pop.otype]) * pop.size
+    level = (w[None, :, None] * use[r.stage]).sum(axis=1) / w.sum()         # T x K
+    ts = r.out["timeseries"]
+    for k, theme in enumerate(THEMES):
+        assert np.allclose(ts[f"modelled_use_{theme}"], level[:, k], rtol=1e-12, atol=0), theme
     prod = np.prod(1.0 + np.array(p["productivity.theme_gain"]) * level, axis=1)
-    assert np.allclose(r.out["timeseries"]["productivity_index"], 100 * prod / prod[0], rtol=1e-12, atol=0)
+    assert np.allclose(ts["productivity_index"], 100 * prod / prod[0], rtol=1e-12, atol=0)
+    years = np.arange(len(ts)) / 12
+    assert np.allclose(ts["sector_productivity_index"], 100 * prod / prod[0] * (1 + p["sector.trend_per_year"]) ** years)
+    mat = np.prod(1.0 - np.array(p["sector.material_saving"]) * level, axis=1)
+    assert np.allclose(ts["primary_material_index"], 100 * mat / mat[0], rtol=1e-12, atol=0)
+    market = np.isin(pop.otype, [TYPES.index(t) for t in p["sector.market_types"]])
+    wm = np.where(market, pop.size * np.array([va.get(TYPES[t], 1.0) for t in pop.otype]), 0.0)
+    themes = [THEMES.index(t) for t in p["sector.markets.all_three"]]
+    least = use[r.stage][:, :, themes].min(axis=2)                             # T x N
+    assert np.allclose(ts["market_share_all_three"], (least * wm).sum(axis=1) / wm.sum(), rtol=1e-12, atol=0)
+    k_ind = THEMES.index("industrialisation")
+    assert np.allclose(ts["market_share_industrial"], (use[r.stage][:, :, k_ind] * wm).sum(axis=1) / wm.sum())
 
 
 def test_cumulative_counters_never_decrease(r):

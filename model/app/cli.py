@@ -104,6 +104,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     ts = result["timeseries"]
     print(f"Propeller projection - scenario {args.scenario}, seed {args.seed}, {ts['date'].iloc[0]} to {ts['date'].iloc[-1]}")
     print(summary_table(ts).to_string())
+    from propeller.app.goals import run_lines
+
+    for line in run_lines(ts, result["params"]):
+        print(line)
     if args.out is not None:
         print(f"\nWritten: {Path(args.out) / 'timeseries.csv'} and {Path(args.out) / 'propeller.db'}")
     return 0
@@ -156,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     val.add_argument("--posterior", default=None, metavar="CSV", help="posterior sample (default scenarios/posterior.csv)")
     val.set_defaults(func=cmd_validate)
+    goals = sub.add_parser("goals", help="the probability that each sector goal is met, and what the answer hangs on")
+    goals.add_argument("db", help="sweep database with the sector's columns (scenarios/sweeps/sector_goals.toml)")
+    goals.add_argument("--sweep", default=None, help="the sweep's name or id, if the database holds several")
+    goals.add_argument("--json", action="store_true", help="also print the answers as one JSON line")
+    goals.set_defaults(func=cmd_goals)
     dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
     dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/baseline.toml)")
     dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
@@ -209,6 +218,12 @@ def seed_arg(text: str) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from propeller.calibration.run import main_cli
+
+    return main_cli(args)
+
+
+def cmd_goals(args: argparse.Namespace) -> int:
+    from propeller.app.goals import main_cli
 
     return main_cli(args)
 

@@ -30,6 +30,11 @@ ROUTES: tuple[str, ...] = ("mkb", "woco", "gemeente", "school", "generic")
 # Innovation themes [003 L49-53, L867-871].
 THEMES: tuple[str, ...] = ("biobased_circular", "digitalisation", "industrialisation", "chain_collaboration")
 
+# The market shares of the sector goals (docs/sector_pathway.md): which themes each counts is a scenario choice
+# (sector.markets.*); "all_three" is the PVGO goal of industrial, sustainable and digital building at once
+# [001 L15-17, L226-227].
+MARKETS: tuple[str, ...] = ("industrial", "sustainable", "digital", "all_three")
+
 # The Innovatie Adoptie Propeller: not engaged + 3 phases x 3 steps
 # [003 L1944-1956, L2254-2262, L2416-2428; Bijlage F L12989-12999].
 STEPS: tuple[str, ...] = (

@@ -724,21 +724,28 @@ def recruit(rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, poten
 
 
 @njit(cache=True)
-def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase, was, agg):
+def aggregate_month(t, stage, rel, thr, otype, cls, route, home, wprod, wmarket, market_mask, use, step_phase, was,
+                    agg):
     """All counts the outcome frames need for month ``t``, in one pass over the current state
     (stage N x K, relation N x H), written into row t of the preallocated arrays of ``agg``
     (``state.Aggregates``): rings per hub (by level 0 unknown .. 4 = ring 1), partners per hub x type,
     cumulative joins/leaves per hub (``was`` carries last month's partner flags), organisations that are
     partners anywhere (and their innovativeness class), partner x theme pairs per phase, organisations in
-    Adopteren per theme, employment-weighted use per theme (``use`` is 0 before Adopteren), and occupancy
-    (route x theme x step). Counting monthly keeps memory flat however long the run (no snapshots of the
+    Adopteren per theme, production-weighted use per home region and theme (``wprod`` = a company's production
+    weight, 0 for other organisations; ``use`` is 0 before Adopteren), the production-weighted use of each market
+    share of the sector goals per home region (``wmarket`` = weight in the market's output; a market counts an
+    organisation's smallest use over the themes ``market_mask`` selects: the part of its production that uses them
+    all), and occupancy (route x theme x step). Counting monthly keeps memory flat however long the run (no snapshots of the
     whole state). The counts go into row-t views first (one indexing level less in the inner loops)."""
     rings, by_type, joins, leaves, unique = agg.rings, agg.by_type, agg.joins, agg.leaves, agg.unique
     by_class, by_phase, adopted, used, occupancy = agg.by_class, agg.by_phase, agg.adopted, agg.used, agg.occupancy
+    market = agg.market
     n, n_k = stage.shape
+    n_m = market_mask.shape[0]
     n_h = rel.shape[1]
     rings_t, by_type_t, joins_t, leaves_t = rings[t], by_type[t], joins[t], leaves[t]
     by_class_t, by_phase_t, adopted_t, used_t, occ_t = by_class[t], by_phase[t], adopted[t], used[t], occupancy[t]
+    market_t = market[t]
     if t > 0:
         for h in range(n_h):
             joins_t[h] = joins[t - 1, h]
@@ -778,14 +785,26 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, emp, use, step_phase,
             n_unique += 1
             by_class_t[cls[i]] += 1
         occ = occ_t[route[i]]
+        r_home = home[i]
+        w = wprod[i]
         for k in range(n_k):
             s = stage[i, k]
             occ[k, s] += 1
             if s >= FIRST_ADOPTEREN:
                 adopted_t[k] += 1
-                used_t[k] += emp[i] * use[s]
+                used_t[r_home, k] += w * use[s]
             if anyp:
                 by_phase_t[step_phase[s]] += 1
+        wm = wmarket[i]
+        if wm > 0.0:
+            for j in range(n_m):
+                least = 1.0
+                for k in range(n_k):
+                    if market_mask[j, k]:
+                        u = use[stage[i, k]]
+                        if u < least:
+                            least = u
+                market_t[r_home, j] += wm * least
     for h in range(n_h):
         known = 0
         for lvl in range(1, 5):

@@ -20,12 +20,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from propeller.core import calendar, outputs
+from propeller.core import calendar, outputs, sector
 from propeller.core.constants import (
     CLASSES,
-    COMPANY_TYPES,
     FIRST_ADOPTEREN,
     HUBS,
+    MARKETS,
     PERSON_CATEGORIES,
     PHASES,
     ROUTES,
@@ -57,12 +57,14 @@ class Recorder:
         self.stage = np.zeros((n_t, n, k), dtype=np.int8) if n_t * n * k <= self.HISTORY_CELLS else None
         p = m.p
         self.theme = p["outputs.theme"]
-        self.gain = np.array(p["productivity.theme_gain"])
         use = np.zeros(len(STEPS))
         use[FIRST_ADOPTEREN:] = p["productivity.step_use"]
         self.use = use
-        company = np.isin(m.pop.otype, COMPANY_TYPES)
-        self.emp = np.where(company, m.pop.size, 0.0)
+        self.pathway = sector.Pathway.from_params(p)
+        self.wprod, self.wmarket, self.market_mask = sector.weights(p, m.pop.otype, m.pop.size.astype(np.float64))
+        self.wprod_total = sector.regional_totals(self.wprod, m.pop.home)
+        self.wmarket_total = sector.regional_totals(self.wmarket, m.pop.home)
+        self.region_view = HUBS.index(p["sector.region_view"])
         self._thr = m.eco.ring_thr.astype(np.float64)
         self._phase = _PHASE.astype(np.int8)
         self._was = np.zeros((n, n_hubs), dtype=np.bool_)
@@ -71,11 +73,12 @@ class Recorder:
             joins=np.zeros((n_t, n_hubs), dtype=np.int64), leaves=np.zeros((n_t, n_hubs), dtype=np.int64),
             unique=np.zeros(n_t, dtype=np.int64), by_class=np.zeros((n_t, len(CLASSES)), dtype=np.int64),
             by_phase=np.zeros((n_t, len(PHASES)), dtype=np.int64), adopted=np.zeros((n_t, k), dtype=np.int64),
-            used=np.zeros((n_t, k)), occupancy=np.zeros((n_t, len(ROUTES), k, len(STEPS)), dtype=np.int64),
+            used=np.zeros((n_t, n_hubs, k)), market=np.zeros((n_t, n_hubs, len(MARKETS))),
+            occupancy=np.zeros((n_t, len(ROUTES), k, len(STEPS)), dtype=np.int64),
         )
         # the model's arrays are updated in place, never replaced: bind them once
-        self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, self.emp, self.use,
-                          self._phase, self._was, self.agg)
+        self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, m.pop.home, self.wprod,
+                          self.wmarket, self.market_mask, self.use, self._phase, self._was, self.agg)
         self.scalars = self._scalars()
         self._aggregate = Bound(aggregate_month)
         sources = {"kpi5": m.kpi5, "students_by_level": m.students_by_level, "adoptions": m.adoptions,
@@ -110,7 +113,7 @@ class Recorder:
         dates = [calendar.fmt(start + t) for t in range(n_t)]
         cols: dict[str, np.ndarray | list[str]] = {"date": dates, "month": np.arange(n_t)}
 
-        ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, occ = (
+        ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, market, occ = (
             a[:n_t] for a in self.agg)  # in the order of state.Aggregates
         per_hub = ring_counts[:, :, 2:].sum(axis=2)                    # levels 2..4 = rings 3..1
         for h, hub in enumerate(HUBS):
@@ -155,9 +158,8 @@ class Recorder:
             cols[f"activity_level_{hub}"] = sc["activity_level"][:, h]
             cols[f"connector_{hub}"] = sc["connector"][:, h]
         cols["budget_spent_cum"] = sc["spent"].sum(axis=1)
-        level = used / max(self.emp.sum(), 1.0)
-        prod = np.prod(1.0 + self.gain * level, axis=1)
-        cols["productivity_index"] = 100.0 * prod / prod[0]
+        cols.update(sector.counts(used, market, self.wprod_total, self.wmarket_total, self.region_view))
+        cols.update(sector.derived(self.pathway, cols))
 
         ts = timeseries_frame(cols)
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from propeller.core.constants import (
     CLASSES,
     HUBS,
+    MARKETS,
     PERSON_CATEGORIES,
     PHASES,
     RINGS,
@@ -47,6 +48,8 @@ START_DATE = "2024-03"      # t = 0 of the baseline (simulation.start): the eval
 OBSERVED_DATE = "2025-09"   # the evaluation's counts: Table 3.1 and the KPI status of Q3 2025 [003 L519-563, L2720-2776]
 TARGET_DATE = "2027-12"     # the KPI targets are for 2027 [003 L519-563]
 HORIZON_DATE = "2030-12"    # the baseline's last month (simulation.until)
+GOAL_2030_DATE = "2030-12"  # the national goals for 2030: half the market [001 L15-17], -50 % raw materials [002 L9-11]
+GOAL_PRODUCTIVITY_DATE = "2050-12"  # the productivity ambition "richting 2050" [000 L87-91]
 KEY_DATES: tuple[str, ...] = (OBSERVED_DATE, TARGET_DATE, HORIZON_DATE)  # sweep summaries (default key_dates)
 SUMMARY_DATES: tuple[str, ...] = KEY_DATES                              # the `propeller run` summary
 SPIDER_DATES: tuple[str, ...] = (START_DATE, OBSERVED_DATE, TARGET_DATE)  # the report's ring diagrams (Figure 3.1)
@@ -63,6 +66,12 @@ class Target:
     key: str
     value: float
     text: str
+    by: str = ""          # the month the target is for ("" = none stated: any month counts)
+    below: bool = False   # met at or below the value (a reduction target), not at or above
+
+    def met(self, value):
+        """Whether ``value`` (a number or an array) meets the target."""
+        return value <= self.value if self.below else value >= self.value
 
 
 @dataclass(frozen=True)
@@ -249,8 +258,43 @@ DECLARED: tuple[Output | Family, ...] = (
         Output("connector_{hub}", "Connector strength, {Hub}", "strength 0–1", FLOAT, "connector strength that month")),
     Output("budget_spent_cum", "Budget spent (cumulative)", "€", FLOAT, "cumulative € spent (Σ runs × cost per run)",
            fmt=",.0f"),
-    Output("productivity_index", "Labour-productivity index", "index", FLOAT, "employment-weighted labour-productivity "
-           f"index of the companies, {START_DATE} = 100 (§7.10)", note=f"{START_DATE} = 100"),
+    Output("productivity_index", "Labour productivity against the trend", "index", FLOAT, "production-weighted "
+           "labour productivity of the companies from their use of the four themes, against the path without adoption "
+           f"(the sector's own trend = 100, {START_DATE} = 100): the programme's +40 % is measured against the "
+           "null scenario [000 L87-91, L4197, L4366] (§7.10)", note="trend = 100",
+           target=Target("target_productivity", 140.0, "+40 % by 2050", by=GOAL_PRODUCTIVITY_DATE)),
+    Output("sector_productivity_index", "Labour productivity with the sector's trend", "index", FLOAT,
+           f"productivity_index times the sector's own trend (sector.trend_per_year), {START_DATE} = 100 (§7.10)",
+           note=f"{START_DATE} = 100"),
+    Output("primary_material_index", "Primary raw materials per unit of output", "index", FLOAT, "production-weighted "
+           "use of primary abiotic raw materials per unit of output, from the themes' material savings at their use "
+           f"level, {START_DATE} = 100 (§7.10); the national goal is -50 % by 2030 [002 L9-11, L89-91]",
+           note=f"{START_DATE} = 100", target=Target("target_materials", 50.0, "-50 % by 2030", by=GOAL_2030_DATE,
+                                                     below=True)),
+    per(Dim("market", tuple(m for m in MARKETS if m != "all_three")),
+        Output("market_share_{market}", "Market share, {market} building", SHARE, FLOAT, "share of the market's "
+               "production (sector.market_types) made with the themes of sector.markets.{market}, weighted by each "
+               "step's use level (§7.10)", fmt=".1%")),
+    Output("market_share_all_three", "Market share, industrial, sustainable and digital", SHARE, FLOAT, "share of the "
+           "market's production made industrially, sustainably and digitally at once (an organisation's smallest use "
+           "over the three themes); the PVGO goal is half the market by 2030 [001 L15-17, L226-227] (§7.10)",
+           fmt=".1%", target=Target("target_market", 0.5, "half the market by 2030", by=GOAL_2030_DATE)),
+    Output("market_share_industrial_region", "Industrial building, regional view", SHARE, FLOAT, "market_share_industrial "
+           "in the region of sector.region_view as modelled (Oost stands in for Arnhem-Nijmegen: 50 % of homes "
+           "industrial by 2030 [004 L270-274, L1779-1782])", fmt=".1%",
+           target=Target("target_region_market", 0.5, "50 % of homes by 2030", by=GOAL_2030_DATE)),
+    Output("primary_material_index_region", "Primary raw materials, regional view", "index", FLOAT,
+           "primary_material_index in the region of sector.region_view (Arnhem-Nijmegen: 50 % less primary raw "
+           "material by 2030 [004 L1779-1782])", note=f"{START_DATE} = 100",
+           target=Target("target_region_materials", 50.0, "-50 % by 2030", by=GOAL_2030_DATE, below=True)),
+    per(THEME, Output("modelled_use_{theme}", "Use of {theme}, modelled companies", SHARE, FLOAT, "production-"
+                      "weighted use level of the theme over the modelled companies (0 = none, 1 = standard use by "
+                      "all), before the regional-national link (§7.10)", fmt=".1%")),
+    per(Dim("market", MARKETS), Output("modelled_market_{market}", "Market use, {market}, modelled", SHARE, FLOAT,
+                                       "market_share_{market} among the modelled organisations, before the "
+                                       "regional-national link (§7.10)", fmt=".1%")),
+    per(THEME, Output("region_use_{theme}", "Use of {theme}, regional view", SHARE, FLOAT, "modelled_use_{theme} "
+                      "in the region of sector.region_view (§7.10)", fmt=".1%")),
 )
 
 # ----------------------------------------------------------------------------------------------------------------

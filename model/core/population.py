@@ -96,6 +96,18 @@ def _draw_stage(rng: np.random.Generator, n: int, phase_shares: list[float]) -> 
     return step.astype(np.int8)
 
 
+def pool_phase_shares(p, k: int) -> list[float]:
+    """The phase shares of organisations outside the hubs on theme ``k``: ``initial_state.pool_phase_shares``, or -
+    where ``initial_state.pool_adopteren_by_theme`` states the theme's share in Adopteren (the sector's state, the
+    national scenario) - that share in Adopteren and the other phases scaled to the rest."""
+    shares = list(p["initial_state.pool_phase_shares"])
+    adopteren = float(p["initial_state.pool_adopteren_by_theme"][k])
+    if adopteren <= 0.0:
+        return shares
+    rest = sum(shares[:3])
+    return [x / rest * (1.0 - adopteren) for x in shares[:3]] + [adopteren]
+
+
 def build_population(p, rng: np.random.Generator) -> tuple[Population, np.ndarray, np.ndarray]:
     """Create all organisations; return (population, initial stages N x K, hub relations N x H)."""
     h_count = len(HUBS)
@@ -158,7 +170,7 @@ def build_population(p, rng: np.random.Generator) -> tuple[Population, np.ndarra
         for mask, shares in (
             (partner_a & is_focus, p["initial_state.partner_phase_shares"]),
             (partner_a & ~is_focus, p["initial_state.partner_phase_shares_other"]),
-            (~partner_a, p["initial_state.pool_phase_shares"]),
+            (~partner_a, pool_phase_shares(p, k)),
         ):
             idx = np.flatnonzero(mask)
             stage[idx, k] = _draw_stage(rng, len(idx), shares)

@@ -256,5 +256,6 @@ class Aggregates(NamedTuple):
     by_class: np.ndarray       # (T, classes): those, per innovativeness class
     by_phase: np.ndarray       # (T, phases): partner x theme pairs per phase
     adopted: np.ndarray        # (T, K): organisations in Adopteren per theme
-    used: np.ndarray           # (T, K): employment-weighted use per theme
+    used: np.ndarray           # (T, H, K): production-weighted use per home region and theme (companies)
+    market: np.ndarray         # (T, H, markets): production-weighted use of each goal's market share per home region
     occupancy: np.ndarray      # (T, routes, K, steps): organisations per route, theme and step

@@ -70,8 +70,9 @@ def _e(s) -> str:
 
 
 class ReportBuilder:
-    def __init__(self, data: SweepData, lang: str):
+    def __init__(self, data: SweepData, lang: str, goals_db: str | Path | None = None):
         self.data, self.t = data, Text(lang)
+        self.goals_db = goals_db
         self.figures: list = []   # figures.Figure, in page order
         self.observed = observed_points()
 
@@ -155,6 +156,38 @@ class ReportBuilder:
                 p = probs[(key, lab)]
                 rows.append([_e(t(key)), _e(lab)] + [t.pct(p[y]) if y in p else "–" for y in years])
         return self.table(head, rows, num_cols=set(range(2, len(head))))
+
+    def goals(self) -> str:
+        """The sector's goals from their own sweep (national scale, to 2050: scenarios/sweeps/sector_goals.toml):
+        intro, the partner count beside the 500+, the figure with the target lines, a table and one answer each."""
+        from propeller.app import goals as g
+        from propeller.app.report import figures
+
+        t = self.t
+        info, runs = g.load(self.goals_db)
+        items = g.answers(runs)
+        n_runs = sum(len(v) for v in runs.values())
+        body = f"<p>{_e(t('sec_goals_intro', sweep=info['name'], runs=n_runs))}</p>"
+        first = next(iter(runs))
+        date = outputs.HORIZON_DATE
+        if all(c in runs[first][0].frame.columns for c in ("partners_total", "ring1", "ring2")):
+            part = [r.frame.at[date, "partners_total"] for r in runs[first]]
+            core = [r.frame.at[date, "ring1"] + r.frame.at[date, "ring2"] for r in runs[first]]
+            words = t("goals_partners", scenario=first, date=date, partners=fmt_interval(t, part, 0),
+                      core=fmt_interval(t, core, 0))
+            body += f"<p>{_e(words)}</p>"
+        body += self.figure(figures.goals(runs, t))
+        rows = []
+        for a in items:
+            o = outputs.get(a.output)
+            fmt = (lambda v, o=o: t.pct(v)) if o.percent else (lambda v: t.num(v, 1))
+            rows.append([_e(t.label(a.output)), _e(a.scenario), t.pct(a.p),
+                         f"{fmt(a.median)} ({fmt(a.low)}–{fmt(a.high)})", _e(a.driver_label or a.pre_run_label),
+                         _e(f"{a.flip:.3g}" if a.flip is not None else "–")])
+        body += self.table([t("goals_table_goal"), t("col_scenario"), t("goals_table_p"), t("goals_table_median"),
+                            t("goals_table_driver"), t("goals_table_flip")], rows, num_cols={2, 3})
+        body += "<ul>" + "".join(f"<li>{_e(a.sentence(t))}</li>" for a in items if a.scenario == first) + "</ul>"
+        return body
 
     def _fmt_for(self, outcome: str):
         """A number of ``outcome`` in the report's language, as its declaration formats it (propeller.core.outputs)."""
@@ -313,6 +346,8 @@ class ReportBuilder:
                                                                  for r in (1, 2, 3, 4)))).strip()))))
         sections.append(("productivity", t("sec_productivity"),
                          self.figure(figures.productivity(d, t), _e(self.source_note("productivity_index").strip()))))
+        if self.goals_db is not None:
+            sections.append(("goals", t("sec_goals"), self.goals()))
         sections.append(("compare", t("sec_compare"), self.comparison()))
         sections.append(("appendix", t("sec_appendix"), self.appendix()))
 
@@ -351,7 +386,7 @@ def write_atomically(out: Path, text: str) -> None:
 
 def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: str = "en",
                  scenarios: list[str] | None = None, sweep: str | None = None, reference: str | None = None,
-                 reruns: int = 6, progress=None) -> dict:
+                 reruns: int = 6, progress=None, goals: str | Path | None = None) -> dict:
     """Write the report; return a manifest: out, lang, figures [(key, n_values, width, height)], scenarios."""
     out = Path(out)
     if lang not in LANGS:
@@ -363,7 +398,10 @@ def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: 
     if reruns < 1:
         raise ReportError("--reruns", str(reruns), "an integer >= 1", show_got=False)
     data = SweepData.load(db, sweep=sweep, scenarios=scenarios, reference=reference, reruns=reruns, progress=progress)
-    builder = ReportBuilder(data, lang)
+    if goals is not None and not Path(goals).exists():
+        raise ReportError("--goals", str(goals), "an existing sweep database of the sector's goals (propeller sweep "
+                          "scenarios/sweeps/sector_goals.toml)", show_got=False)
+    builder = ReportBuilder(data, lang, goals_db=goals)
     text = builder.render()
     write_atomically(out, text)
     return {"out": str(out), "lang": lang, "scenarios": data.labels, "reference": data.reference,
@@ -374,7 +412,7 @@ def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: 
 # ----------------------------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
     manifest = build_report(args.db, out=args.out, lang=args.lang, scenarios=args.scenario, sweep=args.sweep,
-                            reference=args.reference, reruns=args.reruns,
+                            reference=args.reference, reruns=args.reruns, goals=args.goals,
                             progress=(lambda s: print(f"  {s}", file=sys.stderr)) if args.verbose else None)
     figs = ", ".join(k for k, *_ in manifest["figures"])
     print(f"report: {len(manifest['figures'])} figures ({figs}); scenarios {', '.join(manifest['scenarios'])} "
@@ -395,6 +433,8 @@ def add_command(sub) -> None:
                      help="scenario the differences are taken from (default baseline, else calibrated, else the first)")
     rep.add_argument("--reruns", type=int, default=6,
                      help="runs per scenario re-run from their records for occupancy and spider diagrams (default 6)")
+    rep.add_argument("--goals", default=None, metavar="DB",
+                     help="also a section on the sector's goals, from this sweep (scenarios/sweeps/sector_goals.toml)")
     rep.add_argument("--verbose", action="store_true", help="print each re-run")
     rep.set_defaults(func=cmd_report)
 

@@ -363,3 +363,46 @@ def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figur
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8.5, bbox_to_anchor=(0.5, -0.01))
     fig.tight_layout(rect=(0, 1.1 / (cell * nrows + 1.3), 1, 1))
     return _finish(fig, "spiders", t("sec_rings"), n)
+
+
+def goals(runs_by_scenario: dict, t: Text) -> Figure:
+    """The sector's goals (propeller.app.goals): one panel per dated target, each scenario's median and 50 % / 90 %
+    bands over its runs to the target's year, the target as a dashed line and its month as a dotted one."""
+    from propeller.app.goals import goals as dated
+
+    items = dated()
+    labels = list(runs_by_scenario)
+    colors = scenario_colors(labels)
+    nrows = int(np.ceil(len(items) / 2))
+    fig, grid = plt.subplots(nrows, 2, figsize=(WIDTH, 2.9 * nrows + 0.6), squeeze=False)  # own x axis each
+    axes = grid.ravel()[:len(items)]
+    for ax in grid.ravel()[len(items):]:
+        ax.set_visible(False)
+    n = 0
+    for ax, o in zip(axes, items, strict=True):
+        scale = 100.0 if o.percent else 1.0
+        for lab in labels:
+            frames = [r.frame[o.name] for r in runs_by_scenario[lab]]
+            m = pd.concat(frames, axis=1)
+            m = m.loc[:o.target.by]
+            q = m.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
+            x = _dates(q.index)
+            ax.fill_between(x, q[0.05] * scale, q[0.95] * scale, color=colors[lab], alpha=0.15, lw=0)
+            ax.fill_between(x, q[0.25] * scale, q[0.75] * scale, color=colors[lab], alpha=0.35, lw=0)
+            ax.plot(x, q[0.5] * scale, color=colors[lab], lw=1.8)
+            n += finite_count(q[0.5])
+        _target(ax, o.target.value * scale)
+        ax.annotate(t("goal" + o.target.key.removeprefix("target")), (0.01, o.target.value * scale),
+                    xycoords=("axes fraction", "data"), color=TARGET_COLOR, fontsize=9, va="bottom")
+        ax.axvline(_dates([o.target.by])[0], color="#888888", lw=0.8, ls=":")
+        ax.set_title(t.label(o.name), fontsize=10)
+        ax.set_ylabel("%" if o.percent else (t("trend_axis") if o.name == "productivity_index" else t("index_axis")))
+        _date_axis(ax, t, label=False, every=5 if o.target.by >= "2040" else 1)
+    handles = [Line2D([], [], color=colors[lab], lw=2, label=lab) for lab in labels]
+    grey = "#666666"
+    handles += [Patch(color=grey, alpha=0.45, label=t("band50")), Patch(color=grey, alpha=0.18, label=t("band90")),
+                Line2D([], [], color=TARGET_COLOR, ls="--", label=t("target"))]
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False,
+               bbox_to_anchor=(0.5, -0.01))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return _finish(fig, "goals", t("sec_goals"), n)

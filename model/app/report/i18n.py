@@ -62,7 +62,7 @@ STRINGS: dict[str, dict[str, str]] = {
                            "4 = potential partner, not counted) and in the sector of its partner type. Dots: one run "
                            "of {scenario} (run {run}, the re-run closest to the scenario's median of partners in "
                            "{date}); the counts per ring are medians over all {n} runs of the scenario.",
-        "sec_productivity": "Labour-productivity index",
+        "sec_productivity": "Labour productivity against the trend",
         "sec_compare": "Scenario comparison",
         "sec_compare_intro": "Median and 90 % interval over the runs of each scenario, and the difference from "
                              "{ref} paired by seed (common random numbers).",
@@ -116,6 +116,40 @@ STRINGS: dict[str, dict[str, str]] = {
         "target_500": "500+ partners",
         "target_kpi4": "KPI 4 ≥ 130",
         "target_kpi5": "KPI 5 ≥ 650",
+        "sec_goals": "The sector's goals",
+        "trend_axis": "index (path without adoption = 100)",
+        "sec_goals_intro": "The programme's ambitions reach beyond the hubs: labour productivity +40 % by 2050 "
+                           "against the path without the programme, half the market industrial, sustainable and "
+                           "digital by 2030, half the primary raw materials by 2030, and Arnhem-Nijmegen's targets "
+                           "(Oost stands in for that region). These runs put the hubs in a population the size of the "
+                           "national sector, to 2050 (sweep {sweep}, {runs} runs). The probability is the share of "
+                           "runs that meet the target at the end of its year. How adoption becomes productivity, "
+                           "market share and materials rests mostly on assumptions with wide ranges (docs/ODD.md "
+                           "§7.10); each answer names the one it depends on most.",
+        "goals_partners": "The 500+ ambition counts the programme's participating organisations (from 130 "
+                          "consortium members), not the hub partners of Table 3.1 (from 405): {scenario} projects "
+                          "{partners} hub partners in {date} and {core} in rings 1–2 (long- and medium-term "
+                          "collaboration), the model's nearest proxy for participating organisations.",
+        "goal_sentence": "{goal} — target {target}: probability {p} under {scenario} ({runs} runs; median "
+                         "{median}, 90 % interval {low}–{high} in {by}).",
+        "goal_driver": " It depends most on {driver} (over its range {lo}–{hi} the median moves from {mlo} to {mhi});",
+        "goal_flip": " the answer would flip at {driver} = {value}.",
+        "goal_noflip": " no value of it ({a} to {b}) brings the median to the target.",
+        "goal_prerun": " No assumption applied after the run moves it; it rests on {assumption} and the propeller's "
+                       "calibrated movement (a re-run at that assumption's bounds tells how much).",
+        "goal_needed": " Reaching it would need every company to use every theme at {use} of standard use by then.",
+        "goal_unreachable": " Not even standard use of every theme by every company would reach it under the "
+                            "pathway's gains.",
+        "goals_table_goal": "Goal",
+        "goals_table_p": "P(met)",
+        "goals_table_median": "Median (90 %)",
+        "goals_table_driver": "Depends most on",
+        "goals_table_flip": "Flips at",
+        "goal_productivity": "+40 % by 2050",
+        "goal_materials": "−50 % by 2030",
+        "goal_market": "half the market by 2030",
+        "goal_region_market": "50 % by 2030",
+        "goal_region_materials": "−50 % by 2030",
         "goal_500": "ambition 500+",
         "goal_kpi4": "target ≥ 130",
         "goal_kpi5": "target +650",
@@ -183,7 +217,7 @@ STRINGS: dict[str, dict[str, str]] = {
                            "run van {scenario} (run {run}, de run die het dichtst bij de mediaan van het aantal "
                            "partners in {date} ligt); de aantallen per ring zijn medianen over alle {n} runs van het "
                            "scenario.",
-        "sec_productivity": "Index van de arbeidsproductiviteit",
+        "sec_productivity": "Arbeidsproductiviteit ten opzichte van de trend",
         "sec_compare": "Vergelijking van scenario's",
         "sec_compare_intro": "Mediaan en 90 %-interval over de runs van elk scenario, en het verschil met {ref}, "
                              "per toevalsreeks gepaard (common random numbers).",
@@ -236,6 +270,41 @@ STRINGS: dict[str, dict[str, str]] = {
         "target_500": "500+ partners",
         "target_kpi4": "KPI 4 ≥ 130",
         "target_kpi5": "KPI 5 ≥ 650",
+        "sec_goals": "De doelen van de sector",
+        "trend_axis": "index (pad zonder adoptie = 100)",
+        "sec_goals_intro": "De ambities van het programma reiken verder dan de hubs: arbeidsproductiviteit +40 % in "
+                           "2050 ten opzichte van het nul-scenario, de helft van de markt industrieel, duurzaam en "
+                           "digitaal in 2030, de helft minder primaire grondstoffen in 2030, en de doelen van "
+                           "Arnhem-Nijmegen (Oost staat voor die regio). Deze runs plaatsen de hubs in een populatie "
+                           "zo groot als de landelijke sector, tot 2050 (sweep {sweep}, {runs} runs). De kans is het "
+                           "aandeel runs dat het doel aan het eind van het doeljaar haalt. Hoe adoptie productiviteit, "
+                           "marktaandeel en grondstoffen wordt, rust vooral op aannames met brede marges "
+                           "(docs/ODD.md §7.10); elk antwoord noemt de aanname waar het het meest van afhangt.",
+        "goals_partners": "De ambitie 500+ telt deelnemende organisaties van het programma (vanaf 130 "
+                          "consortiumleden), niet de hubpartners van tabel 3.1 (vanaf 405): {scenario} projecteert "
+                          "{partners} hubpartners in {date} en {core} in ring 1–2 (samenwerking op lange en "
+                          "middellange termijn), de beste benadering in het model van deelnemende organisaties.",
+        "goal_sentence": "{goal} — doel {target}: kans {p} in {scenario} ({runs} runs; mediaan {median}, 90 %-"
+                         "interval {low}–{high} in {by}).",
+        "goal_driver": " Het hangt het meest af van {driver} (over de marge {lo}–{hi} gaat de mediaan van {mlo} naar "
+                       "{mhi});",
+        "goal_flip": " het antwoord kantelt bij {driver} = {value}.",
+        "goal_noflip": " geen waarde ervan ({a} tot {b}) brengt de mediaan op het doel.",
+        "goal_prerun": " Geen aanname na de run verschuift het; het rust op {assumption} en de gekalibreerde "
+                       "beweging door de propeller (een run op de grenzen van die aanname laat zien hoeveel).",
+        "goal_needed": " Daarvoor zou elk bedrijf elk thema tegen dan voor {use} van standaardgebruik moeten toepassen.",
+        "goal_unreachable": " Zelfs standaardgebruik van elk thema door elk bedrijf zou het met de aangenomen "
+                            "winsten niet halen.",
+        "goals_table_goal": "Doel",
+        "goals_table_p": "Kans",
+        "goals_table_median": "Mediaan (90 %)",
+        "goals_table_driver": "Hangt het meest af van",
+        "goals_table_flip": "Kantelt bij",
+        "goal_productivity": "+40 % in 2050",
+        "goal_materials": "−50 % in 2030",
+        "goal_market": "helft van de markt in 2030",
+        "goal_region_market": "50 % in 2030",
+        "goal_region_materials": "−50 % in 2030",
         "goal_500": "ambitie 500+",
         "goal_kpi4": "doel ≥ 130",
         "goal_kpi5": "doel +650",
@@ -267,7 +336,12 @@ OUTPUT_LABELS: dict[str, dict[str, str]] = {
         "kpi4_mkb_four_hubs": "KPI 4, vier geëvalueerde hubs",
         "kpi5_skilled_four_hubs": "KPI 5, vier geëvalueerde hubs",
         "adopted_share": "Aandeel geadopteerd, alle organisaties",
-        "productivity_index": "Index arbeidsproductiviteit",
+        "productivity_index": "Arbeidsproductiviteit t.o.v. de trend",
+        "sector_productivity_index": "Arbeidsproductiviteit met de trend van de sector",
+        "primary_material_index": "Primaire grondstoffen per eenheid productie",
+        "market_share_all_three": "Marktaandeel industrieel, duurzaam en digitaal",
+        "market_share_industrial_region": "Industrieel bouwen, regio",
+        "primary_material_index_region": "Primaire grondstoffen, regio",
     },
 }
 

@@ -83,6 +83,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         check_output_file(args.csv, "--csv")
     table, info = compare(args.db, sweep=args.sweep, reference=args.reference, outcomes=args.outcome)
     print(format_compare(table, info))
+    from propeller.app import goals
+
+    if goals.has_goals(info["outputs"]):
+        # a sweep of the sector's goals: the probability that each is met, and what the answer hangs on
+        _, runs = goals.load(args.db, args.sweep)
+        print("\nThe sector's goals (probability over each scenario's runs; propeller goals DB for the details):")
+        for a in goals.answers(runs):
+            print(f"  {a.sentence()}")
     if args.csv:
         write_csv(table, args.csv)
         print(f"\nWritten: {args.csv}")

@@ -28,7 +28,7 @@ from propeller.scenarios.loader import SCENARIO_DIR, _date, _flatten, did_you_me
 DESIGNS = ("scenarios", "grid", "lhs", "sobol", "morris", "posterior")
 SAMPLED = ("lhs", "sobol", "morris", "posterior")
 SPEC_KEYS = ("name", "description", "base", "scenarios", "seed", "replications", "common_seeds", "until", "outputs",
-             "key_dates", "overrides", "design", "factors")
+             "key_dates", "overrides", "overlay", "design", "factors")
 DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "file")
 FACTOR_KEYS = ("key", "keys", "levels", "bounds", "scale")
 DEFAULT_OUTPUTS = HEADLINE       # the outcome columns and dates are declared in propeller.core.outputs
@@ -197,10 +197,21 @@ def _key_dates(path: Path, data: Mapping) -> tuple[str, ...] | None:
 
 
 def _overrides(path: Path, data: Mapping) -> dict[str, Any]:
+    """The fixed overrides: the ``overlay`` scenario file's own keys (not those it extends), then ``[overrides]``."""
     overrides = data.get("overrides", {})
     if not isinstance(overrides, dict):
         raise _err(path, "overrides", "a table of dotted parameter keys", overrides)
-    return _flatten(overrides)
+    out: dict[str, Any] = {}
+    if "overlay" in data:
+        overlay = _scenario_file(path, data["overlay"], "overlay")[1]
+        try:
+            own = tomllib.loads(overlay.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise _err(path, "overlay", f"a readable scenario file ({exc})", data["overlay"]) from None
+        own.pop("extends", None)
+        out.update(_flatten(own))
+    out.update(_flatten(overrides))
+    return out
 
 
 def _tables(path: Path, data: Mapping) -> tuple[dict, dict]:
