@@ -46,5 +46,6 @@ notebooks: venv
 
 report: venv
 	.venv/bin/propeller sweep scenarios/sweeps/steering_report.toml
-	.venv/bin/propeller report outputs/sweeps/steering_report.db --out outputs/report.html
-	.venv/bin/propeller report outputs/sweeps/steering_report.db --lang nl --out outputs/rapport.html
+	.venv/bin/propeller sweep scenarios/sweeps/sector_goals.toml --workers 2
+	.venv/bin/propeller report outputs/sweeps/steering_report.db --goals outputs/sweeps/sector_goals.db --out outputs/report.html
+	.venv/bin/propeller report outputs/sweeps/steering_report.db --goals outputs/sweeps/sector_goals.db --lang nl --out outputs/rapport.html

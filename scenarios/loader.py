@@ -514,6 +514,9 @@ def _layers(path: Path, depth: int = 0) -> list[tuple[Path, dict[str, Any]]]:
     if depth > 10:
         raise ScenarioError(path, "extends", "a chain of at most 10 files (is there a cycle?)", show_got=False)
     data = _flatten(_read_toml(path))
+    if not data:  # an empty or comment-only file names nothing: refused rather than silently run as the baseline
+        raise ScenarioError(path, "(file)", "a scenario with at least one setting or an 'extends' line (this file "
+                            "is empty or only comments; the baseline itself is scenarios/baseline.toml)", show_got=False)
     parent = data.pop("extends", None)
     if path.resolve() == BASELINE:
         if parent is not None:

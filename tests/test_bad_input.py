@@ -179,6 +179,12 @@ CASES = [
     # ---------------------------------------------------------------- sweep specs
     Case("spec-empty-sweep", SWEEP, "spec.toml: (sweep): expected a list of `scenarios` or a [factors] table: the "
          "sweep is empty", {"spec.toml": 'name = "x"\n'}),
+    Case("scenario-empty", ["run", "empty.toml"], "empty.toml: (file): expected a scenario with at least one setting "
+         "or an 'extends' line (this file is empty or only comments", {"empty.toml": ""}),
+    Case("scenario-comments-only", ["run", "c.toml"], "c.toml: (file): expected a scenario with at least one setting",
+         {"c.toml": "# a scenario that forgot its settings\n\n"}),
+    Case("spec-comments-only", SWEEP, "spec.toml: (sweep): expected a list of `scenarios` or a [factors] table: the "
+         "sweep is empty", {"spec.toml": "# nothing here\n"}),
     Case("spec-missing", SWEEP, "spec.toml: (file): expected an existing sweep spec file"),
     Case("spec-syntax", SWEEP, "spec.toml: (syntax): expected valid TOML", {"spec.toml": "[factors\n"}),
     Case("spec-unknown-key", SWEEP, "spec.toml: replicatons: expected a sweep spec key (name, description, base, "

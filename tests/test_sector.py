@@ -198,7 +198,6 @@ def test_goals_from_a_sweep_in_goals_compare_and_report(tmp_path, capsys):
     from pathlib import Path
 
     from propeller.app.cli import main
-
     from propeller.core.sector import RAW_COLUMNS
 
     root = Path(__file__).resolve().parent.parent
@@ -228,8 +227,49 @@ def test_goals_from_a_sweep_in_goals_compare_and_report(tmp_path, capsys):
         assert 0.0 <= a["p"] <= 1.0 and a["by"] in ("2030-12", "2050-12")
         assert a["p"] == a["p_by_year"][a["by"][:4]]
     assert "probability" in out and "depends most on" in out
+    # a pre-run assumption re-run at its range's ends (one of them here, one run: two re-runs)
+    _, runs = goals.load(db)
+    key = "initial_state.pool_adopteren_by_theme.industrialisation"
+    from dataclasses import replace
+
+    one = [replace(a, low=0.0, high=0.9) for a in goals.load_pathway() if a.key == key]  # wide: beyond chance
+    effects = goals.pre_run_effects(runs["calibrated"][:1], one)
+    low, high = effects[(key, one[0].low)], effects[(key, one[0].high)]
+    assert high["market_share_industrial_region"] > low["market_share_industrial_region"]
     assert "The sector's goals" in run("compare", str(db))
     html = tmp_path / "report.html"
     run("report", str(db), "--out", str(html), "--goals", str(db), "--reruns", "1")
     text = html.read_text()
     assert 'id="goals"' in text and 'id="fig-goals"' in text and "probability" in text
+
+
+def test_a_pre_run_assumption_can_be_the_driver_with_an_interpolated_flip():
+    """With re-runs, an assumption applied before the run (the sector's 2024 state) that moves the median more than
+    any post-run one becomes the driver, and its flip value is where the line through the two ends meets the
+    target."""
+    pathway = goals.load_pathway()
+    a = goals.answer([_run(0.3)], "market_share_industrial_region", pathway)
+    assert a.driver == "" and a.pre_run  # nothing post-run moves it
+    effects = {(x.key, v): {o.name: 0.0 for o in goals.goals()} for x in pathway if not x.post_run
+               for v in (x.low, x.high)}
+    key = "initial_state.pool_adopteren_by_theme.industrialisation"  # range 0.10-0.20
+    effects[(key, 0.10)]["market_share_industrial_region"] = 0.10
+    effects[(key, 0.20)]["market_share_industrial_region"] = 0.20
+    goals._apply_pre_run(a, effects, pathway, 3)
+    assert a.driver == key and a.median_at_range == (0.10, 0.20)
+    assert a.flip == pytest.approx(0.5)  # 0.1 + (0.5 - 0.1) / 1.0
+    assert "Interpolated from 3 runs" in a.sentence()
+    over = {k: dict(v) for k, v in effects.items()}
+    over[(key, 0.20)]["market_share_industrial_region"] = 0.11  # too flat: the line meets 0.5 beyond 0.95
+    b = goals.answer([_run(0.3)], "market_share_industrial_region", pathway)
+    goals._apply_pre_run(b, over, pathway, 3)
+    assert b.driver == key and b.flip is None and "no value of it (0 to 0.95)" in b.sentence()
+
+
+def test_override_of_one_pre_run_element():
+    p = BASE.params
+    assert goals._override(p, "initial_state.pool_adopteren_by_theme.digitalisation", 0.3) == {
+        "initial_state.pool_adopteren_by_theme": [0.0, 0.3, 0.0, 0.0]}
+    assert goals._override(p, "productivity.step_use", 0.4) == {"productivity.step_use": [0.4, 1.0, 1.0]}
+    assert goals._override(p, "sector.value_added_per_employee.suppliers", 1.5) == {
+        "sector.value_added_per_employee.suppliers": 1.5}

@@ -164,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     goals.add_argument("db", help="sweep database with the sector's columns (scenarios/sweeps/sector_goals.toml)")
     goals.add_argument("--sweep", default=None, help="the sweep's name or id, if the database holds several")
     goals.add_argument("--json", action="store_true", help="also print the answers as one JSON line")
+    goals.add_argument("--rerun", type=_positive_int, default=0, metavar="N",
+                       help="also re-run N runs of the first scenario with each pre-run assumption at its range's ends "
+                            "(the sector's 2024 state, the use level of borgen, value added per type)")
+    goals.add_argument("--workers", type=_positive_int, default=1, help="local worker processes for --rerun")
+    goals.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address for --rerun")
     goals.set_defaults(func=cmd_goals)
     dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
     dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/baseline.toml)")

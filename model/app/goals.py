@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from propeller.core import outputs, sector
-from propeller.core.constants import THEMES
+from propeller.core.constants import THEMES, TYPES
 from propeller.scenarios.loader import SCENARIO_DIR
 
 PATHWAY_TABLE = SCENARIO_DIR / "pathway.csv"
@@ -67,9 +67,8 @@ class Assumption:
 
     @property
     def family(self) -> str:
-        """The scenario key without the theme (productivity.theme_gain)."""
-        head, _, tail = self.key.rpartition(".")
-        return head if tail in THEMES else self.key
+        """The scenario key without the theme or type (productivity.theme_gain)."""
+        return _family(self.key)
 
     @property
     def pathway_field(self) -> str:
@@ -99,6 +98,8 @@ class Run:
     scenario: str
     pathway: sector.Pathway
     frame: pd.DataFrame          # date-indexed
+    seed: int = 0
+    params: dict | None = None   # the run's record (to re-run it with a pre-run assumption changed)
 
     def value(self, output: str, date: str, pathway: sector.Pathway | None = None) -> float:
         if pathway is None or output not in sector.DERIVED:
@@ -125,6 +126,7 @@ class Answer:
     needed_use: float | None = None   # use level of every theme by the target's year that would reach it
     pre_run: str = ""            # the pre-run assumption it depends on (no post-run one moves it)
     pre_run_label: str = ""
+    rerun: int = 0               # runs re-run at the pre-run assumptions' bounds (0: not asked for)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -147,6 +149,8 @@ class Answer:
             s += t("goal_driver", driver=f"{self.driver_label} ({self.driver})", lo=f"{lo:g}", hi=f"{hi:g}", mlo=fmt(mlo), mhi=fmt(mhi))
             if self.flip is not None:
                 s += t("goal_flip", driver=self.driver_label, value=f"{self.flip:.3g}")
+                if self.rerun and _family(self.driver) in PRE_RUN_READS:
+                    s += t("goal_rerun_note", n=self.rerun)
             else:
                 a, b = ACCEPTED[_family(self.driver)]
                 s += t("goal_noflip", a=f"{a:g}", b=f"{b:g}")
@@ -159,7 +163,7 @@ class Answer:
 
 def _family(key: str) -> str:
     head, _, tail = key.rpartition(".")
-    return head if tail in THEMES else key
+    return head if tail in THEMES or tail in TYPES else key
 
 
 def goals() -> list[outputs.Output]:
@@ -194,7 +198,7 @@ def load(db: str | Path, sweep: str | None = None) -> tuple[dict, dict[str, list
     for _, row in data.runs.iterrows():
         params = json.loads(row["params"]) if isinstance(row["params"], str) else row["params"]
         out.setdefault(row["label"], []).append(Run(row["label"], sector.Pathway.from_params(params),
-                                                    by_run[row["run_id"]]))
+                                                    by_run[row["run_id"]], int(row["seed"]), params))
     return data.info, out
 
 
@@ -284,9 +288,101 @@ def answer(runs: list[Run], output: str, pathway: list[Assumption] | None = None
     return ans
 
 
-def answers(runs_by_scenario: dict[str, list[Run]]) -> list[Answer]:
+def answers(runs_by_scenario: dict[str, list[Run]], rerun: int = 0, workers: int = 1,
+            scheduler: str | None = None, log=None) -> list[Answer]:
+    """Every goal for every scenario. With ``rerun`` = N, the first scenario's first N runs are also re-run with
+    each pre-run assumption at the ends of its range, and an answer's driver is the assumption - applied before or
+    after the run - that moves its median most (:func:`pre_run_effects`)."""
     pathway = load_pathway()
-    return [answer(runs, o.name, pathway) for runs in runs_by_scenario.values() for o in goals()]
+    items = [answer(runs, o.name, pathway) for runs in runs_by_scenario.values() for o in goals()]
+    if rerun:
+        first = next(iter(runs_by_scenario))
+        effects = pre_run_effects(runs_by_scenario[first][:rerun], pathway, workers, scheduler, log)
+        for a in items:
+            if a.scenario == first:
+                _apply_pre_run(a, effects, pathway, min(rerun, len(runs_by_scenario[first])))
+    return items
+
+
+# Pre-run assumptions that change what the kernel counts, and whether each goal reads them.
+PRE_RUN_READS = {
+    "initial_state.pool_adopteren_by_theme": tuple(o for o in READS),
+    "productivity.step_use": tuple(o for o in READS),
+    "sector.value_added_per_employee": ("productivity_index", "sector_productivity_index", "primary_material_index",
+                                        "primary_material_index_region"),
+}
+ACCEPTED.update({"initial_state.pool_adopteren_by_theme": (0.0, 0.95), "productivity.step_use": (0.0, 1.0),
+                 "sector.value_added_per_employee": (0.01, 100.0)})
+
+
+def _override(params: dict, key: str, value: float) -> dict:
+    """The scenario override that sets one pre-run assumption (a theme's element, borgen's use, or a key)."""
+    family, _, last = key.rpartition(".")
+    if last in THEMES and family in params:
+        values = list(params[family])
+        values[THEMES.index(last)] = float(value)
+        return {family: values}
+    if key == "productivity.step_use":  # the range is borgen's ("in part of the work"); opschalen stays 1
+        values = list(params[key])
+        values[0] = float(value)
+        return {key: values}
+    return {key: float(value)}
+
+
+def _rerun_one(item) -> dict[str, float]:
+    """Re-run one stored run with one override; the goals' outputs at their months."""
+    from propeller.app.sweeps.record import scenario_from_record
+    from propeller.core.simulate import simulate
+
+    params, override, seed, until = item
+    sc = scenario_from_record(params).with_overrides(override, origin="goals --rerun")
+    ts = simulate(sc, seed=seed, until=until)["timeseries"].set_index("date")
+    return {o.name: float(ts.at[o.target.by, o.name]) for o in goals() if o.target.by in ts.index}
+
+
+def pre_run_effects(runs: list[Run], pathway: list[Assumption], workers: int = 1, scheduler: str | None = None,
+                    log=None) -> dict[tuple[str, float], dict[str, float]]:
+    """(assumption key, value) -> goal output -> median over ``runs`` re-run (same seeds) with that value, for each
+    pre-run assumption at the low and high end of its range."""
+    from propeller.app.runner import Executor
+
+    pre = [a for a in pathway if not a.post_run]
+    until = max(o.target.by for o in goals())
+    items, keys = [], []
+    for a in pre:
+        for v in (a.low, a.high):
+            for r in runs:
+                items.append((r.params, _override(r.params, a.key, v), r.seed, until))
+                keys.append((a.key, v))
+    if log:
+        log(f"goals: re-running {len(runs)} runs x {len(pre)} pre-run assumptions x 2 ends = {len(items)} runs")
+    with Executor(workers, scheduler) as ex:
+        results = list(ex.map(_rerun_one, items))
+    grouped: dict[tuple[str, float], list[dict]] = {}
+    for k, res in zip(keys, results, strict=True):
+        grouped.setdefault(k, []).append(res)
+    return {k: {name: float(np.median([r[name] for r in rs])) for name in rs[0]} for k, rs in grouped.items()}
+
+
+def _apply_pre_run(a: Answer, effects: dict, pathway: list[Assumption], n: int) -> None:
+    """Make a pre-run assumption the answer's driver where it moves the median more than the post-run one; its flip
+    value is interpolated linearly between the two ends (extrapolated within the accepted values)."""
+    best, best_move, at = None, abs(a.median_at_range[1] - a.median_at_range[0]) if a.median_at_range else 0.0, None
+    for asm in pathway:
+        if asm.post_run or a.output not in PRE_RUN_READS.get(asm.family, ()):
+            continue
+        lo, hi = effects[(asm.key, asm.low)][a.output], effects[(asm.key, asm.high)][a.output]
+        if abs(hi - lo) > best_move + 1e-12:
+            best, best_move, at = asm, abs(hi - lo), (lo, hi)
+    a.rerun = n
+    if best is None:
+        return
+    a.driver, a.driver_label, a.driver_range, a.median_at_range = best.key, best.label, (best.low, best.high), at
+    a.pre_run = a.pre_run_label = ""
+    slope = (at[1] - at[0]) / (best.high - best.low)
+    flip = best.low + (a.target.value - at[0]) / slope if slope else None
+    lo_ok, hi_ok = ACCEPTED[best.family]
+    a.flip = flip if flip is not None and lo_ok <= flip <= hi_ok else None
 
 
 def table(items: list[Answer]) -> pd.DataFrame:
@@ -321,7 +417,11 @@ def run_lines(ts: pd.DataFrame, params) -> list[str]:
 
 
 def main_cli(args) -> int:
-    items = answers(load_runs(args.db, getattr(args, "sweep", None)))
+    import sys
+
+    items = answers(load_runs(args.db, getattr(args, "sweep", None)), rerun=getattr(args, "rerun", 0) or 0,
+                    workers=getattr(args, "workers", 1), scheduler=getattr(args, "scheduler", None),
+                    log=lambda m: print(m, file=sys.stderr, flush=True))
     df = table(items)
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60):
         print(df.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep=""))

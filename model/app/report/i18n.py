@@ -134,6 +134,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "{median}, 90 % interval {low}–{high} in {by}).",
         "goal_driver": " It depends most on {driver} (over its range {lo}–{hi} the median moves from {mlo} to {mhi});",
         "goal_flip": " the answer would flip at {driver} = {value}.",
+        "goal_rerun_note": " (Interpolated from {n} runs re-run at the range's two ends.)",
         "goal_noflip": " no value of it ({a} to {b}) brings the median to the target.",
         "goal_prerun": " No assumption applied after the run moves it; it rests on {assumption} and the propeller's "
                        "calibrated movement (a re-run at that assumption's bounds tells how much).",
@@ -289,6 +290,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_driver": " Het hangt het meest af van {driver} (over de marge {lo}–{hi} gaat de mediaan van {mlo} naar "
                        "{mhi});",
         "goal_flip": " het antwoord kantelt bij {driver} = {value}.",
+        "goal_rerun_note": " (Geïnterpoleerd uit {n} runs, opnieuw gedraaid op de twee grenzen van de marge.)",
         "goal_noflip": " geen waarde ervan ({a} tot {b}) brengt de mediaan op het doel.",
         "goal_prerun": " Geen aanname na de run verschuift het; het rust op {assumption} en de gekalibreerde "
                        "beweging door de propeller (een run op de grenzen van die aanname laat zien hoeveel).",
