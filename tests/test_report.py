@@ -242,3 +242,33 @@ def test_report_code_is_not_part_of_the_run_ids():
     # editing the report must not change code_version(): stored runs stay valid
     assert not [p for p in model_files() if "report" in p.relative_to(ROOT).parts]
 
+
+
+def test_probabilities_count_runs_at_or_above_the_target_at_the_end_of_each_year(sweep_db, monkeypatch):
+    """A run that reaches 500+ partners and falls below again does not count at the end of the year it fell: the
+    table and the figure show less than 100 %, and the headline table says so for 2030 (after the programme)."""
+    from propeller.app.report import figures
+    from propeller.app.report.build import ReportBuilder
+
+    data = SweepData.load(sweep_db, reruns=1)
+    runs = data.runs[data.runs["label"] == "calibrated"]["run_id"].tolist()
+    half = set(runs[: len(runs) // 2])
+    o = data.outcomes
+    rows = o["run_id"].isin(half)
+    o.loc[rows & (o["date"] >= "2026-01"), "partners_total"] = 600     # above the target from 2026 ...
+    o.loc[rows & (o["date"] >= "2029-06"), "partners_total"] = 450     # ... and below it again from mid-2029
+    p = data.reach_probability("calibrated", "partners_total", 500)
+    share = len(half) / len(runs)
+    assert p[2025] == 0.0 and p[2026] == p[2028] == pytest.approx(share) and p[2029] == p[2030] == 0.0
+    seen = {}
+    real = figures.probabilities
+    monkeypatch.setattr(figures, "probabilities", lambda d, t, probs: seen.update(probs) or real(d, t, probs))
+    html = ReportBuilder(data, "en").render()
+    assert seen[("target_500", "calibrated")][2027] == pytest.approx(share) and share < 1.0
+    assert seen[("target_500", "calibrated")][2030] == 0.0
+    prob_table = html[html.index('id="prob"'):html.index('id="occupancy"')]
+    row = re.search(r"<tr><td>[^<]*500[^<]*</td><td>calibrated</td>(.*?)</tr>", prob_table).group(1)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert len(cells) == 7 and cells[0] == cells[1] == "0 %" and cells[-1] == "0 %"  # 2024 .. 2030
+    assert all(c != "100 %" for c in cells) and any(c not in ("0 %", "–") for c in cells)
+    assert "end of 2030" in html  # the headline table: still met after the programme ends?

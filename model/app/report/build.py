@@ -134,14 +134,14 @@ class ReportBuilder:
         head += [f"{t.label(c)} {dt}" for c, dt in cols]
         target_year = int(outputs.TARGET_DATE[:4])
         year = target_year if target_year in d.years() else (d.years()[-1] if d.years() else None)
-        if year is not None:
-            head += [t("prob_by", target=t(k), year=year) for k, _, _ in TARGETS]
+        # the target year, and the horizon: is the target still met after the programme ends (2028)?
+        years = [y for y in dict.fromkeys((year, int(outputs.HORIZON_DATE[:4]))) if y is not None and y in d.years()]
+        head += [t("prob_by", target=t(k), year=y) for y in years for k, _, _ in TARGETS]
         rows, classes = [], []
         for lab in d.labels:
             r = [_e(lab), t.num(d.n_runs(lab), 0)]
             r += [fmt_interval(t, d.at(lab, c, dt), 0) for c, dt in cols]
-            if year is not None:
-                r += [t.pct(probs[(k, lab)].get(year, np.nan)) for k, _, _ in TARGETS]
+            r += [t.pct(probs[(k, lab)].get(y, np.nan)) for y in years for k, _, _ in TARGETS]
             rows.append(r)
             classes.append("ref" if lab == d.reference else "")
         return self.table(head, rows, num_cols=set(range(1, len(head))), row_class=classes)

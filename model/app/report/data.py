@@ -223,18 +223,20 @@ class SweepData:
         return [y for y in range(first, int(last[:4]) + 1) if f"{y}-12" <= last]
 
     def reach_probability(self, label: str, column: str, threshold: float) -> dict[int, float]:
-        """Year -> share of runs whose value was >= threshold in some month up to December of that year."""
+        """Year -> share of runs whose value is >= threshold at the end of that year (its last month up to December:
+        a run that reached the target and fell below again does not count, so a scenario in which partners leave
+        after the programme shows it)."""
         m = self.matrix(label, column)
         out: dict[int, float] = {}
         if m.empty:
             return out
         dates = list(m.columns)
         v = m.to_numpy(dtype=float)
-        reached = np.maximum.accumulate(np.nan_to_num(v, nan=-np.inf) >= threshold, axis=1)
+        above = np.nan_to_num(v, nan=-np.inf) >= threshold
         for y in self.years():
             last = max((i for i, d in enumerate(dates) if d <= f"{y}-12"), default=None)
             if last is not None:
-                out[y] = float(reached[:, last].mean())
+                out[y] = float(above[:, last].mean())
         return out
 
     def active_hubs(self) -> list[str]:

@@ -35,8 +35,8 @@ STRINGS: dict[str, dict[str, str]] = {
             "Partners are organisations in rings 1–3 of a hub's spider diagram; ring 4 (potential partners) is "
             "not counted. An organisation that is a partner of two hubs counts twice, as in Table 3.1. "
             "'All hubs' includes Midden, which was not evaluated; 'four hubs' is Noord, Zuid, Oost and West.",
-            "A probability 'by year Y' is the share of runs in which the number was at or above the target in "
-            "some month up to December of Y.",
+            "A probability 'in year Y' is the share of runs in which the number is at or above the target at the "
+            "end of Y: a run that reached the target and fell below it again does not count.",
             "After 2028 the budget halves by assumption (the programme ends in 2028). Assumptions and sources of "
             "every parameter are listed in the appendix.",
         ],
@@ -47,7 +47,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_partners_type": "Partners per partner type (Table 3.1)",
         "sec_kpi": "KPI 4 and KPI 5",
         "sec_prob": "Probability of reaching the targets",
-        "sec_prob_intro": "Share of runs that reached the target in some month up to December of each year: 500+ "
+        "sec_prob_intro": "Share of runs at or above the target at the end of each year (a run that fell below again "
+                          "does not count; the programme ends in 2028, so 2030 shows what lasts): 500+ "
                           "partners (all hubs), KPI 4 (≥ 130 active MKB companies, all hubs) and KPI 5 (+650 people "
                           "with new skills since March 2024, all hubs).",
         "sec_occupancy": "Where organisations stand in the propeller",
@@ -154,7 +155,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_500": "ambition 500+",
         "goal_kpi4": "target ≥ 130",
         "goal_kpi5": "target +650",
-        "prob_by": "P({target}) by {year}",
+        "prob_by": "P({target}) end of {year}",
         "ring": "ring {r}",
         "ring_counts": "Above each diagram: the hub, the month, the partners (rings 1–3) and the organisations in "
                        "rings 1 · 2 · 3 · 4, medians over the runs of the scenario.",
@@ -190,8 +191,8 @@ STRINGS: dict[str, dict[str, str]] = {
             "Partners zijn organisaties in ring 1–3 van het spinnenweb van een hub; ring 4 (potentiële partners) "
             "telt niet mee. Een organisatie die partner is van twee hubs telt twee keer, zoals in tabel 3.1. "
             "'Alle hubs' omvat Midden, dat niet is geëvalueerd; 'vier hubs' zijn Noord, Zuid, Oost en West.",
-            "Een kans 'uiterlijk in jaar J' is het aandeel runs waarin het aantal in enige maand tot en met "
-            "december van J op of boven het doel lag.",
+            "Een kans 'in jaar J' is het aandeel runs waarin het aantal aan het eind van J op of boven het doel "
+            "ligt: een run die het doel haalde en er weer onder zakte, telt niet mee.",
             "Na 2028 halveert het budget (aanname: het programma eindigt in 2028). Aannames en bronnen van elke "
             "parameter staan in de bijlage.",
         ],
@@ -202,7 +203,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_partners_type": "Partners per type partner (tabel 3.1)",
         "sec_kpi": "KPI 4 en KPI 5",
         "sec_prob": "Kans dat de doelen gehaald worden",
-        "sec_prob_intro": "Aandeel runs dat het doel haalde in enige maand tot en met december van elk jaar: 500+ "
+        "sec_prob_intro": "Aandeel runs op of boven het doel aan het eind van elk jaar (een run die er weer onder "
+                          "zakte, telt niet; het programma eindigt in 2028, dus 2030 laat zien wat blijft): 500+ "
                           "partners (alle hubs), KPI 4 (≥ 130 actieve mkb-bedrijven, alle hubs) en KPI 5 (+650 "
                           "mensen met nieuwe vaardigheden sinds maart 2024, alle hubs).",
         "sec_occupancy": "Waar organisaties staan in de propeller",
@@ -310,7 +312,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_500": "ambitie 500+",
         "goal_kpi4": "doel ≥ 130",
         "goal_kpi5": "doel +650",
-        "prob_by": "kans {target} uiterlijk {year}",
+        "prob_by": "kans {target} eind {year}",
         "ring": "ring {r}",
         "ring_counts": "Boven elk spinnenweb: de hub, de maand, het aantal partners (ring 1–3) en de organisaties in "
                        "ring 1 · 2 · 3 · 4, medianen over de runs van het scenario.",
