@@ -185,6 +185,16 @@ CASES = [
          {"c.toml": "# a scenario that forgot its settings\n\n"}),
     Case("spec-comments-only", SWEEP, "spec.toml: (sweep): expected a list of `scenarios` or a [factors] table: the "
          "sweep is empty", {"spec.toml": "# nothing here\n"}),
+    Case("run-compare-out", ["run", "{lib}/calibrated.toml", "{lib}/funding_plus50.toml", "--out", "o"],
+         "--out: o: expected one scenario and one seed (--out writes one run's files"),
+    Case("run-one-db", ["run", "{lib}/calibrated.toml", "--db", "x.db"],
+         "--db: x.db: expected several scenarios, --seeds N > 1 or --draws M"),
+    Case("run-compare-same-name", ["run", "{lib}/calibrated.toml", "{root}/scenarios/calibrated.toml", "--seeds", "2"],
+         "run: calibrated: expected scenario files with different names"),
+    Case("run-compare-bad-set", ["run", "{lib}/calibrated.toml", "{lib}/funding_plus50.toml", "--set", "hubs.west.budgett=1"],
+         "hubs.west.budgett: expected a parameter that exists in baseline.toml"),
+    Case("run-draws-uncalibrated", ["run", "{lib}/baseline.toml", "{lib}/calibrated.toml", "--draws", "2"],
+         "expected scenarios that extend scenarios/calibrated.toml for a posterior design"),
     Case("spec-missing", SWEEP, "spec.toml: (file): expected an existing sweep spec file"),
     Case("spec-syntax", SWEEP, "spec.toml: (syntax): expected valid TOML", {"spec.toml": "[factors\n"}),
     Case("spec-unknown-key", SWEEP, "spec.toml: replicatons: expected a sweep spec key (name, description, base, "

@@ -90,3 +90,29 @@ def test_bad_scenario_file_names_the_file(tmp_path):
     assert r.returncode == 2
     assert "bad.toml: hubs.zuid.focus: expected a list of 4 values" in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_run_compares_scenarios_with_paired_differences(tmp_path, capsys):
+    """`propeller run A B --seeds N [--draws M]`: one table with each scenario's median and 90 % interval at the key
+    dates and the difference from the first, paired by seed and draw; the runs are those of a sweep of the same
+    scenarios (the same seeds for both scenarios: the first scenario's difference from itself would be 0)."""
+    from propeller.app.cli import main
+    from propeller.app.multirun import run_many
+
+    lib = ROOT / "scenarios" / "library"
+    args = [str(lib / "calibrated.toml"), str(lib / "funding_minus50.toml")]
+    db = tmp_path / "cmp.db"
+    assert main(["run", *args, "--seeds", "2", "--draws", "2", "--set", "simulation.region=midden",
+                 "--until", "2027-12", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "2 posterior draws x 2 seeds = 4 runs each" in out and "difference from calibrated paired" in out
+    lines = [ln for ln in out.splitlines() if "Partners, all hubs" in ln]
+    assert len(lines) == 2 and "funding_minus50" in lines[1]
+    assert "2027-12 vs calibrated" in out and db.exists()
+    # the same seeds and draws for both scenarios: the table's numbers are a paired comparison of those runs
+    table, info = run_many(args, seeds=2, draws=2, sets=["simulation.region=midden"], until="2027-12", db=str(db),
+                           progress=False)
+    row = table[(table["outcome"] == "partners_total") & (table["date"] == "2027-12")].set_index("scenario")
+    assert row.at["calibrated", "n"] == row.at["funding_minus50", "n"] == 4
+    assert row.at["funding_minus50", "diff_median"] < 0  # half the funding: fewer partners in the median pair
+    assert list(tmp_path.iterdir()) == [db]  # the temporary spec is gone

@@ -93,6 +93,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from propeller.core.simulate import simulate
     from propeller.scenarios.loader import load
 
+    if len(args.scenario) > 1 or args.seeds > 1 or args.draws:  # a comparison with uncertainty
+        from propeller.app.multirun import main_cli
+
+        return main_cli(args)
+    if args.db is not None:
+        from propeller.errors import UserError
+
+        raise UserError("--db", args.db, "several scenarios, --seeds N > 1 or --draws M (one run writes --out)",
+                        show_got=False)
+    args.scenario = args.scenario[0]
     scenario = load(args.scenario, overrides=args.set or [])
     if args.until is not None:
         scenario = scenario.with_overrides({"simulation.until": args.until}, origin="--until")
@@ -135,9 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub)
     add_report(sub)
-    run = sub.add_parser("run", help="run one scenario and print the summary")
-    run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
-    run.add_argument("--seed", type=seed_arg, default=0, help="random seed, a whole number >= 0 (default 0)")
+    run = sub.add_parser("run", help="run one scenario and print the summary, or compare scenarios with uncertainty",
+                         epilog="examples:\n"
+                                "  propeller run scenarios/calibrated.toml\n"
+                                "  propeller run scenarios/library/calibrated.toml scenarios/library/funding_plus50.toml"
+                                " --seeds 4 --draws 10 --workers 2",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("scenario", nargs="+", help="scenario TOML file(s), e.g. scenarios/calibrated.toml; with several, "
+                     "a table of each one's median and 90 %% interval and its difference from the first")
+    run.add_argument("--seed", type=seed_arg, default=0, help="random seed, a whole number >= 0 (default 0); with "
+                     "--seeds N the first of N seeds drawn from it")
+    run.add_argument("--seeds", type=_positive_int, default=1, help="seeds per scenario (default 1)")
+    run.add_argument("--draws", type=_positive_int, default=0, metavar="M",
+                     help="also M parameter sets drawn from the calibration's posterior (scenarios that extend "
+                          "scenarios/calibrated.toml)")
+    run.add_argument("--workers", type=_positive_int, default=1, help="local worker processes for a comparison")
+    run.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address for a comparison")
+    run.add_argument("--db", default=None, help="keep a comparison's runs in this sweep database")
     run.add_argument("--until", default=None, help="last month YYYY-MM (default: the scenario's)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
     run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
