@@ -116,3 +116,28 @@ def test_run_compares_scenarios_with_paired_differences(tmp_path, capsys):
     assert row.at["calibrated", "n"] == row.at["funding_minus50", "n"] == 4
     assert row.at["funding_minus50", "diff_median"] < 0  # half the funding: fewer partners in the median pair
     assert list(tmp_path.iterdir()) == [db]  # the temporary spec is gone
+
+
+def test_version_and_the_scenario_list(capsys):
+    from propeller.app.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.startswith("propeller 0.")
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    library = sorted((ROOT / "scenarios" / "library").glob("*.toml"))
+    for f in library:
+        line = next(ln for ln in out.splitlines() if f"scenarios/library/{f.name}" in ln)
+        assert len(line.split("  ")[-1].strip()) > 10, line  # a one-line description
+    assert "scenarios/library/funding_plus50.toml" in out and "UNCALIBRATED" in out
+    baseline = next(ln for ln in out.splitlines() if "scenarios/library/baseline.toml" in ln)
+    assert "UNCALIBRATED" in baseline
+    assert all("UNCALIBRATED" not in ln for ln in out.splitlines() if "funding_" in ln or "national" in ln)
+
+
+def test_help_has_examples():
+    r = propeller("--help")
+    assert r.returncode == 0 and "examples:" in r.stdout and "propeller goals" in r.stdout
+    r = propeller("run", "--help")
+    assert "examples:" in r.stdout and "--seeds 4 --draws 10" in r.stdout

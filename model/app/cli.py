@@ -137,8 +137,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, f"{message}{hint}")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("propeller")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="propeller", description="Propeller: project innovation adoption through the regional hubs.")
+    parser = _Parser(prog="propeller", description="Propeller: project innovation adoption through the regional hubs.",
+                     epilog="examples:\n"
+                            "  propeller scenarios                                   # what is in the library\n"
+                            "  propeller run scenarios/calibrated.toml               # the calibrated projection\n"
+                            "  propeller run scenarios/library/calibrated.toml scenarios/library/funding_plus50.toml "
+                            "--seeds 4 --draws 10\n"
+                            "  propeller sweep scenarios/sweeps/steering_report.toml && propeller report "
+                            "outputs/sweeps/steering_report.db\n"
+                            "  propeller goals outputs/sweeps/sector_goals.db        # the sector's goals\n"
+                            "  propeller validate --draws 100 --workers 2            # check the calibration\n"
+                            "Each command has --help with its options.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"propeller {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     from propeller.app.report.build import add_command as add_report  # report (steering group, HTML)
     from propeller.app.sweeps.cli import add_commands  # sweep, compare, sensitivity
@@ -184,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     val.add_argument("--posterior", default=None, metavar="CSV", help="posterior sample (default scenarios/posterior.csv)")
     val.set_defaults(func=cmd_validate)
+    scen = sub.add_parser("scenarios", help="list the scenario library, one line each")
+    scen.set_defaults(func=cmd_scenarios)
     goals = sub.add_parser("goals", help="the probability that each sector goal is met, and what the answer hangs on")
     goals.add_argument("db", help="sweep database with the sector's columns (scenarios/sweeps/sector_goals.toml)")
     goals.add_argument("--sweep", default=None, help="the sweep's name or id, if the database holds several")
@@ -249,6 +272,52 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from propeller.calibration.run import main_cli
 
     return main_cli(args)
+
+
+def scenario_summary(path: Path) -> str:
+    """The first sentence of a scenario file's header comment (after "Library scenario NAME:"), or ""."""
+    import re
+
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        text = line.lstrip("#").strip()
+        if not text:
+            if lines:
+                break
+            continue
+        lines.append(text)
+    text = re.sub(r"^(Library scenario [\w-]+:|Propeller\s+[—-]\s+)\s*", "", " ".join(lines))
+    m = re.match(r"(.+?[.;])(\s|$)", text)
+    return (m.group(1) if m else text).rstrip(".;")
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """The scenario library, one line each, and whether a scenario runs on the calibrated parameters."""
+    from propeller.scenarios.loader import SCENARIO_DIR, load
+
+    calibrated = str((SCENARIO_DIR / "calibrated.toml").resolve())
+    files = [SCENARIO_DIR / "calibrated.toml", SCENARIO_DIR / "national.toml", SCENARIO_DIR / "baseline.toml"]
+    files += sorted((SCENARIO_DIR / "library").glob("*.toml"))
+    root = SCENARIO_DIR.parent
+    own = {"calibrated.toml": "the calibrated projection: the posterior medians of the calibration (make baseline)",
+           "baseline.toml": "every parameter with its source, before the calibration (the schema of all scenarios)"}
+    rows = []
+    for f in files:
+        on = calibrated in {str(Path(x).resolve()) for x in load(f).files}
+        text = own.get(f.name) if f.parent == SCENARIO_DIR else None
+        text = text or scenario_summary(f)
+        if len(text) > 100:
+            text = text[:100].rsplit(" ", 1)[0] + " …"
+        rows.append((str(f.relative_to(root)), "calibrated" if on else "UNCALIBRATED", text))
+    width = max(len(r[0]) for r in rows)
+    print("Scenarios (run one with `propeller run FILE`; compare several with `propeller run A B --seeds 4`):")
+    for name, cal, text in rows:
+        print(f"  {name:<{width}}  {cal:<12}  {text}")
+    print("UNCALIBRATED: the hand-set prior defaults of scenarios/baseline.toml, before the calibration; use them to see "
+          "what the calibration changed, not for projections.")
+    return 0
 
 
 def cmd_goals(args: argparse.Namespace) -> int:
