@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -168,9 +169,13 @@ def test_dry_run_prints_the_plan_and_writes_nothing(small, tmp_path, capsys):
     assert code == 0, err
     lines = out.strip().splitlines()
     assert lines[-1] == "6 runs" and "(new)" in out and "funding_minus50" in out
+    estimate = next(ln for ln in lines if "estimated duration" in ln)
+    assert re.search(r"about (1 s or less|\d+ (s|min)) for 6 runs on \d workers? \(a pilot of the first run here: [\d.]+ s to build, "
+                     r"[\d.]+ ms a month", estimate), estimate
     assert not db.exists()
     code, out, err = cli(capsys, "sweep", spec, "--db", stored, "--dry-run")
     assert code == 0 and "(6 of 6 runs stored)" in out and out.strip().splitlines()[-1] == "6 runs"
+    assert "estimated duration" not in out  # nothing left to run
 
 
 def test_refuses_foreign_and_newer_databases(small, tmp_path, capsys):

@@ -39,7 +39,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         plan = build_plan(spec)
         db = Path(args.db) if args.db else default_db(spec)
         if args.dry_run:
-            print("\n".join(describe(plan, db)))
+            print("\n".join(describe(plan, db, workers=1 if args.scheduler else args.workers)))
             return 0
         check_output_file(db, "--db")
         res = execute(plan, db, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)

@@ -135,15 +135,61 @@ def _run_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def describe(plan: Plan, db_path: Path | None = None) -> list[str]:
-    """The plan as text lines (``--dry-run``); the last line is ``N runs``."""
+def estimate_seconds(plan: Plan, pending: int, workers: int = 1) -> tuple[float, float, float]:
+    """(estimated wall seconds, build seconds, seconds per month) for ``pending`` runs on ``workers`` processes, from
+    a pilot of the plan's first run: its build alone and its first 12 months, timed here (after one untimed build
+    that loads the compiled kernels). Runs of other points may be larger or smaller; the estimate says so."""
+    from propeller.app.sweeps.record import scenario_from_record
+    from propeller.core import calendar
+    from propeller.core.simulate import simulate
+
+    first = plan.runs[0]
+    sc = scenario_from_record(first["params"])
+    start, until = sc["simulation.start"], first["until"]
+    months = max(calendar.offset(start, until), 0)
+    pilot = min(months, 12)
+    simulate(sc, seed=first["seed"], until=start)  # untimed: loads the compiled kernels
+    t = time.perf_counter()
+    simulate(sc, seed=first["seed"], until=start)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    simulate(sc, seed=first["seed"], until=calendar.fmt(calendar.parse(start) + pilot))
+    per_month = max(time.perf_counter() - t - build, 0.0) / max(pilot, 1)
+    per_run = build + months * per_month
+    parallel = max(min(workers, pending), 1)
+    return pending * per_run / parallel, build, per_month
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "1 s or less"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def describe(plan: Plan, db_path: Path | None = None, workers: int | None = None) -> list[str]:
+    """The plan as text lines (``--dry-run``); the last line is ``N runs``. With ``workers``, an estimate of the
+    duration from a short pilot run (:func:`estimate_seconds`)."""
     s = plan.spec
     lines = [f"sweep {s.name} ({s.path})"] + ([f"  {s.description}"] if s.description else [])
     lines += _design_lines(plan)
     lines.append(_seed_line(plan))
     lines.append(f"  outputs: {', '.join(s.outputs)}; key dates: {', '.join(plan.key_dates)}")
+    pending = len(plan.unique_runs)
     if db_path is not None:
         lines.append(_database_line(plan, db_path))
+        from propeller.app.store import Store
+
+        stored = Store.count_stored(db_path, [t["run_id"] for t in plan.unique_runs])
+        pending -= stored or 0
+    if workers is not None and pending:
+        total, build, per_month = estimate_seconds(plan, pending, workers)
+        lines.append(f"  estimated duration: about {_duration(total)} for {pending} runs on {workers} worker"
+                     f"{'s' if workers > 1 else ''} (a pilot of the first run here: {build:.2f} s to build, "
+                     f"{per_month * 1000:.1f} ms a month; points of other sizes take longer or shorter)")
     return lines + _run_lines(plan) + [f"{len(plan.runs)} runs"]
 
 
