@@ -133,8 +133,9 @@ class Answer:
     def p(self) -> float:
         return self.p_by_year[int(self.target.by[:4])]
 
-    def sentence(self, t=None) -> str:
-        """The answer in one or two sentences, in the language of ``t`` (the report's Text; default English)."""
+    def sentence(self, t=None, keys: bool = True) -> str:
+        """The answer in one or two sentences, in the language of ``t`` (the report's Text; default English); with
+        ``keys`` the assumptions' scenario keys in brackets (the command line), without them words only (the report)."""
         from propeller.app.report.i18n import Text
 
         t = t or Text("en")
@@ -146,7 +147,8 @@ class Answer:
         if self.driver:
             lo, hi = self.driver_range
             mlo, mhi = self.median_at_range
-            s += t("goal_driver", driver=f"{self.driver_label} ({self.driver})", lo=f"{lo:g}", hi=f"{hi:g}", mlo=fmt(mlo), mhi=fmt(mhi))
+            name = f"{self.driver_label} ({self.driver})" if keys else self.driver_label
+            s += t("goal_driver", driver=name, lo=f"{lo:g}", hi=f"{hi:g}", mlo=fmt(mlo), mhi=fmt(mhi))
             if self.flip is not None:
                 s += t("goal_flip", driver=self.driver_label, value=f"{self.flip:.3g}")
                 if self.rerun and _family(self.driver) in PRE_RUN_READS:
@@ -155,7 +157,7 @@ class Answer:
                 a, b = ACCEPTED[_family(self.driver)]
                 s += t("goal_noflip", a=f"{a:g}", b=f"{b:g}")
         elif self.pre_run:
-            s += t("goal_prerun", assumption=f"{self.pre_run_label} ({self.pre_run})")
+            s += t("goal_prerun", assumption=f"{self.pre_run_label} ({self.pre_run})" if keys else self.pre_run_label)
         if self.needed_use is not None and self.flip is None:
             s += t("goal_needed", use=f"{self.needed_use:.0%}") if self.needed_use <= 1 else t("goal_unreachable")
         return s

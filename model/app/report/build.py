@@ -186,7 +186,7 @@ class ReportBuilder:
                          _e(f"{a.flip:.3g}" if a.flip is not None else "–")])
         body += self.table([t("goals_table_goal"), t("col_scenario"), t("goals_table_p"), t("goals_table_median"),
                             t("goals_table_driver"), t("goals_table_flip")], rows, num_cols={2, 3})
-        body += "<ul>" + "".join(f"<li>{_e(a.sentence(t))}</li>" for a in items if a.scenario == first) + "</ul>"
+        body += "<ul>" + "".join(f"<li>{_e(a.sentence(t, keys=False))}</li>" for a in items if a.scenario == first) + "</ul>"
         return body
 
     def _fmt_for(self, outcome: str):

@@ -125,8 +125,9 @@ STRINGS: dict[str, dict[str, str]] = {
                            "(Oost stands in for that region). These runs put the hubs in a population the size of the "
                            "national sector, to 2050 (sweep {sweep}, {runs} runs). The probability is the share of "
                            "runs that meet the target at the end of its year. How adoption becomes productivity, "
-                           "market share and materials rests mostly on assumptions with wide ranges (docs/ODD.md "
-                           "§7.10); each answer names the one it depends on most.",
+                           "market share and materials rests mostly on assumptions with wide ranges (listed with their "
+                           "sources in the appendix of the model documentation, 'From adoption to the sector's "
+                           "goals'); each answer names the one it depends on most.",
         "goals_partners": "The 500+ ambition counts the programme's participating organisations (from 130 "
                           "consortium members), not the hub partners of Table 3.1 (from 405): {scenario} projects "
                           "{partners} hub partners in {date} and {core} in rings 1–2 (long- and medium-term "
@@ -281,8 +282,9 @@ STRINGS: dict[str, dict[str, str]] = {
                            "Arnhem-Nijmegen (Oost staat voor die regio). Deze runs plaatsen de hubs in een populatie "
                            "zo groot als de landelijke sector, tot 2050 (sweep {sweep}, {runs} runs). De kans is het "
                            "aandeel runs dat het doel aan het eind van het doeljaar haalt. Hoe adoptie productiviteit, "
-                           "marktaandeel en grondstoffen wordt, rust vooral op aannames met brede marges "
-                           "(docs/ODD.md §7.10); elk antwoord noemt de aanname waar het het meest van afhangt.",
+                           "marktaandeel en grondstoffen wordt, rust vooral op aannames met brede marges (met hun "
+                           "bronnen beschreven in de modeldocumentatie, 'From adoption to the sector's goals'); elk "
+                           "antwoord noemt de aanname waar het het meest van afhangt.",
         "goals_partners": "De ambitie 500+ telt deelnemende organisaties van het programma (vanaf 130 "
                           "consortiumleden), niet de hubpartners van tabel 3.1 (vanaf 405): {scenario} projecteert "
                           "{partners} hubpartners in {date} en {core} in ring 1–2 (samenwerking op lange en "
