@@ -280,7 +280,7 @@ def scenario_summary(path: Path) -> str:
 
     lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
+        if line[:1] != "#":  # the header comment ends at the first line that is not one
             break
         text = line.lstrip("#").strip()
         if not text:
