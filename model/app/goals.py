@@ -38,6 +38,8 @@ PATHWAY_TABLE = SCENARIO_DIR / "pathway.csv"
 ACCEPTED = {"productivity.theme_gain": (-0.5, 2.0), "sector.trend_per_year": (-0.05, 0.1),
             "sector.material_saving": (0.0, 1.0), "sector.hub_region_share": (0.0, 1.0),
             "sector.outside_ratio": (0.0, 2.0), "sector.outside_lag_months": (0.0, 240.0)}
+# An assumption whose range moves the median by less than this share of the distance to the target drives nothing.
+NEGLIGIBLE = 0.01
 # Which post-run assumptions each goal's output reads.
 READS = {
     "productivity_index": ("productivity.theme_gain", "sector.hub_region_share", "sector.outside_ratio",
@@ -52,7 +54,11 @@ READS = {
 }
 # The pre-run assumption a goal depends on most when no post-run one moves it (a re-run at its bounds is needed).
 PRE_RUN = {"market_share_industrial_region": "initial_state.pool_adopteren_by_theme.industrialisation",
-           "market_share_all_three": "initial_state.pool_adopteren_by_theme.industrialisation"}
+           "market_share_all_three": "initial_state.pool_adopteren_by_theme.biobased_circular",  # the rarest of three
+           "productivity_index": "initial_state.pool_adopteren_by_theme.industrialisation",
+           "sector_productivity_index": "initial_state.pool_adopteren_by_theme.industrialisation",
+           "primary_material_index": "initial_state.pool_adopteren_by_theme.biobased_circular",
+           "primary_material_index_region": "initial_state.pool_adopteren_by_theme.biobased_circular"}
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,16 @@ class Run:
     def value(self, output: str, date: str, pathway: sector.Pathway | None = None) -> float:
         if pathway is None or output not in sector.DERIVED:
             return float(self.frame.at[date, output])
-        derived = sector.derived(pathway, self.frame)
-        return float(derived[output][self.frame.index.get_loc(date)])
+        i = self.frame.index.get_loc(date)
+        raw = self._raw()
+        derived = sector.derived(pathway, {k: v[:i + 1] for k, v in raw.items()})  # the months up to the date
+        return float(derived[output][i])
+
+    def _raw(self) -> dict[str, np.ndarray]:
+        """The counts :func:`sector.derived` reads, as arrays (read once)."""
+        if not hasattr(self, "_raw_cache"):
+            self._raw_cache = {c: self.frame[c].to_numpy(float) for c in sector.RAW_COLUMNS}
+        return self._raw_cache
 
 
 @dataclass
@@ -280,6 +294,9 @@ def answer(runs: list[Run], output: str, pathway: list[Assumption] | None = None
         lo, hi = (_medians(runs, output, target.by, a.pathway_field, v) for v in (a.low, a.high))
         if abs(hi - lo) > best_move + 1e-12:
             best, best_move, ans.median_at_range = a, abs(hi - lo), (lo, hi)
+    # a move smaller than 1 % of the distance to the target does not make an assumption the answer's driver
+    if best is not None and best_move < NEGLIGIBLE * abs(target.value - ans.median):
+        best, ans.median_at_range = None, None
     if best is not None:
         ans.driver, ans.driver_label, ans.driver_range = best.key, best.label, (best.low, best.high)
         ans.flip = _flip(runs, output, target, best.pathway_field, best.accepted)
@@ -369,7 +386,9 @@ def pre_run_effects(runs: list[Run], pathway: list[Assumption], workers: int = 1
 def _apply_pre_run(a: Answer, effects: dict, pathway: list[Assumption], n: int) -> None:
     """Make a pre-run assumption the answer's driver where it moves the median more than the post-run one; its flip
     value is interpolated linearly between the two ends (extrapolated within the accepted values)."""
-    best, best_move, at = None, abs(a.median_at_range[1] - a.median_at_range[0]) if a.median_at_range else 0.0, None
+    best, at = None, None
+    best_move = max(abs(a.median_at_range[1] - a.median_at_range[0]) if a.median_at_range else 0.0,
+                    NEGLIGIBLE * abs(a.target.value - a.median))
     for asm in pathway:
         if asm.post_run or a.output not in PRE_RUN_READS.get(asm.family, ()):
             continue

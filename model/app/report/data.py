@@ -134,6 +134,8 @@ class SweepData:
         return rows.iloc[idx]
 
     def do_reruns(self, n: int, all_labels: bool, progress=None) -> None:
+        if n <= 0:  # the stored columns only (propeller goals)
+            return
         labels = self.labels if all_labels else [self.reference]
         for label in labels:
             for row in self.pick_reruns(label, n).itertuples(index=False):
