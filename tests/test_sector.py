@@ -175,7 +175,7 @@ def test_the_flip_value_brings_the_median_to_the_target():
     assert np.median([r.value("productivity_index", "2050-12", flipped) for r in runs]) == pytest.approx(140, abs=1e-6)
     assert "would flip at the labour gain of industrialisation" in a.sentence()
     # no gain at all brings a run with hardly any adoption to +40 %: said so, with the use that would be needed
-    low = goals.answer([_run(0.02)], "productivity_index")
+    low = goals.answer([_run(0.1)], "productivity_index")
     assert low.flip is None and "no value of it" in low.sentence()
     assert 0 < low.needed_use <= 1
 
@@ -273,3 +273,11 @@ def test_override_of_one_pre_run_element():
     assert goals._override(p, "productivity.step_use", 0.4) == {"productivity.step_use": [0.4, 1.0, 1.0]}
     assert goals._override(p, "sector.value_added_per_employee.suppliers", 1.5) == {
         "sector.value_added_per_employee.suppliers": 1.5}
+
+
+def test_a_negligible_move_drives_nothing():
+    """Hardly any adoption: no post-run assumption moves the median by 1 % of its distance to +40 %; the answer then
+    names the pre-run assumption it rests on instead of a driver."""
+    a = goals.answer([_run(0.005)], "productivity_index")
+    assert a.driver == "" and a.flip is None and a.pre_run.startswith("initial_state.pool_adopteren_by_theme")
+    assert "No assumption applied after the run moves it" in a.sentence()
