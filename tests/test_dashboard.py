@@ -110,6 +110,8 @@ def test_app_parameters_fit_the_model():
     _check_model_params(m, app.PARAMS)
     assert set(REPORTERS) <= set(m.datacollector.model_vars)
     assert "scenarios/baseline.toml" in app.PARAMS["scenario_file"]["values"]
+    if app.SCENARIO is None:  # no scenario named: the calibrated one, not the uncalibrated prior defaults
+        assert app.PARAMS["scenario_file"]["value"] == "scenarios/calibrated.toml"
 
 
 def test_asset_list_follows_solara():

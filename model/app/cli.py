@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     goals.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address for --rerun")
     goals.set_defaults(func=cmd_goals)
     dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
-    dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/baseline.toml)")
+    dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/calibrated.toml)")
     dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     dash.add_argument("--host", default="127.0.0.1",
                       help="address to listen on (default 127.0.0.1, this machine only; another only when given)")

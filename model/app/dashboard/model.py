@@ -20,7 +20,7 @@ from propeller.core import calendar
 from propeller.core.constants import HUBS, PHASES, STEP_PHASE, THEMES, TYPES
 from propeller.core.instruments import registry
 from propeller.core.model import PropellerModel
-from propeller.scenarios.loader import BASELINE, SCENARIO_DIR, load
+from propeller.scenarios.loader import SCENARIO_DIR, load
 
 ROOT = SCENARIO_DIR.parent
 _LAYOUTS: dict = {}  # initial graph + seed -> layout: a Reset with other levers reuses the layout
@@ -116,8 +116,8 @@ def scenario_overrides(base, *, region: str, funding: float, connector: float, c
 
 def scenario_path(name: str | None) -> Path:
     """A scenario file: absolute, relative to the working directory, or relative to the repository."""
-    if not name:
-        return BASELINE
+    if not name:  # the default nobody trips over: the calibrated projection
+        return SCENARIO_DIR / "calibrated.toml"
     path = Path(name)
     if not path.is_absolute() and not path.exists() and (ROOT / path).exists():
         path = ROOT / path
