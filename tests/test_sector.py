@@ -281,3 +281,12 @@ def test_a_negligible_move_drives_nothing():
     a = goals.answer([_run(0.005)], "productivity_index")
     assert a.driver == "" and a.flip is None and a.pre_run.startswith("initial_state.pool_adopteren_by_theme")
     assert "No assumption applied after the run moves it" in a.sentence()
+
+
+def test_nothing_moves_it_even_with_reruns():
+    pathway = goals.load_pathway()
+    a = goals.answer([_run(0.005)], "market_share_all_three", pathway)
+    effects = {(x.key, v): {o.name: 0.0 for o in goals.goals()} for x in pathway if not x.post_run
+               for v in (x.low, x.high)}
+    goals._apply_pre_run(a, effects, pathway, 2)
+    assert a.driver == "" and "Neither an assumption applied after the run nor the pre-run ones" in a.sentence()

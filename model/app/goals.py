@@ -170,6 +170,8 @@ class Answer:
             else:
                 a, b = ACCEPTED[_family(self.driver)]
                 s += t("goal_noflip", a=f"{a:g}", b=f"{b:g}")
+        elif self.pre_run and self.rerun:
+            s += t("goal_nothing_moves", n=self.rerun)
         elif self.pre_run:
             s += t("goal_prerun", assumption=f"{self.pre_run_label} ({self.pre_run})" if keys else self.pre_run_label)
         if self.needed_use is not None and self.flip is None:

@@ -137,6 +137,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_driver": " It depends most on {driver} (over its range {lo}–{hi} the median moves from {mlo} to {mhi});",
         "goal_flip": " the answer would flip at {driver} = {value}.",
         "goal_rerun_note": " (Interpolated from {n} runs re-run at the range's two ends.)",
+        "goal_nothing_moves": " Neither an assumption applied after the run nor the pre-run ones at the ends of their "
+                              "ranges ({n} runs re-run) move it by 1 % of its distance to the target: it rests on the "
+                              "propeller's calibrated movement.",
         "goal_noflip": " no value of it ({a} to {b}) brings the median to the target.",
         "goal_prerun": " No assumption applied after the run moves it; it rests on {assumption} and the propeller's "
                        "calibrated movement (a re-run at that assumption's bounds tells how much).",
@@ -295,6 +298,9 @@ STRINGS: dict[str, dict[str, str]] = {
                        "{mhi});",
         "goal_flip": " het antwoord kantelt bij {driver} = {value}.",
         "goal_rerun_note": " (Geïnterpoleerd uit {n} runs, opnieuw gedraaid op de twee grenzen van de marge.)",
+        "goal_nothing_moves": " Geen aanname na de run en geen aanname vooraf op de grenzen van haar marge ({n} runs "
+                              "opnieuw gedraaid) verschuift het met 1 % van de afstand tot het doel: het rust op de "
+                              "gekalibreerde beweging door de propeller.",
         "goal_noflip": " geen waarde ervan ({a} tot {b}) brengt de mediaan op het doel.",
         "goal_prerun": " Geen aanname na de run verschuift het; het rust op {assumption} en de gekalibreerde "
                        "beweging door de propeller (een run op de grenzen van die aanname laat zien hoeveel).",
