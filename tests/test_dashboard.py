@@ -35,7 +35,8 @@ def test_default_dashboard_model_is_the_scenario():
     m = DashboardModel(region="noord", rng=3)
     m.run_for(8)
     dc = m.datacollector.get_model_vars_dataframe()
-    ts = simulate(load(overrides={"simulation.region": "noord"}), seed=3, until="2024-11")["timeseries"]
+    calibrated = ROOT / "scenarios" / "calibrated.toml"  # the dashboard's default scenario
+    ts = simulate(load(calibrated, overrides={"simulation.region": "noord"}), seed=3, until="2024-11")["timeseries"]
     assert len(dc) == len(ts) == 9
     np.testing.assert_array_equal(dc["Partners"], ts["partners_total"])
     np.testing.assert_array_equal(dc["KPI 4"], ts["kpi4_mkb"])
@@ -48,7 +49,7 @@ def test_default_dashboard_model_is_the_scenario():
 
 
 def test_levers_reach_the_parameters():
-    base = load()
+    base = load(ROOT / "scenarios" / "calibrated.toml")  # the default scenario
     m = DashboardModel(region="west", funding=0.5, connector=0.5, connector_leaves="2026-01", follower_weight=1.0,
                        events=2.0, coaching=0.0, rng="7")
     p = m.p
