@@ -8,8 +8,9 @@ venv:
 baseline: venv
 	.venv/bin/propeller run scenarios/calibrated.toml --seed $(SEED) --out outputs/baseline
 
-test: venv browser
-	.venv/bin/python -m pytest -q
+test: venv browser  # the tests that do not race a clock on 2 processes, then the `serial` ones alone (pyproject.toml)
+	.venv/bin/python -m pytest -q -n 2 --dist loadfile -m "not serial"
+	.venv/bin/python -m pytest -q -m serial
 
 outputs-table: venv  # regenerate the column table of docs/ODD.md §10.1 from model/core/outputs.py
 	.venv/bin/python -m propeller.core.outputs --update docs/ODD.md

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from propeller.app.userio import atomic_write_text
+from propeller.app.userio import atomic_write_text, writing
 from propeller.calibration.abc import PRIORS, Prior, Result, abc_smc_mcmc, load_priors
 from propeller.calibration.targets import TARGETS, check_observable, distance, load_targets, load_validation, observe
 from propeller.core import outputs
@@ -291,40 +291,43 @@ def run(quick: bool = False, workers: int = 1, scheduler: str | None = None, see
             "fit_seconds": round(fit_seconds, 1), "split": split_fingerprint(),
             "simulations": result.simulations, "stop_reason": result.stop_reason,
             "method": "ABC-SMC with MCMC moves (calibration/abc.py abc_smc_mcmc)"}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        write_db(tmp / "posterior.db", result, settings, meta, predictive, targets, validation)
-        import sqlite_utils
+    # out of space: one line, and the folder as it was (every file is written in a temporary folder first)
+    with writing(out, "nothing was half-written, but this calibration's results are lost - free space and run "
+                 "the same command again"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            write_db(tmp / "posterior.db", result, settings, meta, predictive, targets, validation)
+            import sqlite_utils
 
-        db = sqlite_utils.Database(tmp / "posterior.db")
-        if drivers_res is not None:
-            db["drivers"].insert_all(drivers_res["table"].to_dict(orient="records"))
-        if sbc_df is not None:
-            db["sbc"].insert_all(sbc_df.to_dict(orient="records"))
-        db.close()
-        posterior_frame(result).to_csv(tmp / "posterior.csv", index=False)
-        (tmp / "calibrated.toml").write_text(calibrated_toml(result, settings, meta, out.resolve()))
-        from propeller.calibration.report import write_report
+            db = sqlite_utils.Database(tmp / "posterior.db")
+            if drivers_res is not None:
+                db["drivers"].insert_all(drivers_res["table"].to_dict(orient="records"))
+            if sbc_df is not None:
+                db["sbc"].insert_all(sbc_df.to_dict(orient="records"))
+            db.close()
+            posterior_frame(result).to_csv(tmp / "posterior.csv", index=False)
+            (tmp / "calibrated.toml").write_text(calibrated_toml(result, settings, meta, out.resolve()))
+            from propeller.calibration.report import write_report
 
-        write_report(tmp, result, settings, meta, predictive, targets, validation, drivers_res=drivers_res,
-                     sbc_df=sbc_df, informs=dict(zip(prior.names, prior.informs, strict=False)))
-        if drivers_res is not None:
-            drivers_res["table"].to_csv(tmp / "drivers.csv", index=False)
-        if sbc_df is not None:
-            sbc_df.to_csv(tmp / "sbc.csv", index=False)
-        for f in tmp.iterdir():  # on disk before the names point at them
-            if f.is_file():
-                with open(f, "rb+") as fh:
-                    os.fsync(fh.fileno())
-        out.mkdir(parents=True, exist_ok=True)
-        for f in tmp.iterdir():
-            dest = out / f.name
-            if dest.is_dir():
-                shutil.rmtree(dest)
-            os.replace(f, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            write_report(tmp, result, settings, meta, predictive, targets, validation, drivers_res=drivers_res,
+                         sbc_df=sbc_df, informs=dict(zip(prior.names, prior.informs, strict=False)))
+            if drivers_res is not None:
+                drivers_res["table"].to_csv(tmp / "drivers.csv", index=False)
+            if sbc_df is not None:
+                sbc_df.to_csv(tmp / "sbc.csv", index=False)
+            for f in tmp.iterdir():  # on disk before the names point at them
+                if f.is_file():
+                    with open(f, "rb+") as fh:
+                        os.fsync(fh.fileno())
+            out.mkdir(parents=True, exist_ok=True)
+            for f in tmp.iterdir():
+                dest = out / f.name
+                if dest.is_dir():
+                    shutil.rmtree(dest)
+                os.replace(f, dest)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     if write_scenarios:
         _atomic_write(SCENARIOS / "calibrated.toml", calibrated_toml(result, settings, meta))
         _atomic_write(SCENARIOS / "posterior.csv", (out / "posterior.csv").read_text())

@@ -9,7 +9,10 @@ it got and what was *expected*, and renders as one line::
     scenarios/x.toml: hubs.west.budget: expected a number >= 0, got -1
 
 ``propeller.app.cli.main`` is the one place that turns a UserError into that line on standard error and exit code 2.
-Any other exception is a bug and keeps its traceback. This module imports nothing, so every layer can use it.
+A :class:`ResourceError` is the machine's refusal rather than the user's mistake (no space left, a file-size limit,
+a database another process keeps locked): the same one line, exit code 1, and the same command succeeds once the
+cause is gone. Any other exception is a bug and keeps its traceback. This module imports nothing, so every layer can
+use it.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UsageError", "UserError", "display_path"]
+__all__ = ["ResourceError", "UsageError", "UserError", "display_path"]
 
 
 def display_path(where: str | Path) -> str:
-    """A file shown relative to the working folder when it lies inside it; anything else as given."""
+    """A file shown relative to the working folder when it lies inside it; anything else (an argument such as
+    ``--scheduler tcp://host:port``, an address) as given."""
+    if isinstance(where, str) and (where.startswith("-") or "://" in where):
+        return where
     p = Path(where)
     try:
         return str(p.resolve().relative_to(Path.cwd()))
@@ -37,6 +43,8 @@ class UserError(ValueError):
     parameter, record or part of it; ``got`` the offending value (left out with ``show_got=False``, e.g. when the
     value is the whole file).
     """
+
+    exit_code = 2
 
     def __init__(self, where: str | Path, key: str, expected: str, got: Any = None, *, show_got: bool = True,
                  hint: str = ""):
@@ -70,3 +78,15 @@ class UsageError(UserError):
 
     def line(self) -> str:
         return " ".join(f"{self.where}: {self}".split())
+
+
+class ResourceError(UserError):
+    """The machine refused to go on (no space left on the device, a file-size limit, a database locked by another
+    process for longer than the timeout), as one line ``WHERE: WHAT HAPPENED; what to do``. Exit code 1: the input
+    was fine, and the same command completes once the cause is gone."""
+
+    exit_code = 1
+
+    def __init__(self, where: str | Path, message: str):
+        self.where, self.key, self.expected, self.got = str(where), "", message, None
+        ValueError.__init__(self, " ".join(f"{display_path(where)}: {message}".split()))

@@ -241,7 +241,7 @@ CASES = [
          {"spec.toml": SPEC, "notes.db": "my notes\n"}),
     Case("db-not-sqlite-compare", ["compare", "notes.db"],
          "notes.db: (file): expected an SQLite sweep database (this file is not SQLite)", {"notes.db": "my notes\n"}),
-    Case("db-corrupt", ["compare", "bad.db"], "bad.db: (file): expected an SQLite sweep database",
+    Case("db-corrupt", ["compare", "bad.db"], "bad.db: (file): expected an intact SQLite sweep database (this one is damaged",
          {"bad.db": b"SQLite format 3\x00" + b"\x07" * 2000}),
     Case("db-newer-schema", ["compare", "{newerdb}"], "meta.schema_version: expected a schema version <= 1 (this "
          "propeller); the database was written by a newer version, got 2"),

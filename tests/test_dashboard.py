@@ -7,6 +7,7 @@ analyst page, saves screenshots in outputs/ and stops the server. All traffic st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -25,6 +26,7 @@ from propeller.core.constants import HUBS, PHASES
 from propeller.core.simulate import simulate
 from propeller.scenarios.loader import load
 
+pytestmark = pytest.mark.serial  # races a clock or holds processes and locks: run alone (pyproject.toml)
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -185,18 +187,14 @@ def _browser_ready() -> str | None:
     return None
 
 
-@pytest.fixture
-def dashboard(tmp_path):
-    reason = _browser_ready()
-    if reason:
-        if os.environ.get("CI", "").lower() not in ("", "false", "0"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+@contextlib.contextmanager
+def start_dashboard(tmp_path: Path, args: list[str] = ()):
+    """``propeller dashboard ARGS --port P`` in a subprocess, until it answers: yields (url, port, log)."""
     port = _free_port()
     log = tmp_path / "server.log"
     exe = Path(sys.executable).parent / "propeller"
     with open(log, "w") as out:
-        proc = subprocess.Popen([str(exe), "dashboard", "--port", str(port)], cwd=ROOT, stdout=out,
+        proc = subprocess.Popen([str(exe), "dashboard", *args, "--port", str(port)], cwd=ROOT, stdout=out,
                                 stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -219,6 +217,17 @@ def dashboard(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture
+def dashboard(tmp_path):
+    reason = _browser_ready()
+    if reason:
+        if os.environ.get("CI", "").lower() not in ("", "false", "0"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with start_dashboard(tmp_path) as running:
+        yield running
 
 
 def test_dashboard_in_a_browser(dashboard):

@@ -10,7 +10,9 @@
 Bad input (unknown key, wrong type, out of range, bad date, missing file, unwritable output) prints one line
 naming the file or argument, the key and what was expected, exits with code 2 and writes nothing. Every
 user-input problem is a :class:`propeller.errors.UserError`; ``main`` turns exactly those into that line, so an
-unexpected exception (a bug) still shows its traceback. Ctrl-C prints one line and exits with 130.
+unexpected exception (a bug) still shows its traceback. When the machine refuses (no space left, a file-size limit,
+a sweep database locked by another process for longer than ``PROPELLER_DB_TIMEOUT``), one line and exit code 1:
+nothing is half-written and the same command resumes. Ctrl-C prints one line and exits with 130.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ def summary_table(ts: pd.DataFrame, dates=outputs.SUMMARY_DATES) -> pd.DataFrame
 def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: list[str]) -> None:
     """Write timeseries.csv and propeller.db into a temporary folder, then move them into place (each file is
     replaced whole by os.replace: a reader sees the old file or the new one)."""
+    from propeller.app.userio import writing
+
+    with writing(out_dir):  # out of space: one line, and the folder as it was
+        _write_outputs_in(out_dir, result, scenario_path, set_args)
+
+
+def _write_outputs_in(out_dir: Path, result: dict, scenario_path: str, set_args: list[str]) -> None:
     import sqlite_utils
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -334,7 +343,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """The command. The one place where bad user input (any :class:`propeller.errors.UserError`) becomes one line
-    on standard error and exit code 2; any other exception is a bug and keeps its traceback."""
+    on standard error and exit code 2 (1 for a :class:`propeller.errors.ResourceError`, and for running out of
+    space); any other exception is a bug and keeps its traceback."""
     from propeller.errors import UserError
 
     try:
@@ -345,7 +355,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except UserError as exc:
         print(exc.line(), file=sys.stderr)
-        return 2
+        return exc.exit_code
+    except OSError as exc:  # out of space where no file was named (the writers name theirs: userio.writing)
+        from propeller.app.userio import space_reason
+
+        reason = space_reason(exc)
+        if reason is None:
+            raise
+        print(f"propeller: could not write: {reason}; nothing was half-written - free space and run the same "
+              "command again", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

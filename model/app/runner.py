@@ -19,6 +19,7 @@ one :class:`ExecutorError` line.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import itertools
 import os
@@ -28,13 +29,24 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from propeller.errors import UserError
+from propeller.errors import ResourceError, UserError
 
 PRELOAD = ("propeller.core.simulate",)
 
 
 class ExecutorError(UserError):
     """The executor cannot be set up (bad or unreachable scheduler address, Dask missing): one line for the user."""
+
+
+class SchedulerLostError(ResourceError):
+    """The Dask scheduler stopped answering while work was in flight (killed, its machine gone): one line, exit 1.
+    What was stored before is whole; the same command resumes once a scheduler answers at the address again."""
+
+    def __init__(self, address: str, detail: str, done: str = ""):
+        self.address, self.detail = address, detail
+        super().__init__(f"--scheduler {address}", f"lost the Dask scheduler while work was running ({detail})"
+                         f"{'; ' + done if done else ''} - restart the scheduler and its workers at this address, "
+                         "then run the same command again")
 
 
 # ------------------------------------------------------------------------------------------ Dask
@@ -66,19 +78,57 @@ def dask_client(address: str, arg: str = "--scheduler"):
                             show_got=False) from None
 
 
+@contextlib.contextmanager
+def _quiet_loggers(names: Sequence[str]) -> Iterator[None]:
+    import logging
+
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _quiet_dask_client() -> contextlib.ExitStack:
+    """While a client is open, its reconnection attempts after a lost scheduler log tracebacks every second; the
+    loss reaches the user as one line instead (:class:`SchedulerLostError`)."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(_quiet_loggers(("distributed.client", "distributed.comm", "distributed.core")))
+    return stack
+
+
+_LOST = (OSError, TimeoutError, concurrent.futures.CancelledError)  # CommClosedError is an OSError
+
+
+def _lost(client, exc: BaseException) -> SchedulerLostError:
+    text = str(exc)
+    detail = "the client lost its connection" if "connection" in text.lower() else f"{type(exc).__name__}: {text}"
+    return SchedulerLostError(str(client.scheduler.address), detail[:120])
+
+
 def _dask_stream(client, fn: Callable, items: Iterable) -> Iterator:
+    """Results as they complete. The tasks themselves never raise (run_task records a failure as a result), so an
+    exception here is the cluster's: a lost scheduler, or a client it closed - one :class:`SchedulerLostError` line.
+    A lost *worker* is the scheduler's business: it runs that worker's tasks elsewhere."""
     from distributed import as_completed
 
-    slots = max(2, 2 * sum(client.nthreads().values()))
-    it = iter(items)
-    ac = as_completed([client.submit(fn, x, pure=False) for x in itertools.islice(it, slots)], loop=client.loop)
-    for fut in ac:
-        res = fut.result()
-        fut.release()
-        nxt = next(it, None)
-        if nxt is not None:
-            ac.add(client.submit(fn, nxt, pure=False))
-        yield res
+    try:
+        slots = max(2, 2 * sum(client.nthreads().values()))
+        it = iter(items)
+        ac = as_completed([client.submit(fn, x, pure=False) for x in itertools.islice(it, slots)], loop=client.loop)
+        for fut in ac:
+            res = fut.result()
+            fut.release()
+            nxt = next(it, None)
+            if nxt is not None:
+                ac.add(client.submit(fn, nxt, pure=False))
+            yield res
+    except _LOST as exc:
+        raise _lost(client, exc) from None
 
 
 # ------------------------------------------------------------------------------------------ local pool
@@ -169,10 +219,12 @@ class Executor:
         self._pool = None
         self._pool_size = 0
         self._client = None
+        self._quiet = contextlib.ExitStack()
 
     def __enter__(self) -> Executor:
         if self.scheduler:
             self._client = dask_client(self.scheduler)
+            self._quiet = _quiet_dask_client()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -184,8 +236,10 @@ class Executor:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         if self._client is not None:
-            self._client.close()
-            self._client = None
+            client, self._client = self._client, None
+            with contextlib.suppress(*_LOST):  # a lost scheduler: nothing left to close
+                client.close(timeout=10)
+            self._quiet.close()
 
     @property
     def description(self) -> str:
@@ -204,7 +258,10 @@ class Executor:
         """``[fn(x) for x in items]``, wherever it runs: the results in the order of the items."""
         items = list(items)
         if self._client is not None:
-            return self._client.gather(self._client.map(fn, items, pure=False))
+            try:
+                return self._client.gather(self._client.map(fn, items, pure=False))
+            except _LOST as exc:
+                raise _lost(self._client, exc) from None
         pool = self._local_pool(len(items))
         if pool is not None:
             return _pool_map(pool, self._pool_size, fn, items)

@@ -15,16 +15,24 @@ Tables (``SCHEMA_VERSION`` 1):
 - ``sweep_runs``: (sweep_id, point, replication) primary key -> run_id; a run shared by several sweeps or
   repeated design points is stored once and linked from each.
 
-Safety: WAL journal, ``busy_timeout`` 60 s, and every run written in one ``BEGIN IMMEDIATE`` transaction with
-``INSERT OR IGNORE`` on primary keys, so a killed sweep leaves only whole runs and two sweeps writing into
-one database store each run exactly once. A file that is not SQLite, a database without a ``meta`` table or
-with a newer ``schema_version`` is refused with one line (:class:`StoreError`).
+Safety: WAL journal, ``busy_timeout`` 60 s (``PROPELLER_DB_TIMEOUT``, in seconds), and every run written in one
+``BEGIN IMMEDIATE`` transaction with ``INSERT OR IGNORE`` on primary keys, so a killed sweep leaves only whole runs
+and two sweeps writing into one database store each run exactly once. A file that is not SQLite, a database without
+a ``meta`` table or with a newer ``schema_version`` is refused with one line (:class:`StoreError`).
+
+Faults, each one line naming the database (:func:`translate`, applied when a store is opened and to anything that
+fails inside ``with Store(...)``): a damaged file (truncated, a page overwritten; a writer runs SQLite's
+``quick_check`` before it adds anything) and a read-only file given to a writer are :class:`StoreError` (exit 2);
+a database another process keeps locked for longer than the timeout, and running out of space, are
+:class:`propeller.errors.ResourceError` (exit 1). None of them changes the database: the failing transaction is
+rolled back, and the runs stored before are whole.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,7 +44,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from propeller.core.outputs import INDEX, sqlite_columns
-from propeller.errors import UserError
+from propeller.errors import ResourceError, UserError
 
 SCHEMA_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -45,6 +53,70 @@ BUSY_TIMEOUT_MS = 60_000
 
 class StoreError(UserError):
     """A database that cannot be used, as one line ``file: key: expected ...``."""
+
+
+TIMEOUT_ENV = "PROPELLER_DB_TIMEOUT"
+
+
+def timeout_s() -> float:
+    """How long a command waits for a database another process holds locked: ``PROPELLER_DB_TIMEOUT`` seconds
+    (default 60)."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_MS / 1000
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or value == float("inf"):
+        raise UserError(f"environment variable {TIMEOUT_ENV}", TIMEOUT_ENV, "a number of seconds >= 0", raw)
+    return value
+
+
+# SQLite's primary result codes (the low byte of an exception's sqlite_errorcode)
+_BUSY, _LOCKED, _READONLY, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 14, 26
+
+
+def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
+    """The SQLite error behind ``exc`` (pandas wraps them in its own DatabaseError), if any."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, sqlite3.Error):
+            return e
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def translate(path: Path, exc: BaseException, stored: int = 0) -> UserError | None:
+    """The one-line error for an SQLite failure on the database ``path`` (None: not one of the known faults).
+    ``stored``: how many runs this command had stored before it failed."""
+    from propeller.app.userio import space_reason
+
+    err = _sqlite_error(exc)
+    if err is None:
+        return None
+    code = (getattr(err, "sqlite_errorcode", 0) or 0) & 0xFF
+    before = (f"the {stored} run{'s' if stored != 1 else ''} this command stored before are whole" if stored
+              else "this command stored no run")
+    if code in (_CORRUPT, _NOTADB):
+        return StoreError(path, "(file)", f"an intact SQLite sweep database (this one is damaged: {err}); restore it "
+                          f"from a copy, or salvage what is readable with: sqlite3 {path} .recover", show_got=False)
+    if code == _READONLY:
+        return StoreError(path, "(file)", f"a database this command can write (this one is read-only: {err}); make "
+                          "it writable, or give --db a new file", show_got=False)
+    if code in (_BUSY, _LOCKED):
+        return ResourceError(path, f"another process has kept the database locked for more than {timeout_s():g} s "
+                             f"(SQLite: {err}); {before} - run the same command again when the other process has "
+                             f"finished, or wait longer with {TIMEOUT_ENV}=SECONDS")
+    reason = space_reason(err)
+    if reason is not None:
+        return ResourceError(path, f"could not write: {reason}; {before} - free space and run the same command "
+                             "again to resume")
+    if code == _CANTOPEN:
+        return StoreError(path, "(file)", f"a database file that can be opened (SQLite: {err})", show_got=False)
+    return None
 
 
 def _now() -> str:
@@ -66,14 +138,14 @@ def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
         # query_only on a read-write handle rather than mode=ro: a read-only handle on a WAL database leaves its
         # -wal and -shm files behind, while the last ordinary handle to close removes them. Read-only media: mode=ro.
         try:
-            conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=timeout_s())
             conn.execute("PRAGMA query_only = ON")
         except sqlite3.OperationalError:
-            conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=timeout_s())
     else:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(str(path), timeout=timeout_s())
     conn.isolation_level = None  # explicit transactions only (BEGIN IMMEDIATE ... COMMIT)
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout={round(timeout_s() * 1000)}")
     return conn
 
 
@@ -81,8 +153,9 @@ def _check_schema(path: Path, conn: sqlite3.Connection) -> int | None:
     """The schema version of an existing sweep database, None for an empty one; StoreError otherwise."""
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError:
-        raise StoreError(path, "(file)", "an SQLite sweep database (this file is not SQLite)", show_got=False) from None
+    except sqlite3.DatabaseError as exc:
+        raise (translate(path, exc) or StoreError(path, "(file)", "an SQLite sweep database (this file is not SQLite)",
+                                                  show_got=False)) from None
     if not tables:
         return None
     if "meta" not in tables:
@@ -101,11 +174,11 @@ def _check_schema(path: Path, conn: sqlite3.Connection) -> int | None:
     return version
 
 
-def _enable_wal(conn: sqlite3.Connection, wait_s: float = 60.0) -> None:
+def _enable_wal(conn: sqlite3.Connection) -> None:
     """Switch to write-ahead logging (persistent in the file). The switch needs an exclusive lock, and SQLite
     reports "database is locked" at once, without its busy handler, when another process holds one - e.g. a
-    second sweep opening the same new database at the same moment. So retry for up to ``wait_s``."""
-    deadline = time.monotonic() + wait_s
+    second sweep opening the same new database at the same moment. So retry for up to the timeout."""
+    deadline = time.monotonic() + timeout_s()
     while True:
         try:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -127,7 +200,11 @@ class Store:
             raise StoreError(self.path, "(file)", "an existing sweep database", show_got=False)
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = _connect(self.path, readonly)
+        self.stored = 0  # runs this handle has written (for the one line when a later write fails)
+        try:
+            self.conn = _connect(self.path, readonly)
+        except sqlite3.Error as exc:
+            raise (translate(self.path, exc) or exc) from None
         try:
             version = _check_schema(self.path, self.conn)
             self.db = sqlite_utils.Database(self.conn)
@@ -135,11 +212,20 @@ class Store:
                 if version is None:
                     raise StoreError(self.path, "meta", "a sweep database (this one is empty)", show_got=False)
             else:
+                if version is not None:  # never add to a damaged database
+                    check = self.conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+                    if check != "ok":
+                        raise StoreError(self.path, "(file)", f"an intact SQLite sweep database (this one is damaged: "
+                                         f"{check}); restore it from a copy, or salvage what is readable with: "
+                                         f"sqlite3 {self.path} .recover", show_got=False)
                 _enable_wal(self.conn)
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 self._create_schema()
-        except BaseException:
+        except BaseException as exc:
             self.conn.close()
+            mapped = translate(self.path, exc)
+            if mapped is not None:
+                raise mapped from None
             raise
 
     def close(self) -> None:
@@ -148,8 +234,11 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         self.close()
+        mapped = translate(self.path, exc, self.stored) if exc is not None else None
+        if mapped is not None:
+            raise mapped from None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -304,7 +393,8 @@ class Store:
                 f"INSERT OR IGNORE INTO outcomes (run_id, {', '.join(f'[{c}]' for c in names)}) VALUES ({placeholders})",
                 [(rid, *row) for row in zip(*(cols[c] for c in names), strict=True)])
             self._insert_summaries(rid, result["summaries"])
-            return "new"
+        self.stored += 1
+        return "new"
 
     def _add_columns(self, names: Iterable[str]) -> None:
         """Add the outcome columns the table lacks, with their declared SQLite types (propeller.core.outputs)."""

@@ -39,7 +39,8 @@ def _run(scenario, seed: int, with_agents: bool) -> dict:
     from propeller.core.model import PropellerModel
 
     model = PropellerModel(scenario, rng=int(seed), with_agents=with_agents)
-    model.run_for(model.n_months)
+    if model.n_months:  # a horizon at the start month is the initial state alone (Mesa warns on run_for(0))
+        model.run_for(model.n_months)
     out = model.outcomes()
     model.release()  # freed now, not at the next full garbage collection (memory stays flat over many runs)
     out.update(seed=int(seed), until=scenario["simulation.until"], params=dict(scenario.params))

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import base64
 import html
-import os
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 from propeller.app.report.data import HEADLINE, TARGETS, ReportError, SweepData, fmt_interval, observed_points
 from propeller.app.report.i18n import LANGS, Text
 from propeller.app.report.provenance import parameters, scenario_header
+from propeller.app.userio import atomic_write_text
 from propeller.core import outputs
 from propeller.core.constants import HUBS
 
@@ -368,20 +367,9 @@ class ReportBuilder:
 
 
 def write_atomically(out: Path, text: str) -> None:
-    """Write through a temporary file next to ``out`` and move it into place (os.replace); the file gets the
-    usual permissions (0666 less the umask), not mkstemp's private 0600: a report is meant to be shared."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Write through a temporary file next to ``out`` and move it into place (:func:`atomic_write_text`: synced,
+    with the usual permissions, one line when out of space)."""
+    atomic_write_text(out, text)
 
 
 def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: str = "en",

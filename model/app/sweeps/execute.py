@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from propeller.app.runner import Executor
+from propeller.app.runner import Executor, SchedulerLostError
 from propeller.app.sweeps.design import Plan, fmt_value, posterior_draws
 from propeller.app.sweeps.record import code_version
 from propeller.app.sweeps.spec import Spec, SpecError
@@ -54,6 +54,8 @@ def _store_results(ex: Executor, store, todo: list[dict], res: Outcome, bar) -> 
             bar.update(1)
     except KeyboardInterrupt:
         res.interrupted = True
+    except SchedulerLostError as exc:  # say what was kept
+        raise SchedulerLostError(exc.address, exc.detail, f"the {res.stored} runs this command stored are whole") from None
     finally:
         if hasattr(results, "close"):
             results.close()
