@@ -26,7 +26,7 @@ from propeller.core.constants import HUBS, PHASES
 from propeller.core.simulate import simulate
 from propeller.scenarios.loader import load
 
-pytestmark = pytest.mark.serial  # races a clock or holds processes and locks: run alone (pyproject.toml)
+pytestmark = pytest.mark.serial  # signals, kills or a browser against a clock: run alone (pyproject.toml)
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.serial  # races a clock or holds processes and locks: run alone (pyproject.toml)
+pytestmark = pytest.mark.serial  # signals, kills or a browser against a clock: run alone (pyproject.toml)
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
 BIN = Path(sys.executable).parent

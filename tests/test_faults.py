@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.serial  # races a clock or holds processes and locks: run alone (pyproject.toml)
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
 OUTPUTS = ["partners_total", "kpi4_mkb", "kpi5_skilled", "adopted_share", "productivity_index"]

@@ -1,6 +1,7 @@
 """Fuzzed loaders: hypothesis writes random TOML files - random structures, and the real keys of a scenario and a sweep
 spec with values of every TOML type - and random bytes, and the scenario loader and the sweep-spec loader either
-accept them or refuse them with one :class:`propeller.errors.UserError` line naming the file. Anything else (a
+accept them or refuse them with one :class:`propeller.errors.UserError` line naming the file at fault (the file, or
+a file it extends). Anything else (a
 traceback) fails the test and hypothesis shrinks the file that caused it."""
 
 from __future__ import annotations
@@ -143,8 +144,8 @@ def check(loader, text: str | bytes) -> None:
     try:
         loader(path)
     except UserError as exc:
-        line = str(exc)
-        assert "\n" not in line and "fuzz.toml" in line, line
+        line = str(exc)  # names the file at fault: this one, or a file it extends
+        assert "\n" not in line and exc.where, line
 
 
 # ------------------------------------------------------------------------------------------ the tests

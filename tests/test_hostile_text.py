@@ -20,7 +20,7 @@ from propeller.app.sweeps.design import build_plan
 from propeller.app.sweeps.execute import execute
 from propeller.app.sweeps.spec import SpecError, load_spec
 
-pytestmark = pytest.mark.serial  # races a clock or holds processes and locks: run alone (pyproject.toml)
+pytestmark = pytest.mark.serial  # signals, kills or a browser against a clock: run alone (pyproject.toml)
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -18,9 +18,7 @@ from contextlib import closing, suppress
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-pytestmark = pytest.mark.serial  # races a clock or holds processes and locks: run alone (pyproject.toml)
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
 RUNS = 5_000

@@ -25,7 +25,7 @@ from propeller.app.sweeps.execute import execute, rerun
 from propeller.app.sweeps.record import code_version
 from propeller.app.sweeps.spec import load_spec
 
-pytestmark = pytest.mark.serial  # races a clock or holds processes and locks: run alone (pyproject.toml)
+pytestmark = pytest.mark.serial  # signals, kills or a browser against a clock: run alone (pyproject.toml)
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
 OUTPUTS = ["partners_total", "kpi5_skilled", "productivity_index"]
