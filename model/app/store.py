@@ -79,14 +79,9 @@ _BUSY, _LOCKED, _READONLY, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 14, 26
 
 def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
     """The SQLite error behind ``exc`` (pandas wraps them in its own DatabaseError), if any."""
-    seen: set[int] = set()
-    e: BaseException | None = exc
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        if isinstance(e, sqlite3.Error):
-            return e
-        e = e.__cause__ or e.__context__
-    return None
+    from propeller.app.userio import exception_chain
+
+    return next((e for e in exception_chain(exc) if isinstance(e, sqlite3.Error)), None)
 
 
 def translate(path: Path, exc: BaseException, stored: int = 0) -> UserError | None:

@@ -96,13 +96,20 @@ _SPACE_ERRNOS = {errno.ENOSPC: "no space left on the device", errno.EFBIG: "the 
 _SQLITE_FULL, _SQLITE_IOERR = 13, 10  # primary result codes (the low byte of an extended code)
 
 
-def space_reason(exc: BaseException) -> str | None:
-    """Why a write failed for lack of space, in words, if that is what ``exc`` (or an exception it was raised from)
-    says; None otherwise. SQLite reports a file-size limit as a plain "disk I/O error" (SQLITE_IOERR_WRITE)."""
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or during (``__cause__``, else ``__context__``), once each."""
     seen: set[int] = set()
     e: BaseException | None = exc
     while e is not None and id(e) not in seen:
         seen.add(id(e))
+        yield e
+        e = e.__cause__ or e.__context__
+
+
+def space_reason(exc: BaseException) -> str | None:
+    """Why a write failed for lack of space, in words, if that is what ``exc`` (or an exception it was raised from)
+    says; None otherwise. SQLite reports a file-size limit as a plain "disk I/O error" (SQLITE_IOERR_WRITE)."""
+    for e in exception_chain(exc):
         if isinstance(e, OSError) and e.errno in _SPACE_ERRNOS:
             return _SPACE_ERRNOS[e.errno]
         if isinstance(e, sqlite3.Error):
@@ -111,7 +118,6 @@ def space_reason(exc: BaseException) -> str | None:
                 return "the disk is full"
             if code == _SQLITE_IOERR:
                 return f"the disk refused a write - it is full, a file-size limit was reached or it failed; SQLite: {e}"
-        e = e.__cause__ or e.__context__
     return None
 
 
