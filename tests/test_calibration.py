@@ -22,7 +22,8 @@ PRIOR = Prior(("hubs.oost.recruitment", "ecosystem.decay", "instruments.events.p
               ("", "", ""))
 OUTPUTS = ("partners_oost", "joins_cum_oost", "leaves_cum_oost", "ring4_oost", "ring3_oost", "ring1_oost",
            "participants_events_professionals", "kpi4_mkb")
-TRUTHS = [(2.0, 0.01, 1.5), (6.0, 0.025, 2.4)]
+# one known truth in CI (the second, (6.0, 0.025, 2.4), held too; it was dropped to keep CI under 15 minutes)
+TRUTHS = [(2.0, 0.01, 1.5)]
 
 
 def synthetic_targets(truth, seeds=range(100, 108)) -> pd.DataFrame:
