@@ -56,9 +56,9 @@ def slope(points: list[tuple[int, float]], warmup: int) -> float:
 
 def in_process(runs: int, every: int) -> list[tuple[int, float]]:
     from propeller import simulate
-    from propeller.scenarios.loader import load
+    from propeller.scenarios.loader import DEFAULTS, load
 
-    scenario = load(overrides={"simulation.region": "midden", "simulation.until": "2024-09"})
+    scenario = load(DEFAULTS, overrides={"simulation.region": "midden", "simulation.until": "2024-09"})
     points = [(0, rss_mb())]
     for i in range(1, runs + 1):
         simulate(scenario, seed=i)
@@ -76,7 +76,7 @@ def sweep(runs: int, every: int, workers: int) -> tuple[list[tuple[int, float]],
 
     with tempfile.TemporaryDirectory() as d:
         spec = Path(d) / "mem.toml"
-        spec.write_text(f'name = "mem"\nscenarios = ["{LIB / "baseline.toml"}"]\nseed = 7\nreplications = {runs}\n'
+        spec.write_text(f'name = "mem"\nscenarios = ["{LIB / "uncalibrated.toml"}"]\nseed = 7\nreplications = {runs}\n'
                         'until = "2024-09"\noutputs = ["partners_total", "kpi5_skilled"]\n[overrides]\n'
                         'simulation.region = "midden"\n')
         plan = build_plan(load_spec(spec))

@@ -20,7 +20,7 @@ import numpy as np
 
 from propeller import PropellerModel
 from propeller.app.userio import atomic_write_text
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 
 
 def time_once(scenario, seed: int) -> tuple[float, float, float, int]:
@@ -40,7 +40,7 @@ def time_once(scenario, seed: int) -> tuple[float, float, float, int]:
 
 
 def bench(region: str, seeds: int, repeats: int) -> dict:
-    scenario = load(overrides={"simulation.region": region})
+    scenario = load(DEFAULTS, overrides={"simulation.region": region})
     time_once(scenario, 0)  # warm-up
     best = []
     for seed in range(seeds):

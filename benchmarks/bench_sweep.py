@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def spec_file(folder: Path, runs: int, until: str, region: str, tag: str) -> Path:
     reps = max(1, runs // 2)
     lib = ROOT / "scenarios" / "library"
-    text = (f'name = "bench_{tag}"\nscenarios = ["{lib / "baseline.toml"}", "{lib / "funding_minus50.toml"}"]\n'
+    text = (f'name = "bench_{tag}"\nscenarios = ["{lib / "uncalibrated_defaults.toml"}", "{lib / "funding_minus50.toml"}"]\n'
             f'seed = 1\nreplications = {reps}\nuntil = "{until}"\n'
             'outputs = ["partners_total", "kpi4_mkb", "kpi5_skilled", "adopted_share", "productivity_index"]\n')
     if region != "all":

@@ -63,7 +63,7 @@ that configuration the fast model's monthly step reduces to the propeller move (
 Use::
 
     from benchmarks.mesa_baseline import run_baseline, run_fast
-    df = run_baseline(load(overrides={"hubs.enabled": False, "simulation.region": "west"}), seed=0)
+    df = run_baseline(load(DEFAULTS, overrides={"hubs.enabled": False, "simulation.region": "west"}), seed=0)
 
 ``run_baseline`` and ``run_fast`` take a Scenario, so any population the scenario builds (a region, or a
 scaled population) is used unchanged.
@@ -375,9 +375,9 @@ def run_fast(scenario, seed: int, months: int | None = None) -> pd.DataFrame:
 
 def comparison_scenario(region: str = "west", **overrides):
     """The comparison configuration: hubs (and so instruments and hub relations) off, network on."""
-    from propeller.scenarios.loader import load
+    from propeller.scenarios.loader import DEFAULTS, load
 
-    return load(overrides={"hubs.enabled": False, "simulation.region": region, **overrides})
+    return load(DEFAULTS, overrides={"hubs.enabled": False, "simulation.region": region, **overrides})
 
 
 __all__ = ["BaselineModel", "OrgAgent", "comparison_scenario", "run_baseline", "run_fast", "stage_frame"]

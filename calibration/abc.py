@@ -125,7 +125,7 @@ def load_priors(path: str | Path = PRIORS, schema: dict | None = None) -> Prior:
     names, kinds, lows, highs, reasons, informs = [], [], [], [], [], []
     for name, spec in params.items():
         if schema is not None and name not in schema:
-            raise PriorError(where, f"parameters.{name}", "a parameter of baseline.toml (unknown key)"
+            raise PriorError(where, f"parameters.{name}", "a parameter of uncalibrated_defaults.toml (unknown key)"
                              + key_hint(name, schema))
         if schema is not None and (isinstance(schema[name], bool) or not isinstance(schema[name], (int, float))):
             raise PriorError(where, f"parameters.{name}", f"a numeric parameter, baseline has {schema[name]!r}")

@@ -76,9 +76,9 @@ def _base(overrides: tuple[tuple[str, Any], ...]):
     """The base scenario, loaded and validated once per process."""
     key = ("base", overrides)
     if key not in _CACHE:
-        from propeller.scenarios.loader import load
+        from propeller.scenarios.loader import DEFAULTS, load
 
-        _CACHE[key] = load(overrides=dict(overrides))
+        _CACHE[key] = load(DEFAULTS, overrides=dict(overrides))
     return _CACHE[key]
 
 
@@ -169,8 +169,8 @@ def calibrated_toml(result: Result, settings: Settings, meta: dict, folder: Path
         f"# final tolerance {result.last.epsilon:.3g} (sd-weighted RMS miss over the targets of calibration/targets.toml).",
         f"# Split fitted / held out: {meta.get('split', 'not recorded')}.",
         "# Each value is the weighted posterior median; the comment gives the 90 % posterior interval.",
-        "# Sourced and assumed defaults stay in baseline.toml; the posterior sample is scenarios/posterior.csv.",
-        f'extends = "{os.path.relpath(SCENARIOS / "baseline.toml", folder)}"',
+        "# Sourced and assumed defaults stay in uncalibrated_defaults.toml; the posterior sample is scenarios/posterior.csv.",
+        f'extends = "{os.path.relpath(SCENARIOS / "uncalibrated_defaults.toml", folder)}"',
         "",
     ]
     groups: dict[str, list[tuple[str, float, float, float]]] = {}
@@ -228,11 +228,11 @@ def prepare(settings: Settings, targets_path: str | Path | None = None, priors_p
     horizon: one short regional run), validation data and the output folder. Returns (prior, targets, validation)."""
     from propeller.app.userio import check_output_dir
     from propeller.core.simulate import simulate
-    from propeller.scenarios.loader import load
+    from propeller.scenarios.loader import DEFAULTS, load
 
     if out is not None:
         check_output_dir(out, "--out")
-    base = load()
+    base = load(DEFAULTS)
     prior = load_priors(priors_path or PRIORS, schema=base.params)
     targets, validation = load_targets(targets_path), load_validation()
     probe = simulate(base.with_overrides({"simulation.region": "midden"}, origin="calibration"), seed=0,

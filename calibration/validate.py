@@ -170,9 +170,9 @@ def run(draws: int = 100, seed: int = 0, workers: int = 1, scheduler: str | None
     from propeller.app.runner import PRELOAD, Executor
     from propeller.calibration.run import predict_one
     from propeller.calibration.targets import load_targets, load_validation
-    from propeller.scenarios.loader import load
+    from propeller.scenarios.loader import DEFAULTS, load
 
-    base = load()
+    base = load(DEFAULTS)
     names, values, weights = load_posterior(posterior or POSTERIOR, schema=base.params)
     targets, validation = load_targets(), load_validation()
     params, seeds = posterior_draws(names, values, weights, draws, seed)

@@ -5,7 +5,7 @@ The public API::
     import propeller
 
     out = propeller.simulate("scenarios/calibrated.toml", seed=0, until="2030-12")   # the one pure entry point
-    scenario = propeller.load("scenarios/baseline.toml", overrides={"funding.multiplier": 0.5})
+    scenario = propeller.load(overrides={"funding.multiplier": 0.5})                 # on the calibrated set
     model = propeller.PropellerModel(scenario, rng=1)                                # the Mesa model, to inspect
     try: ...
     except propeller.UserError as exc: print(exc.line())                             # bad input, one line

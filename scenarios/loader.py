@@ -1,7 +1,8 @@
 """Load and validate scenario files.
 
-A scenario is a TOML file that overrides keys of ``baseline.toml`` (the baseline *is* the schema:
-a key that baseline does not have is a typo, not a new parameter). The propeller transition table
+A scenario is a TOML file that overrides keys of the file it ``extends`` (without one: ``calibrated.toml``, the
+calibrated scenario). At the root of every chain is ``uncalibrated_defaults.toml``, the hand-set prior defaults
+with their sources; it *is* the schema: a key it does not have is a typo, not a new parameter. The propeller transition table
 is a CSV file named by ``propeller.table``; its rates are addressable as
 ``propeller.rates.<route>.<from>.<kind>`` so that a scenario file or ``--set`` can change one rate.
 
@@ -40,7 +41,8 @@ from propeller.core.constants import (
 from propeller.errors import UserError
 
 SCENARIO_DIR = Path(__file__).resolve().parent
-BASELINE = SCENARIO_DIR / "baseline.toml"
+DEFAULTS = SCENARIO_DIR / "uncalibrated_defaults.toml"  # the schema: every parameter, its source, its prior default
+CALIBRATED = SCENARIO_DIR / "calibrated.toml"  # what a user gets without naming a scenario (written by `propeller calibrate`)
 _DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # The model's time range: the initial state is March 2024 (405 partners [003 L2800-2803]); the longest projection
 # it is meant for is the productivity ambition's horizon 2050 (scenarios/national.toml, [000 L346-354]).
@@ -254,7 +256,7 @@ class Scenario:
     def extended(self, new: Mapping[str, Any], origin: str = "extension") -> Scenario:
         """A new scenario with parameters that the baseline does not have: the baseline extended in memory, e.g. a
         new instrument's ``instruments.<name>.*`` keys and ``hubs.<hub>.instruments.<name>`` rates, tried out before
-        they go into baseline.toml. Each new key is checked by the range rules like a baseline key; a key that
+        they go into uncalibrated_defaults.toml. Each new key is checked by the range rules like a baseline key; a key that
         exists already is refused (change it with :meth:`with_overrides`, which afterwards accepts the new keys)."""
         params = dict(self.params)
         for key, value in new.items():
@@ -388,7 +390,7 @@ def _apply(params: dict, rates: dict, key: str, value: Any, origin: str, schema:
             )
         like: Any = 0.0
     elif key not in schema:
-        raise ScenarioError(origin, key, "a parameter that exists in baseline.toml (unknown key)"
+        raise ScenarioError(origin, key, "a parameter that exists in uncalibrated_defaults.toml (unknown key)"
                             + key_hint(key, schema), show_got=False)
     else:
         like = schema[key]
@@ -516,14 +518,14 @@ def _layers(path: Path, depth: int = 0) -> list[tuple[Path, dict[str, Any]]]:
     data = _flatten(_read_toml(path))
     if not data:  # an empty or comment-only file names nothing: refused rather than silently run as the baseline
         raise ScenarioError(path, "(file)", "a scenario with at least one setting or an 'extends' line (this file "
-                            "is empty or only comments; the baseline itself is scenarios/baseline.toml)", show_got=False)
+                            "is empty or only comments; the calibrated scenario is scenarios/calibrated.toml)", show_got=False)
     parent = data.pop("extends", None)
-    if path.resolve() == BASELINE:
+    if path.resolve() == DEFAULTS:
         if parent is not None:
-            raise ScenarioError(path, "extends", "no 'extends' in the baseline", parent)
+            raise ScenarioError(path, "extends", "no 'extends' in the defaults", parent)
         return [(path, data)]
-    if parent is None:
-        base = BASELINE
+    if parent is None:  # a file that names no base builds on the calibrated set, like everything that names nothing
+        base = CALIBRATED
     elif not isinstance(parent, str):
         raise ScenarioError(path, "extends", "a path string", parent)
     else:
@@ -545,8 +547,9 @@ def parse_set(item: str) -> tuple[str, Any]:
 
 
 def load(path: str | Path | None = None, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
-    """Load a scenario file (default: the baseline) with optional overrides, fully validated."""
-    path = Path(path) if path is not None else BASELINE
+    """Load a scenario file (default: the calibrated scenario, scenarios/calibrated.toml) with optional overrides,
+    fully validated. The uncalibrated prior defaults are ``load(DEFAULTS)``."""
+    path = Path(path) if path is not None else CALIBRATED
     if not path.is_file():
         raise ScenarioError(path, "(file)", "an existing scenario file", show_got=False)
     layers = _layers(path)

@@ -11,7 +11,7 @@ import pytest
 os.environ["PROPELLER_CHECK_KERNEL_TYPES"] = "1"
 
 from propeller import simulate  # noqa: E402
-from propeller.scenarios.loader import load  # noqa: E402
+from propeller.scenarios.loader import DEFAULTS, load  # noqa: E402
 
 # One valid calibration-target record (calibration/targets.toml format), for the bad-file tests to break.
 TARGET_RECORD = """[[kpi]]
@@ -31,7 +31,7 @@ status = "ok"
 @functools.cache
 def _run(overrides: tuple, seed: int, until: str):
     over = {k: list(v) if isinstance(v, tuple) else v for k, v in overrides}
-    return simulate(load(overrides=over), seed=seed, until=until)
+    return simulate(load(DEFAULTS, overrides=over), seed=seed, until=until)
 
 
 def run(overrides: dict | None = None, seed: int = 0, until: str = "2027-12") -> dict:
@@ -42,4 +42,4 @@ def run(overrides: dict | None = None, seed: int = 0, until: str = "2027-12") ->
 
 @pytest.fixture(scope="session")
 def baseline():
-    return load()
+    return load(DEFAULTS)

@@ -27,7 +27,7 @@ README_BLOCK = re.compile(r"(<!-- golden-summary: begin -->\n```\n)(.*?)(```\n<!
 # run exercises the other code paths on the uncalibrated baseline (one hub, a connector leaving, a funding cut).
 SUMMARY_RUN = {"scenario": "scenarios/calibrated.toml", "seed": 0}
 REGIONAL_RUN = {
-    "scenario": "scenarios/baseline.toml",
+    "scenario": "scenarios/uncalibrated_defaults.toml",
     "seed": 11,
     "until": "2030-12",
     "overrides": {"simulation.region": "west", "hubs.west.connector_leaves": "2027-01",

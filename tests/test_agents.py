@@ -9,7 +9,7 @@ import pandas as pd
 from propeller import PropellerModel
 from propeller.core.agents import Hub, Organisation
 from propeller.core.constants import CLASSES, HUBS, PHASES, ROUTES, SCHOOL_LEVELS, STEP_PHASE, STEPS, THEMES, TYPES
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 
 OOST = {"simulation.region": "oost"}
 
@@ -24,7 +24,7 @@ def expected_rings(rel_row: np.ndarray, thr) -> dict[str, int]:
 
 
 def test_agents_follow_the_arrays_month_by_month():
-    scenario = load(overrides=OOST)
+    scenario = load(DEFAULTS, overrides=OOST)
     thr = scenario["ecosystem.ring_thresholds"]
     m = PropellerModel(scenario, rng=3)
     orgs = sorted(m.agents_by_type[Organisation], key=lambda a: a.index)
@@ -53,7 +53,7 @@ def test_agents_follow_the_arrays_month_by_month():
 
 
 def test_agent_attributes_are_the_population_arrays():
-    m = PropellerModel(load(overrides=OOST), rng=4)
+    m = PropellerModel(load(DEFAULTS, overrides=OOST), rng=4)
     pop = m.pop
     for a in m.agents_by_type[Organisation]:
         i = a.index
@@ -67,7 +67,7 @@ def test_agent_attributes_are_the_population_arrays():
 
 def test_agents_read_the_live_arrays():
     """Writing the arrays is seen at once by the agents (they hold an index, not a copy)."""
-    m = PropellerModel(load(overrides=OOST), rng=5)
+    m = PropellerModel(load(DEFAULTS, overrides=OOST), rng=5)
     a = m.agents_by_type[Organisation].to_list()[10]
     hub = next(h for h in m.agents_by_type[Hub] if h.name == "oost")
     h = HUBS.index("oost")
@@ -91,7 +91,7 @@ def test_agents_read_the_live_arrays():
 def test_agents_change_nothing():
     """A run with Mesa agents whose every attribute is read every month is the run without agents: same state
     each month, same outcome frames."""
-    scenario = load(overrides={"simulation.region": "zuid", "simulation.until": "2025-06"})
+    scenario = load(DEFAULTS, overrides={"simulation.region": "zuid", "simulation.until": "2025-06"})
     for seed in (0, 7):
         with_a = PropellerModel(scenario, rng=seed, with_agents=True)
         without = PropellerModel(scenario, rng=seed, with_agents=False)
@@ -113,7 +113,7 @@ def test_agents_change_nothing():
 
 
 def test_agentset_operations_work_on_organisations():
-    m = PropellerModel(load(overrides={"simulation.region": "noord"}), rng=1)
+    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "noord"}), rng=1)
     orgs = m.agents_by_type[Organisation]
     sizes = {route: len(g) for route, g in orgs.groupby("route")}
     counts = np.bincount(m.pop.route, minlength=len(ROUTES))
@@ -123,7 +123,7 @@ def test_agentset_operations_work_on_organisations():
 
 
 def test_space_builds_on_the_graph():
-    m = PropellerModel(load(overrides=OOST), rng=1)
+    m = PropellerModel(load(DEFAULTS, overrides=OOST), rng=1)
     m.run_for(3)
     space = m.build_space()
     g = m.graph

@@ -160,7 +160,7 @@ def _exception_classes():
 
 
 # Errors that are a developer's, not a user's: they keep their traceback. A scenario cannot cause them (the loader
-# checks every key against baseline.toml first).
+# checks every key against uncalibrated_defaults.toml first).
 DEVELOPER_ERRORS = {"propeller.core.instruments.registry.RegistryError"}  # a malformed instrument class
 
 
@@ -218,7 +218,7 @@ def test_the_exit_code_scan_finds_what_it_looks_for():
 def test_the_command_is_the_one_place(capsys):
     from propeller.app.cli import main
 
-    assert main(["run", "scenarios/baseline.toml", "--set", "hubs.west.budgett=1"]) == 2
+    assert main(["run", "scenarios/uncalibrated_defaults.toml", "--set", "hubs.west.budgett=1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("propeller: --set: hubs.west.budgett: expected")
     assert main(["runn"]) == 2

@@ -90,7 +90,7 @@ def test_run_out_keeps_the_previous_results_when_writing_fails(tmp_path, monkeyp
     from propeller.app.cli import main
 
     out = tmp_path / "res"
-    args = ["run", str(ROOT / "scenarios" / "baseline.toml"), "--set", "simulation.region=midden", "--until",
+    args = ["run", str(ROOT / "scenarios" / "uncalibrated_defaults.toml"), "--set", "simulation.region=midden", "--until",
             "2024-06", "--out", str(out)]
     assert main(args) == 0
     before = state(tmp_path)

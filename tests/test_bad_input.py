@@ -46,11 +46,11 @@ class Case:
 
 
 def scenario(text: str) -> str:
-    return f'extends = "{{root}}/scenarios/baseline.toml"\n{text}'
+    return f'extends = "{{root}}/scenarios/uncalibrated_defaults.toml"\n{text}'
 
 
 SPEC = """name = "tiny"
-scenarios = ["{lib}/baseline.toml"]
+scenarios = ["{lib}/uncalibrated.toml"]
 replications = 1
 until = "2024-06"
 outputs = ["partners_total"]
@@ -67,7 +67,7 @@ high = 0.05
 reason = "a reason"
 """
 
-BASE = ["run", "{root}/scenarios/baseline.toml", "--out", "out"]  # + bad arguments
+BASE = ["run", "{root}/scenarios/uncalibrated_defaults.toml", "--out", "out"]  # + bad arguments
 RUN = ["run", "s.toml", "--out", "out"]  # with a bad s.toml
 SWEEP = ["sweep", "spec.toml", "--db", "sweep.db", "--workers", "1", "--no-progress"]
 CAL = ["calibrate", "--quick", "--workers", "1", "--out", "cal"]
@@ -81,11 +81,11 @@ CASES = [
     Case("extends-missing", RUN, "nope.toml: (file): expected an existing scenario file",
          {"s.toml": 'extends = "nope.toml"\n'}),
     Case("extends-not-string", RUN, "s.toml: extends: expected a path string, got 3", {"s.toml": "extends = 3\n"}),
-    Case("unknown-key", RUN, "s.toml: hubs.west.budgett: expected a parameter that exists in baseline.toml (unknown "
+    Case("unknown-key", RUN, "s.toml: hubs.west.budgett: expected a parameter that exists in uncalibrated_defaults.toml (unknown "
          "key); did you mean 'hubs.west.budget'?", {"s.toml": scenario("[hubs.west]\nbudgett = 1.0\n")}),
-    Case("unknown-section", RUN, "simulaton.until: expected a parameter that exists in baseline.toml (unknown key); "
+    Case("unknown-section", RUN, "simulaton.until: expected a parameter that exists in uncalibrated_defaults.toml (unknown key); "
          "did you mean 'simulation.until'?", {"s.toml": scenario('[simulaton]\nuntil = "2025-01"\n')}),
-    Case("value-as-table", RUN, "hubs.west.budget.x: expected a parameter that exists in baseline.toml (unknown key) "
+    Case("value-as-table", RUN, "hubs.west.budget.x: expected a parameter that exists in uncalibrated_defaults.toml (unknown key) "
          "('hubs.west.budget' is a value, not a table)", {"s.toml": scenario("[hubs.west.budget]\nx = 1\n")}),
     Case("wrong-type-string", RUN, "s.toml: hubs.west.budget: expected a number, got 'lots'",
          {"s.toml": scenario('[hubs.west]\nbudget = "lots"\n')}),
@@ -150,7 +150,7 @@ CASES = [
          "--set: hubs.west.connector_leaves: expected a date 'YYYY-MM' or \"\" (never), got 'soon'"),
     # ---------------------------------------------------------------- names: hubs, themes, instruments, ...
     Case("unknown-hub", BASE + ["--set", "hubs.mars.budget=1"], "--set: hubs.mars.budget: expected a parameter that "
-         "exists in baseline.toml (unknown key) (unknown hub 'mars'; one of noord, zuid, oost, west, midden)"),
+         "exists in uncalibrated_defaults.toml (unknown key) (unknown hub 'mars'; one of noord, zuid, oost, west, midden)"),
     Case("hub-typo", BASE + ["--set", "hubs.wset.budget=1"], "did you mean 'hubs.west.budget'?"),
     Case("unknown-region", BASE + ["--set", "simulation.region=mars"],
          "--set: simulation.region: expected one of 'noord', 'zuid', 'oost', 'west', 'midden', 'all', got 'mars'"),
@@ -169,12 +169,12 @@ CASES = [
     Case("no-command", [], "the following arguments are required: command"),
     Case("unknown-option", BASE + ["--outt", "x"], "unrecognized arguments: --outt x"),
     # ---------------------------------------------------------------- output paths (checked before any work)
-    Case("out-under-a-file", ["run", "{root}/scenarios/baseline.toml", "--out", "afile/sub"],
+    Case("out-under-a-file", ["run", "{root}/scenarios/uncalibrated_defaults.toml", "--out", "afile/sub"],
          "--out: afile/sub: expected a path in a folder that can be created (afile is a file, not a folder)",
          {"afile": "keep me\n"}),
-    Case("out-is-a-file", ["run", "{root}/scenarios/baseline.toml", "--out", "afile"],
+    Case("out-is-a-file", ["run", "{root}/scenarios/uncalibrated_defaults.toml", "--out", "afile"],
          "--out: afile: expected a folder to write into (this path is a file)", {"afile": "keep me\n"}),
-    Case("out-in-proc", ["run", "{root}/scenarios/baseline.toml", "--out", "/proc/propeller-out"],
+    Case("out-in-proc", ["run", "{root}/scenarios/uncalibrated_defaults.toml", "--out", "/proc/propeller-out"],
          "--out: /proc/propeller-out: expected a writable folder (cannot write in /proc"),
     # ---------------------------------------------------------------- sweep specs
     Case("spec-empty-sweep", SWEEP, "spec.toml: (sweep): expected a list of `scenarios` or a [factors] table: the "
@@ -192,8 +192,8 @@ CASES = [
     Case("run-compare-same-name", ["run", "{lib}/calibrated.toml", "{root}/scenarios/calibrated.toml", "--seeds", "2"],
          "run: calibrated: expected scenario files with different names"),
     Case("run-compare-bad-set", ["run", "{lib}/calibrated.toml", "{lib}/funding_plus50.toml", "--set", "hubs.west.budgett=1"],
-         "hubs.west.budgett: expected a parameter that exists in baseline.toml"),
-    Case("run-draws-uncalibrated", ["run", "{lib}/baseline.toml", "{lib}/calibrated.toml", "--draws", "2"],
+         "hubs.west.budgett: expected a parameter that exists in uncalibrated_defaults.toml"),
+    Case("run-draws-uncalibrated", ["run", "{lib}/uncalibrated.toml", "{lib}/calibrated.toml", "--draws", "2"],
          "expected scenarios that extend scenarios/calibrated.toml for a posterior design"),
     Case("spec-missing", SWEEP, "spec.toml: (file): expected an existing sweep spec file"),
     Case("spec-syntax", SWEEP, "spec.toml: (syntax): expected valid TOML", {"spec.toml": "[factors\n"}),
@@ -205,7 +205,7 @@ CASES = [
     Case("spec-outcome-typo", SWEEP, "spec.toml: outputs[0]: expected an outcome column of the timeseries "
          "(docs/ODD.md §10.1; date and month are always kept), got 'partners_totl'; did you mean 'partners_total'?",
          {"spec.toml": SPEC.replace('"partners_total"', '"partners_totl"')}),
-    Case("spec-factor-key-typo", SWEEP, "spec.toml: factors.f: expected keys that exist in baseline.toml or the "
+    Case("spec-factor-key-typo", SWEEP, "spec.toml: factors.f: expected keys that exist in uncalibrated_defaults.toml or the "
          "propeller table (propeller.rates.<route>.<from>.<kind>), got 'funding.multiplyer'; did you mean "
          "'funding.multiplier'?",
          {"spec.toml": SPEC + '[factors.f]\nkey = "funding.multiplyer"\nlevels = [1.0]\n'}),
@@ -217,7 +217,7 @@ CASES = [
     Case("spec-until-out-of-range", SWEEP, "spec.toml: until: expected a date within the model's range",
          {"spec.toml": SPEC.replace('until = "2024-06"', 'until = "2060-01"')}),
     Case("spec-scenario-missing", SWEEP, "spec.toml: scenarios[0]: expected an existing scenario file",
-         {"spec.toml": SPEC.replace("baseline.toml", "nope.toml")}),
+         {"spec.toml": SPEC.replace("uncalibrated.toml", "nope.toml")}),
     Case("spec-bad-level", SWEEP, "spec.toml: factors.f: expected levels valid for network.decay: a number in [0, 1], "
          "got 2.0", {"spec.toml": SPEC + '[factors.f]\nkey = "network.decay"\nlevels = [0.1, 2.0]\n'}),
     Case("spec-posterior-not-numbers", SWEEP, "spec.toml: design.file: expected a CSV of numbers (weight and one "
@@ -261,7 +261,7 @@ CASES = [
          {"adir/": ""}),
     # ---------------------------------------------------------------- compare / sensitivity
     Case("compare-reference-typo", ["compare", "{sweepdb}", "--reference", "funding_minus5"],
-         "--reference: funding_minus5: expected a scenario of sweep 'tiny' (baseline, funding_minus50); "
+         "--reference: funding_minus5: expected a scenario of sweep 'tiny' (uncalibrated, funding_minus50); "
          "did you mean 'funding_minus50'?"),
     Case("compare-outcome-typo", ["compare", "{sweepdb}", "--outcome", "kpi5_skiled"],
          "--outcome: kpi5_skiled: expected an outcome kept by sweep 'tiny' (partners_total, kpi5_skilled); "
@@ -294,7 +294,7 @@ CASES = [
     Case("priors-syntax", CAL + ["--priors", "p.toml"], "p.toml: (syntax): expected valid TOML", {"p.toml": "[parameters\n"}),
     Case("priors-missing", CAL + ["--priors", "p.toml"], "p.toml: (file): expected an existing priors file"),
     Case("priors-unknown-parameter", CAL + ["--priors", "p.toml"], "p.toml: parameters.ecosystem.decy: expected a "
-         "parameter of baseline.toml (unknown key); did you mean 'ecosystem.decay'?",
+         "parameter of uncalibrated_defaults.toml (unknown key); did you mean 'ecosystem.decay'?",
          {"p.toml": PRIOR.replace("ecosystem.decay", "ecosystem.decy")}),
     Case("priors-bound-invalid", CAL + ["--priors", "p.toml"], "p.toml: parameters.ecosystem.decay.high: expected a "
          "value valid for ecosystem.decay (a number in [0, 1]), got 1.5",
@@ -328,7 +328,7 @@ def databases(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("dbs")
     spec = d / "tiny.toml"
-    spec.write_text(f'name = "tiny"\nscenarios = ["{LIB}/baseline.toml", "{LIB}/funding_minus50.toml"]\n'
+    spec.write_text(f'name = "tiny"\nscenarios = ["{LIB}/uncalibrated.toml", "{LIB}/funding_minus50.toml"]\n'
                     'replications = 1\nuntil = "2024-06"\noutputs = ["partners_total", "kpi5_skilled"]\n'
                     'key_dates = ["2024-06"]\n[overrides]\nsimulation.region = "midden"\n')
     db = d / "tiny.db"
@@ -443,4 +443,4 @@ def test_a_bug_still_shows_its_traceback(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(simulate_mod, "simulate", broken)
     with pytest.raises(ZeroDivisionError):
-        main(["run", str(ROOT / "scenarios" / "baseline.toml"), "--until", "2024-04"])
+        main(["run", str(ROOT / "scenarios" / "uncalibrated_defaults.toml"), "--until", "2024-04"])

@@ -11,7 +11,7 @@ import numpy as np
 from propeller import PropellerModel
 from propeller.core.constants import ROUTES
 from propeller.core.outcomes import spell_lengths
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 from tests.conftest import run
 
 SEEDS = range(6)
@@ -115,7 +115,7 @@ def test_opdrachtgeversaanpak_moves_public_clients_forward():
     off = metric({key: 0.0}, clients, region="noord", until="2025-09")
     on = metric({key: 0.5}, clients, region="noord", until="2025-09")
     paired(off, on, 1.1)
-    m = PropellerModel(load(overrides={"simulation.region": "noord", key: 0.5}), rng=0, with_agents=False)
+    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "noord", key: 0.5}), rng=0, with_agents=False)
     m.run_for(12)
     log = m.participation_log()
     code = m.instrument_names.index("opdrachtgeversaanpak")
@@ -155,7 +155,7 @@ def test_stays_in_uitproberen_are_long():
     routes = [ROUTES.index(r) for r in ("mkb", "woco", "gemeente")]
     ag, uit = [], []
     for seed in range(3):
-        m = PropellerModel(load(), rng=seed, with_agents=False)
+        m = PropellerModel(load(DEFAULTS), rng=seed, with_agents=False)
         m.run_for(m.n_months)
         hist = m.recorder.stage[:, np.isin(m.pop.route, routes), :]
         ag.extend(spell_lengths(hist, 1))
@@ -217,7 +217,7 @@ def test_enrolment_speeds_up_the_enrolled():
     ~0.24 vs ~0.06 a month in West)."""
     n = {True: [0, 0], False: [0, 0]}  # enrolled -> [pair-months, moves up]
     for seed in (0, 1):
-        m = PropellerModel(load(overrides={"simulation.region": "west", "simulation.until": "2026-12"}), rng=seed,
+        m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "west", "simulation.until": "2026-12"}), rng=seed,
                            with_agents=False)
         mkb = (m.pop.route == ROUTES.index("mkb"))[:, None]
         for _ in range(m.n_months):
@@ -262,7 +262,7 @@ def test_reach_beyond_participants():
 def participants_outside_rings_1_3(overrides: dict, seed: int, months: int = 12) -> tuple[int, list]:
     """Step a West run; after each month, which of that month's participants (``model.participation``) are not
     partners of the hub they took part at? Returns (participants, [(instrument, relation), ...] not partners)."""
-    m = PropellerModel(load(overrides={"simulation.region": "west", **overrides}), rng=seed, with_agents=False)
+    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "west", **overrides}), rng=seed, with_agents=False)
     seen, outside = 0, []
     for _ in range(months):
         n0 = len(m.participation)

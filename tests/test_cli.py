@@ -25,7 +25,7 @@ def propeller(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 def test_run_writes_csv_and_sqlite(tmp_path):
     out = tmp_path / "res"
-    r = propeller("run", "scenarios/baseline.toml", "--seed", "3", "--until", "2025-09", "--out", str(out))
+    r = propeller("run", "scenarios/uncalibrated_defaults.toml", "--seed", "3", "--until", "2025-09", "--out", str(out))
     assert r.returncode == 0, r.stderr
     ts = pd.read_csv(out / "timeseries.csv")
     assert set(DOCUMENTED) <= set(ts.columns)
@@ -39,7 +39,7 @@ def test_run_writes_csv_and_sqlite(tmp_path):
 
 
 def test_summary_has_the_three_dates(tmp_path):
-    r = propeller("run", "scenarios/baseline.toml", "--set", "simulation.region=oost")
+    r = propeller("run", "scenarios/uncalibrated_defaults.toml", "--set", "simulation.region=oost")
     assert r.returncode == 0, r.stderr
     for d in ("2025-09", "2027-12", "2030-12"):
         assert d in r.stdout
@@ -48,10 +48,10 @@ def test_summary_has_the_three_dates(tmp_path):
 
 
 def test_set_overrides_a_parameter(tmp_path):
-    a = propeller("run", "scenarios/baseline.toml", "--until", "2025-03", "--out", str(tmp_path / "a"))
+    a = propeller("run", "scenarios/uncalibrated_defaults.toml", "--until", "2025-03", "--out", str(tmp_path / "a"))
     # no hub runs events (one hub without them is not enough: the others' Poisson counts can make up for it)
     off = [arg for hub in HUBS for arg in ("--set", f"hubs.{hub}.instruments.events=0.0")]
-    b = propeller("run", "scenarios/baseline.toml", "--until", "2025-03", "--out", str(tmp_path / "b"), *off)
+    b = propeller("run", "scenarios/uncalibrated_defaults.toml", "--until", "2025-03", "--out", str(tmp_path / "b"), *off)
     assert a.returncode == b.returncode == 0
     ea = pd.read_csv(tmp_path / "a" / "timeseries.csv")["runs_events"].iloc[-1]
     eb = pd.read_csv(tmp_path / "b" / "timeseries.csv")["runs_events"].iloc[-1]
@@ -62,15 +62,15 @@ def test_set_overrides_a_parameter(tmp_path):
     "args, fragment",
     [
         (["scenarios/nope.toml"], "nope.toml: (file): expected an existing scenario file"),
-        (["scenarios/baseline.toml", "--set", "hubs.west.budgett=1"], "--set: hubs.west.budgett: expected a parameter"),
-        (["scenarios/baseline.toml", "--set", "hubs.west.budget=abc"], "--set: hubs.west.budget: expected a number"),
-        (["scenarios/baseline.toml", "--set", "network.decay=2.0"], "--set: network.decay: expected a number in [0, 1]"),
-        (["scenarios/baseline.toml", "--until", "2030-13"], "--until: simulation.until: expected a date"),
-        (["scenarios/baseline.toml", "--until", "2020-01"], "expected a date within the model's range"),
-        (["scenarios/baseline.toml", "--set", "simulation.start=2025-01", "--until", "2024-12"],
+        (["scenarios/uncalibrated_defaults.toml", "--set", "hubs.west.budgett=1"], "--set: hubs.west.budgett: expected a parameter"),
+        (["scenarios/uncalibrated_defaults.toml", "--set", "hubs.west.budget=abc"], "--set: hubs.west.budget: expected a number"),
+        (["scenarios/uncalibrated_defaults.toml", "--set", "network.decay=2.0"], "--set: network.decay: expected a number in [0, 1]"),
+        (["scenarios/uncalibrated_defaults.toml", "--until", "2030-13"], "--until: simulation.until: expected a date"),
+        (["scenarios/uncalibrated_defaults.toml", "--until", "2020-01"], "expected a date within the model's range"),
+        (["scenarios/uncalibrated_defaults.toml", "--set", "simulation.start=2025-01", "--until", "2024-12"],
          "expected a date at or after simulation.start"),
-        (["scenarios/baseline.toml", "--seed", "x"], "--seed: expected a whole number >= 0"),
-        (["scenarios/baseline.toml", "--set", "nonsense"], "expected dotted.key=value"),
+        (["scenarios/uncalibrated_defaults.toml", "--seed", "x"], "--seed: expected a whole number >= 0"),
+        (["scenarios/uncalibrated_defaults.toml", "--set", "nonsense"], "expected dotted.key=value"),
     ],
 )
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, fragment):
@@ -131,7 +131,7 @@ def test_version_and_the_scenario_list(capsys):
         line = next(ln for ln in out.splitlines() if f"scenarios/library/{f.name}" in ln)
         assert len(line.split("  ")[-1].strip()) > 10, line  # a one-line description
     assert "scenarios/library/funding_plus50.toml" in out and "UNCALIBRATED" in out
-    baseline = next(ln for ln in out.splitlines() if "scenarios/library/baseline.toml" in ln)
+    baseline = next(ln for ln in out.splitlines() if "scenarios/library/uncalibrated.toml" in ln)
     assert "UNCALIBRATED" in baseline
     assert all("UNCALIBRATED" not in ln for ln in out.splitlines() if "funding_" in ln or "national" in ln)
 
@@ -141,3 +141,19 @@ def test_help_has_examples():
     assert r.returncode == 0 and "examples:" in r.stdout and "propeller goals" in r.stdout
     r = propeller("run", "--help")
     assert "examples:" in r.stdout and "--seeds 4 --draws 10" in r.stdout
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    """``propeller scenarios | head -1``: the reader goes away; the command stops without a traceback."""
+    import os
+
+    exe = Path(sys.executable).parent / "propeller"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "propeller.app.cli"]
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line: every write meets a closed pipe
+    try:
+        r = subprocess.run(cmd + ["scenarios"], cwd=ROOT, stdout=write, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write)
+    assert r.returncode == 141, r.stderr
+    assert r.stderr == "", r.stderr

@@ -102,6 +102,25 @@ def test_render_functions():
     assert sum(v["organisations"] for v in steps_spec(m, "digitalisation")["data"]["values"]) == m.pop.n
 
 
+def test_month_axis_shows_whole_months_as_dates():
+    """The x axis of the series: ticks on whole months only, each labelled by its date (the Vega expression,
+    evaluated here with Vega's functions toString, floor and pad)."""
+    import math
+
+    from propeller.app.dashboard.render import month_axis
+
+    axis = month_axis("2024-03")
+    assert axis["tickMinStep"] == 1 and axis["format"] == "d"
+
+    def label(month: int) -> str:
+        def pad(s, n, c, _align):
+            return s.rjust(n, c)
+        expr = axis["labelExpr"].replace("datum.value", str(month))
+        return eval(expr, {"toString": lambda v: str(int(v)), "floor": math.floor, "pad": pad})  # noqa: S307
+
+    assert [label(m) for m in (0, 9, 10, 21, 81)] == ["2024-03", "2024-12", "2025-01", "2025-12", "2030-12"]
+
+
 def test_app_parameters_fit_the_model():
     """Every control names a DashboardModel argument (Mesa's own check), and the start values build a model."""
     from mesa.visualization.solara_viz import _check_model_params
@@ -112,7 +131,7 @@ def test_app_parameters_fit_the_model():
     m = DashboardModel(**app.initial_kwargs(app.PARAMS))
     _check_model_params(m, app.PARAMS)
     assert set(REPORTERS) <= set(m.datacollector.model_vars)
-    assert "scenarios/baseline.toml" in app.PARAMS["scenario_file"]["values"]
+    assert "scenarios/uncalibrated_defaults.toml" in app.PARAMS["scenario_file"]["values"]
     if app.SCENARIO is None:  # no scenario named: the calibrated one, not the uncalibrated prior defaults
         assert app.PARAMS["scenario_file"]["value"] == "scenarios/calibrated.toml"
 
@@ -253,22 +272,31 @@ def test_dashboard_in_a_browser(dashboard):
         month = page.locator(".propeller-month").first
         expect(month).to_have_text("Month 0")
         caption = page.locator(".series-caption").first       # under the partners chart
-        expect(caption).to_contain_text("(1 months plotted)")
+        expect(caption).to_contain_text("(1 month plotted; no 500+ partners line: the target counts all hubs")
         expect(page.locator(".vega-embed canvas, .vega-embed svg.marks")).to_have_count(4)
 
         step = page.get_by_role("button", name="Step")
         for k in (1, 2, 3):                                    # step: the month and the plotted series advance
             step.click()
             expect(month).to_have_text(f"Month {k}")
-        expect(page.get_by_text("Time: 3.0")).to_be_visible()
+        expect(page.locator(".propeller-runinfo").first).to_have_text(re.compile(r"2024-06: month 3 of \d+"))
         expect(caption).to_contain_text("2024-06: Partners")
-        expect(caption).to_contain_text("(4 months plotted)")
+        expect(caption).to_contain_text("(4 months plotted; no 500+ partners line: the target counts all hubs")
+        # named pages, and none of Mesa's controls that change nothing here
+        expect(page.get_by_role("tab", name="Steering")).to_be_visible()
+        expect(page.get_by_role("tab", name="Analyst")).to_be_visible()
+        body = page.locator("body").inner_text()
+        for gone in ("Page 0", "Page 1", "Use Threads", "Play Interval", "Render Interval", "Time: "):
+            assert gone not in body, gone
 
-        funding = page.locator(".v-input", has_text="Funding from").locator("[role=slider]").first
+        funding_input = page.locator(".v-input", has_text="Funding from").first
+        expect(funding_input).to_contain_text(": 1.00")        # the slider's value beside its label
+        funding = funding_input.locator("[role=slider]").first
         funding.focus()
         for _ in range(10):                                    # 1.0 -> 0.5 in steps of 0.05
             page.keyboard.press("ArrowLeft")
         expect(funding).to_have_attribute("aria-valuenow", "0.5")
+        expect(funding_input).to_contain_text(": 0.50")
         page.wait_for_timeout(500)  # ipywidgets sends a burst of slider values one at a time: let the last arrive
         reset = page.get_by_role("button", name="Reset")
         reset.click()                                          # the slider takes effect on Reset
@@ -282,9 +310,10 @@ def test_dashboard_in_a_browser(dashboard):
             expect(lever).to_have_text("0.5")
         step.click()
         expect(month).to_have_text("Month 1")
+        page.wait_for_timeout(500)  # the charts redraw after the month text: let them, for the screenshot
         page.screenshot(path=str(ROOT / "outputs" / "dashboard_steering.png"), full_page=True)
 
-        page.get_by_role("tab", name="Page 1").click()         # the analyst page: network and propeller
+        page.get_by_role("tab", name="Analyst").click()        # the analyst page: network and propeller
         network = page.locator("img.propeller-network, .propeller-network img").first
         expect(network).to_be_visible()
         assert network.evaluate("img => img.naturalWidth") >= 400
@@ -292,6 +321,16 @@ def test_dashboard_in_a_browser(dashboard):
         expect(page.locator(".propeller-month").last).to_have_text("Month 2")
         page.wait_for_timeout(500)
         page.screenshot(path=str(ROOT / "outputs" / "dashboard.png"), full_page=True)
+
+        # all hubs: the programme's target lines apply (and are named in the overview)
+        page.get_by_role("tab", name="Steering").click()
+        page.locator(".v-input", has_text="Region").first.click()
+        page.get_by_role("option", name="all", exact=True).click()
+        page.wait_for_timeout(300)
+        reset.click()
+        expect(page.locator(".propeller-overview").first).to_contain_text("All hubs", timeout=30_000)
+        expect(page.locator(".propeller-overview").first).to_contain_text("target 500+ partners (all hubs)")
+        expect(caption).not_to_contain_text("no 500+ partners line")
         browser.close()
     elapsed = time.monotonic() - t0
     server = log.read_text()

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from propeller.app.sweeps.spec import DESIGN_KEYS, DESIGNS, FACTOR_KEYS, SPEC_KEYS, load_spec
 from propeller.errors import UserError
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
@@ -88,12 +88,12 @@ values = st.recursive(scalars, lambda inner: st.one_of(
 
 @functools.lru_cache(maxsize=1)
 def scenario_keys() -> list[str]:
-    return sorted(load().params)
+    return sorted(load(DEFAULTS).params)
 
 
 @functools.lru_cache(maxsize=1)
 def baseline_values() -> dict:
-    return dict(load().params)
+    return dict(load(DEFAULTS).params)
 
 
 def near_baseline(k: str):

@@ -7,7 +7,7 @@ import numpy as np
 from propeller import PropellerModel
 from propeller.core.constants import HUBS, ROUTES, TYPES
 from propeller.core.population import ipf, march_2024_types, round_preserving
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 
 
 def test_march_2024_matrix_matches_both_margins(baseline):
@@ -62,7 +62,7 @@ def test_population_has_every_type_route_and_class(baseline):
 
 
 def test_regional_run_holds_one_region():
-    s = load(overrides={"simulation.region": "west"})
+    s = load(DEFAULTS, overrides={"simulation.region": "west"})
     m = PropellerModel(s, rng=1, with_agents=False)
     assert (m.pop.home == HUBS.index("west")).all()
     ts = m.outcomes()["timeseries"]
@@ -72,7 +72,7 @@ def test_regional_run_holds_one_region():
 def test_provinces_follow_the_government_route():
     """Bijlage F's 'Overheid als opdrachtgever' is the route of 'overheden (gemeente, provincie)'
     [003 L12966-12968]: every government organisation, provinces included, is on the government route."""
-    m = PropellerModel(load(overrides={"simulation.region": "noord"}), rng=0, with_agents=False)
+    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "noord"}), rng=0, with_agents=False)
     government = m.pop.otype == TYPES.index("government")
     assert government.sum() > 10
     assert (m.pop.route[government] == ROUTES.index("gemeente")).all()

@@ -34,7 +34,7 @@ from propeller.core.constants import (
     THEMES,
     TYPES,
 )
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 
 SCENARIOS = {
     "west": ({"simulation.region": "west"}, 0, "2027-12"),
@@ -58,7 +58,7 @@ class Run:
 
 
 def step_and_copy(overrides: dict, seed: int, until: str) -> Run:
-    scenario = load(overrides={**overrides, "simulation.until": until})
+    scenario = load(DEFAULTS, overrides={**overrides, "simulation.until": until})
     m = PropellerModel(scenario, rng=seed, with_agents=False)
     snaps = []
 

@@ -134,9 +134,9 @@ def test_incremental_neighbour_state_equals_full_recomputation():
     bit masks equal a from-scratch computation, exactly, every month; and they are not trivially zero."""
     from propeller.core.ecosystem import NeighbourState
     from propeller.core.model import PropellerModel
-    from propeller.scenarios.loader import load
+    from propeller.scenarios.loader import DEFAULTS, load
 
-    m = PropellerModel(load(overrides={"simulation.region": "zuid"}), rng=5, with_agents=False)
+    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "zuid"}), rng=5, with_agents=False)
     cp = m.couplings
     seen = {"collab": 0, "num": 0.0, "comaker": 0, "pulled": 0, "chained": 0}
     for _ in range(36):

@@ -17,7 +17,7 @@ import pytest
 from mesa import Model
 
 from propeller import PropellerModel, simulate
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 
 TINY = {"simulation.region": "midden", "simulation.until": "2024-09"}
 # Traced heap growth allowed per run once warm. Measured ~2-3 kB (free lists of small objects, which only a
@@ -69,14 +69,14 @@ def outlives_its_run(scenario, agents: bool, space: bool) -> bool:
 
 @pytest.mark.parametrize("agents, space", [(False, False), (True, False), (True, True)])
 def test_model_is_collected_after_its_run(agents, space):
-    scenario = load(overrides=TINY)  # kept by the caller, as a notebook or a worker does
+    scenario = load(DEFAULTS, overrides=TINY)  # kept by the caller, as a notebook or a worker does
     assert not outlives_its_run(scenario, agents, space), "the model outlived its run"
     assert not hasattr(scenario, "model")
 
 
 def test_a_scenario_holding_its_model_is_detected(monkeypatch):
     link_scenario_to_model(monkeypatch)
-    scenario = load(overrides=TINY)
+    scenario = load(DEFAULTS, overrides=TINY)
     assert outlives_its_run(scenario, agents=True, space=False)
     assert isinstance(scenario.model, PropellerModel)
 
@@ -99,12 +99,12 @@ def freed_by_reference_counting(scenario, agents: bool, space: bool) -> bool:
 def test_a_released_model_goes_without_the_cycle_collector(agents, space):
     """A Mesa model is a web of reference cycles; full collections are rare in a process with many long-lived
     objects (a sweep worker held hundreds of dead models). ``release()`` frees it by reference counting alone."""
-    assert freed_by_reference_counting(load(overrides=TINY), agents, space)
+    assert freed_by_reference_counting(load(DEFAULTS, overrides=TINY), agents, space)
 
 
 def test_an_unreleased_model_needs_the_cycle_collector(monkeypatch):
     no_release(monkeypatch)
-    assert not freed_by_reference_counting(load(overrides=TINY), agents=True, space=True)
+    assert not freed_by_reference_counting(load(DEFAULTS, overrides=TINY), agents=True, space=True)
     gc.collect()  # (the cycles it left are freed here, not in later tests)
 
 
@@ -137,14 +137,14 @@ def models_left_by_simulate(monkeypatch, scenario, seeds, with_agents: bool) -> 
 
 @pytest.mark.parametrize("with_agents", [False, True])
 def test_simulate_releases_every_model(monkeypatch, with_agents):
-    alive, released = models_left_by_simulate(monkeypatch, load(overrides=TINY), range(4), with_agents)
+    alive, released = models_left_by_simulate(monkeypatch, load(DEFAULTS, overrides=TINY), range(4), with_agents)
     assert released == 4, "simulate() must call release() once a run"
     assert alive == 0, f"{alive} models outlived their simulate()"
 
 
 def test_simulate_without_release_is_detected(monkeypatch):
     no_release(monkeypatch)
-    alive, _ = models_left_by_simulate(monkeypatch, load(overrides=TINY), range(4), with_agents=True)
+    alive, _ = models_left_by_simulate(monkeypatch, load(DEFAULTS, overrides=TINY), range(4), with_agents=True)
     assert alive == 4
 
 
@@ -168,12 +168,12 @@ def heap_growth(scenario, runs: int) -> tuple[float, int]:
 
 
 def test_many_runs_keep_memory_flat():
-    per_run, garbage = heap_growth(load(overrides=TINY), runs=60)
+    per_run, garbage = heap_growth(load(DEFAULTS, overrides=TINY), runs=60)
     assert per_run < MAX_GROWTH_PER_RUN, f"the traced heap grew by {per_run / 1000:.1f} kB a run"
     assert garbage == 0, f"{garbage} objects were left to the cycle collector"
 
 
 def test_a_run_that_keeps_its_model_grows_the_heap(monkeypatch):
     no_release(monkeypatch)
-    per_run, garbage = heap_growth(load(overrides=TINY), runs=10)
+    per_run, garbage = heap_growth(load(DEFAULTS, overrides=TINY), runs=10)
     assert per_run > 10 * MAX_GROWTH_PER_RUN and garbage > 1000, (per_run, garbage)

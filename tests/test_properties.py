@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from propeller import PropellerModel
 from propeller.core.constants import HUBS, PHASES, ROUTES, STEP_INDEX, STEP_PHASE, STEPS
-from propeller.scenarios.loader import MAX_EXIT_HAZARD, MAX_ORGANISATIONS, ScenarioError, load
+from propeller.scenarios.loader import DEFAULTS, MAX_EXIT_HAZARD, MAX_ORGANISATIONS, ScenarioError, load
 
 FIXED = {"simulation.region": "midden", "simulation.until": "2025-03"}
 PROBABILITIES = ["spillover.p_other_theme", "network.decay", "network.new_tie_p", "network.intensify",
@@ -44,7 +44,7 @@ CAP = 5.0  # per month, the loader's cap on the scheduled hazard of leaving a st
 
 @functools.lru_cache(maxsize=1)
 def _baseline():
-    sc = load(overrides=FIXED)
+    sc = load(DEFAULTS, overrides=FIXED)
     return sc.params, tuple(sc.transitions)
 
 
@@ -149,7 +149,7 @@ def step_and_check(scenario, seed: int) -> dict:
 @given(over=valid_overrides(), seed=st.integers(0, 2**32 - 1))
 def test_valid_parameters_run_and_keep_the_invariants(over, seed):
     assert max(exit_hazards(over).values()) <= CAP  # the generator keeps to the loader's cap
-    scenario = load(overrides={**FIXED, **over})  # inside the rules: must be accepted
+    scenario = load(DEFAULTS, overrides={**FIXED, **over})  # inside the rules: must be accepted
     out = step_and_check(scenario, seed)
     again = PropellerModel(scenario, rng=seed, with_agents=False)  # reproducible: the same seed, the same run
     again.run_for(again.n_months)
@@ -171,10 +171,10 @@ def test_loader_accepts_exactly_the_sets_under_the_exit_hazard_cap(scales, back)
     if abs(worst - CAP) < 1e-6:
         return  # on the boundary (rounding)
     if worst < CAP:
-        load(overrides={**FIXED, **over})
+        load(DEFAULTS, overrides={**FIXED, **over})
         return
     with pytest.raises(ScenarioError, match="total hazard of leaving") as err:
-        load(overrides={**FIXED, **over})
+        load(DEFAULTS, overrides={**FIXED, **over})
     route, src = err.value.key.split(".")[2:4]
     assert hz[(route, src)] > CAP
 
@@ -183,7 +183,7 @@ def test_loader_accepts_exactly_the_sets_under_the_exit_hazard_cap(scales, back)
 @given(over=valid_overrides())
 def test_the_generator_draws_only_sets_the_loader_accepts(over):
     assert max(exit_hazards(over).values()) <= CAP
-    load(overrides={**FIXED, **over})
+    load(DEFAULTS, overrides={**FIXED, **over})
 
 
 @pytest.mark.parametrize("scale", [0.0, 1.0, 3.0, 5.0, 10.0])
@@ -193,10 +193,10 @@ def test_the_back_rate_bound_is_the_loaders(scale):
     over = {"propeller.scale_uitproberen": scale}
     top = max_back(over)
     assert 0.0 < top <= 5.0
-    assert {t.key: t.rate for t in load(overrides={**FIXED, **over, BACK: top * (1 - 1e-9)}).transitions}[BACK] > 0
+    assert {t.key: t.rate for t in load(DEFAULTS, overrides={**FIXED, **over, BACK: top * (1 - 1e-9)}).transitions}[BACK] > 0
     if top < 5.0:
         with pytest.raises(ScenarioError, match=r"propeller\.rates\.mkb\.test: expected a total hazard of leaving test"):
-            load(overrides={**FIXED, **over, BACK: top + 0.01})
+            load(DEFAULTS, overrides={**FIXED, **over, BACK: top + 0.01})
     assert (max_back({"propeller.scale_uitproberen": 5.0}) < 4.75) and (max_back({}) > 4.75)
 
 
@@ -240,7 +240,7 @@ def invalid_override(draw) -> tuple[str, object]:
 def test_invalid_parameters_give_a_scenario_error_naming_the_key(item):
     key, value = item
     with pytest.raises(ScenarioError) as err:
-        load(overrides={**FIXED, key: value})
+        load(DEFAULTS, overrides={**FIXED, key: value})
     msg = str(err.value)
     assert key in msg and "\n" not in msg and ": expected " in msg
     assert err.value.key.split("[")[0] == key

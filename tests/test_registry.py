@@ -1,7 +1,7 @@
 """The instrument registry: the package's instruments, what derives from it, and a toy instrument registered from here.
 
 The toy uses existing kinds of effect only (a forward push, KPI 5) and a Table 3.2 row of its own; its parameters
-come from an in-memory extension of the baseline (``Scenario.extended``), so neither the package nor baseline.toml is
+come from an in-memory extension of the baseline (``Scenario.extended``), so neither the package nor uncalibrated_defaults.toml is
 touched. docs/extending.md describes the same steps for a real instrument.
 """
 
@@ -20,7 +20,7 @@ from propeller.core.constants import HUBS
 from propeller.core.instruments import RegistryError, registered, registry
 from propeller.core.instruments.base import Instrument, hazard
 from propeller.core.model import PropellerModel
-from propeller.scenarios.loader import ScenarioError, load
+from propeller.scenarios.loader import DEFAULTS, ScenarioError, load
 from tests import golden
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,9 +63,9 @@ def test_every_module_of_the_package_registers_its_instrument():
 
 
 def test_baseline_holds_exactly_the_registered_instruments():
-    """Each registered instrument's PARAMS are under [instruments.<name>] and each hub has its run rate; baseline.toml
+    """Each registered instrument's PARAMS are under [instruments.<name>] and each hub has its run rate; uncalibrated_defaults.toml
     has no instrument table or hub rate that no module registers."""
-    p = load().params
+    p = load(DEFAULTS).params
     assert registry.missing_parameters(p) == []
     assert {k.split(".")[1] for k in p if k.startswith("instruments.")} == set(registry.names())
     for hub in HUBS:
@@ -74,7 +74,7 @@ def test_baseline_holds_exactly_the_registered_instruments():
 
 
 def test_model_and_outputs_follow_the_registry():
-    m = PropellerModel(load(overrides=REGION), rng=0, with_agents=False)
+    m = PropellerModel(load(DEFAULTS, overrides=REGION), rng=0, with_agents=False)
     assert [i.name for i in m.instruments] == list(registry.names())
     assert list(m.runs) == list(registry.names())
     assert list(m.participants) == list(registry.categories())
@@ -113,7 +113,7 @@ def test_categories_once_each_in_month_order():
 
 
 def test_extended_scenario_adds_only_new_valid_keys():
-    base = load(overrides=REGION)
+    base = load(DEFAULTS, overrides=REGION)
     sc = base.extended(TOY_PARAMS, origin="toy")
     assert sc["instruments.toy.p_advance"] == 0.3 and "instruments.toy.p_advance" not in base.params
     assert sc.with_overrides({"instruments.toy.p_advance": 0.5})["instruments.toy.p_advance"] == 0.5
@@ -136,9 +136,9 @@ def test_toy_instrument_registers_runs_and_leaves_no_trace():
         cats = registry.categories()                                       # a Table 3.2 row of its own, in month order
         assert cats.index("toy") == cats.index("education_students") + 1
         with pytest.raises(RegistryError, match=r"instruments\.toy\.p_advance"):
-            PropellerModel(load(overrides=REGION), rng=0)                 # its parameters are required
+            PropellerModel(load(DEFAULTS, overrides=REGION), rng=0)                 # its parameters are required
 
-        scenario = load(overrides=REGION).extended(TOY_PARAMS, origin="toy")
+        scenario = load(DEFAULTS, overrides=REGION).extended(TOY_PARAMS, origin="toy")
         m = PropellerModel(scenario, rng=3, with_agents=False)
         assert [i.name for i in m.instruments] == list(names)
         m.run_for(6)
@@ -190,7 +190,7 @@ def test_docs_list_the_registered_instruments():
     assert _table_row(section, "Field")[1:] == headings
     rows = [cell.split(" / ")[0] for cell in _table_row(odd, "Table 3.2 row / KPI 5 (credited to the running hub)")]
     assert rows == [registry.get(n).category or "none" for n in names]
-    p = load().params                                                                              # §2.2, baseline rates
+    p = load(DEFAULTS).params                                                                              # §2.2, baseline rates
     labels = ", ".join(registry.label(n) for n in names)
     assert _table_row(odd, f"runs/month: {labels}") == [" ".join(_short(p[f"hubs.{h}.instruments.{n}"]) for n in names)
                                                         for h in HUBS]
@@ -224,7 +224,7 @@ class Tagging(Toy):
 def test_an_effect_that_is_not_data_is_called_with_the_months_participants():
     Tagging.calls = []
     with registered(Tagging):
-        scenario = load(overrides=REGION).extended(TOY_PARAMS, origin="toy")
+        scenario = load(DEFAULTS, overrides=REGION).extended(TOY_PARAMS, origin="toy")
         m = PropellerModel(scenario, rng=3, with_agents=False)
         m.run_for(4)
         log = m.participation_log()

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from propeller.app.cli import main
+from propeller.app.report.build import ReportBuilder
 from propeller.app.report.data import REPORT_COLUMNS, SPIDER_DATES, SweepData
 from propeller.app.report.provenance import calibrated_values, classify, parameters
 from propeller.app.sweeps.design import build_plan
@@ -108,13 +109,21 @@ def test_report_is_one_self_contained_file_with_data_in_every_figure(reports, la
                     "gekalibreerd"]}[lang]
     for w in words:
         assert w in text, w
-    # the appendix lists every parameter of baseline.toml and the calibrated values with their intervals
+    # the appendix lists every parameter of uncalibrated_defaults.toml and the calibrated values with their intervals
     for p in parameters():
         assert f"<code>{p.key}</code>" in text, p.key
     for key, v in calibrated_values().items():
         assert v["lo"] in text and v["hi"] in text, key
-    # observed points come from calibration/targets.toml; the comparison table has both scenarios
-    assert text.count("funding_minus50") >= 3
+
+
+# Every element that reaches past the page's right edge, or that scrolls sideways inside (a table in its scroll box).
+WIDER_THAN_THE_PAGE = """(() => { const W = document.documentElement.clientWidth; const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0) continue;
+    if (r.right > W + 0.5 || (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'))
+      out.push(e.tagName + '.' + e.className + ': ' + (e.innerText || '').slice(0, 60)); }
+  return out.slice(0, 5); })()"""
 
 
 @pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("PROPELLER_REQUIRE_BROWSER"),
@@ -131,7 +140,7 @@ def test_report_renders_in_headless_chromium(reports, lang):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
@@ -142,7 +151,12 @@ def test_report_renders_in_headless_chromium(reports, lang):
             title = page.title()
             headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            too_wide = page.evaluate(WIDER_THAN_THE_PAGE)
             page.screenshot(path=str(shot), full_page=True)
+            # in print: an A4 page less its 14 mm margins is 182 mm = 688 CSS px wide
+            page.emulate_media(media="print")
+            page.set_viewport_size({"width": 688, "height": 1000})
+            too_wide_print = page.evaluate(WIDER_THAN_THE_PAGE)
         finally:
             browser.close()
     assert errors == []
@@ -150,10 +164,12 @@ def test_report_renders_in_headless_chromium(reports, lang):
     assert len(imgs) == len(FIGURES)
     for complete, nw, nh, shown in imgs:
         assert complete and nw > 0 and nh > 0 and shown > 200, imgs   # decoded, and drawn at a readable size
-    assert overflow <= 0, "the page scrolls sideways at 1366 px"
+    assert overflow <= 0, "the page scrolls sideways at 1280 px"
+    assert too_wide == [], f"wider than the page at 1280 px: {too_wide}"
+    assert too_wide_print == [], f"wider than the printed page: {too_wide_print}"
     assert title and len(headings) >= 10
     im = Image.open(shot)
-    assert im.width >= 1300 and im.height > 5000
+    assert im.width >= 1280 and im.height > 5000
     assert np.asarray(im.convert("L"), dtype=float).std() > 10
 
 
@@ -225,7 +241,7 @@ def test_cli_report_writes_atomically(sweep_db, tmp_path, capsys):
 
 def test_provenance_of_every_parameter():
     rows = parameters()
-    base = load(SCENARIO_DIR / "baseline.toml").params
+    base = load(SCENARIO_DIR / "uncalibrated_defaults.toml").params
     keys = {r.key for r in rows}
     for k in base:  # every flat parameter belongs to a row (an inline table is one row)
         assert k in keys or any(k.startswith(r + ".") for r in keys), k
@@ -248,7 +264,6 @@ def test_probabilities_count_runs_at_or_above_the_target_at_the_end_of_each_year
     """A run that reaches 500+ partners and falls below again does not count at the end of the year it fell: the
     table and the figure show less than 100 %, and the headline table says so for 2030 (after the programme)."""
     from propeller.app.report import figures
-    from propeller.app.report.build import ReportBuilder
 
     data = SweepData.load(sweep_db, reruns=1)
     runs = data.runs[data.runs["label"] == "calibrated"]["run_id"].tolist()
@@ -267,8 +282,56 @@ def test_probabilities_count_runs_at_or_above_the_target_at_the_end_of_each_year
     assert seen[("target_500", "calibrated")][2027] == pytest.approx(share) and share < 1.0
     assert seen[("target_500", "calibrated")][2030] == 0.0
     prob_table = html[html.index('id="prob"'):html.index('id="occupancy"')]
-    row = re.search(r"<tr><td>[^<]*500[^<]*</td><td>calibrated</td>(.*?)</tr>", prob_table).group(1)
+    row = re.search(r"<tr><td>[^<]*500[^<]*</td><td>calibrated \(as planned\)</td>(.*?)</tr>", prob_table).group(1)
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)
     assert len(cells) == 7 and cells[0] == cells[1] == "0 %" and cells[-1] == "0 %"  # 2024 .. 2030
     assert all(c != "100 %" for c in cells) and any(c not in ("0 %", "–") for c in cells)
-    assert "end of 2030" in html  # the headline table: still met after the programme ends?
+    # the headline table: met at the end of 2027, and still met after the programme ends (2030)?
+    key = html[html.index("P(500+ partners)"):html.index('id="partners"')]
+    assert key.startswith("P(500+ partners): end of 2027 · end of 2030")
+    cell = re.search(r'<tr class="ref"><td>calibrated \(as planned\)</td><td class="num">([^<]*)</td>', key).group(1)
+    assert cell == f"{round(100 * share)} % · 0 %", cell
+
+
+def test_the_reference_is_explicit_and_its_rule_stated(sweep_db):
+    """Differences are taken from --reference, else from 'calibrated', else from the sweep's first scenario; one
+    scenario has none. The report and `compare` say which rule chose it."""
+    from propeller.app.analysis import compare, format_compare, pick_reference
+
+    assert pick_reference(["a", "calibrated"]) == ("calibrated", "calibrated")
+    assert pick_reference(["funding=0.5", "funding=1"]) == ("funding=0.5", "first")
+    assert pick_reference(["a", "calibrated"], "a") == ("a", "option")
+    assert pick_reference(["calibrated"]) == (None, "none")
+    table, info = compare(sweep_db)
+    assert info["reference"] == "calibrated" and "the calibrated scenario: the default reference" in format_compare(
+        table, info)
+    table, info = compare(sweep_db, reference="funding_minus50")
+    assert "difference from 'funding_minus50' (chosen with --reference)" in format_compare(table, info)
+    html = ReportBuilder(SweepData.load(sweep_db, reruns=1), "en").render()
+    assert "Reference scenario: calibrated (as planned), the calibrated scenario, the reference whenever" in html
+    assert "design over" not in html  # a posterior sweep is what the report was made for
+    html = ReportBuilder(SweepData.load(sweep_db, reference="funding_minus50", reruns=1), "nl").render()
+    assert "Referentiescenario: financiering −50 %, gekozen voor dit rapport (--reference)" in html
+
+
+def test_a_factor_design_is_named_and_no_chart_has_more_than_six_scenarios(sweep_db):
+    import dataclasses
+
+    data = SweepData.load(sweep_db, reruns=1)
+    grid = dataclasses.replace(data, info={**data.info, "design": {"kind": "grid"},
+                                           "factors": [{"name": "f", "keys": ["funding.multiplier"]}]})
+    notes = ReportBuilder(grid, "en").reading_notes()
+    assert "This sweep is a grid design over funding.multiplier (2 points)" in notes
+    many = dataclasses.replace(data, labels=["calibrated", *(f"p{i}" for i in range(11))])
+    groups = ReportBuilder(many, "en").scenario_groups()
+    assert all(len(g) <= 6 and g[0] == "calibrated" for g in groups)              # the reference keeps its colour
+    assert sorted({lab for g in groups for lab in g}) == sorted(many.labels) and len(groups) == 3
+    assert ReportBuilder(data, "en").scenario_groups() == [data.labels]
+
+
+@pytest.mark.parametrize("lang, name", [("en", "funding −50 %"), ("nl", "financiering −50 %")])
+def test_scenarios_go_by_their_names_in_the_readers_language(reports, lang, name):
+    text = Path(reports[lang]["out"]).read_text(encoding="utf-8")
+    body = text[:text.index('id="appendix"')]
+    assert body.count(name) >= 3 and "funding_minus50" not in body   # the file name only in the appendix
+    assert "<code>funding_minus50</code>" in text[text.index('id="appendix"'):]

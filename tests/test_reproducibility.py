@@ -14,7 +14,7 @@ import networkx as nx
 import pandas as pd
 
 from propeller import PropellerModel, simulate, simulate_many
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 
 
 def test_same_seed_identical_outcomes(baseline):
@@ -59,7 +59,7 @@ def test_with_and_without_mesa_agents_identical(baseline):
 
 
 def test_simulate_accepts_paths_and_mappings(baseline):
-    a = simulate("scenarios/baseline.toml", seed=4, until="2024-12")["timeseries"]
+    a = simulate("scenarios/calibrated.toml", seed=4, until="2024-12")["timeseries"]
     b = simulate({"simulation.until": "2024-12"}, seed=4)["timeseries"]
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == 10 and a["date"].iloc[-1] == "2024-12"
@@ -88,11 +88,11 @@ def _cli(*args, hashseed: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_timeseries_csv_is_byte_identical_across_processes(tmp_path):
     """The same scenario and seed give the same timeseries.csv bytes in this process and in two fresh processes
     with different hash seeds, and the same database tables."""
-    args = ["run", "scenarios/baseline.toml", "--set", "simulation.region=oost", "--until", "2025-09", "--seed", "7"]
+    args = ["run", "scenarios/uncalibrated_defaults.toml", "--set", "simulation.region=oost", "--until", "2025-09", "--seed", "7"]
     for name, hashseed in (("a", "0"), ("b", "4242")):
         r = _cli(*args, "--out", tmp_path / name, hashseed=hashseed)
         assert r.returncode == 0, r.stderr
-    here = simulate(load(overrides={"simulation.region": "oost"}), seed=7, until="2025-09")
+    here = simulate(load(DEFAULTS, overrides={"simulation.region": "oost"}), seed=7, until="2025-09")
     mine = tmp_path / "here.csv"
     here["timeseries"].to_csv(mine, index=False)
     digests = {sha((tmp_path / n / "timeseries.csv").read_bytes()) for n in ("a", "b")} | {sha(mine.read_bytes())}
@@ -114,7 +114,7 @@ def test_sweep_outcomes_identical_across_executors_processes_and_repeats(tmp_pat
     from propeller.app.sweeps.spec import load_spec
 
     spec = tmp_path / "rep.toml"
-    spec.write_text(f'name = "rep"\nscenarios = ["{LIB / "baseline.toml"}", "{LIB / "funding_minus50.toml"}"]\n'
+    spec.write_text(f'name = "rep"\nscenarios = ["{LIB / "uncalibrated.toml"}", "{LIB / "funding_minus50.toml"}"]\n'
                     'seed = 5\nreplications = 2\nuntil = "2025-03"\noutputs = ["partners_total", "kpi5_skilled", '
                     '"productivity_index"]\nkey_dates = ["2024-09", "2025-03"]\n[overrides]\n'
                     'simulation.region = "midden"\n')

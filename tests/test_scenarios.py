@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from propeller.scenarios.loader import BASELINE, ScenarioError, load, parse_set, read_table
+from propeller.scenarios.loader import DEFAULTS, ScenarioError, load, parse_set, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def write(tmp_path, text: str, name: str = "s.toml") -> Path:
     f = tmp_path / name
-    f.write_text(f'extends = "{BASELINE}"\n' + text)
+    f.write_text(f'extends = "{DEFAULTS}"\n' + text)
     return f
 
 
@@ -29,12 +29,12 @@ def test_baseline_loads_with_every_section(baseline):
 def test_every_baseline_value_cites_a_source_or_says_assumption():
     """Principle 4: each parameter line carries a seed reference or the word 'assumption'."""
     missing = []
-    for n, line in enumerate(BASELINE.read_text().splitlines(), 1):
+    for n, line in enumerate(DEFAULTS.read_text().splitlines(), 1):
         code = line.split("#", 1)[0]
         if "=" in code and not code.lstrip().startswith("["):
             comment = line.split("#", 1)[1] if "#" in line else ""
             # multi-line comments above a key also count: look back one line
-            prev = BASELINE.read_text().splitlines()[n - 2]
+            prev = DEFAULTS.read_text().splitlines()[n - 2]
             text = comment + (prev if prev.lstrip().startswith("#") else "")
             if not re.search(r"assumption|setting|\[0\d\d L|\d{3} L\d|L\d{3,5}|Table|seed|Rogers|Bass|derived|model_notes|docs/", text):
                 missing.append(f"{n}: {line.strip()}")
@@ -89,11 +89,11 @@ def test_overrides_validate_like_files(baseline):
     assert baseline.with_overrides({"hubs.west.budget": 1.0})["hubs.west.budget"] == 1.0
     with pytest.raises(ScenarioError, match="overrides: hubs.west.nope"):
         baseline.with_overrides({"hubs.west.nope": 1})
-    s = load(overrides=["propeller.rates.mkb.test.back=0.2", "hubs.west.connector_leaves=2026-01"])
+    s = load(DEFAULTS, overrides=["propeller.rates.mkb.test.back=0.2", "hubs.west.connector_leaves=2026-01"])
     assert {t.key: t.rate for t in s.transitions}["propeller.rates.mkb.test.back"] == 0.2
     assert s["hubs.west.connector_leaves"] == "2026-01"
     with pytest.raises(ScenarioError, match="--set: hubs.west.connector_leaves: expected a date"):
-        load(overrides=["hubs.west.connector_leaves=soon"])
+        load(DEFAULTS, overrides=["hubs.west.connector_leaves=soon"])
 
 
 def test_parse_set_reads_toml_literals():

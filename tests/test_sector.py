@@ -10,9 +10,9 @@ import pytest
 from propeller.app import goals
 from propeller.core import outputs, sector
 from propeller.core.constants import MARKETS, THEMES
-from propeller.scenarios.loader import ScenarioError, load
+from propeller.scenarios.loader import DEFAULTS, ScenarioError, load
 
-BASE = load()
+BASE = load(DEFAULTS)
 
 
 def _cols(use_by_theme: np.ndarray, market: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -79,6 +79,9 @@ def test_the_regional_national_link():
     assert mixed[t, 0] == pytest.approx(0.8 * share[t, 0] + 0.2 * outside)
     assert np.allclose(mixed[:25, 0], 0.8 * share[:25, 0] + 0.2 * 0.1)  # nothing outside before the lag
     assert (mixed[1:] <= share[1:]).all()  # outside follows at a ratio below 1: the sector lags the hubs' regions
+    # a run shorter than the lag (a dry run's one-year estimate): outside stays at the start all along
+    short = sector.link(share[:13], path)
+    assert short.shape == (13, 1) and np.allclose(short[:, 0], 0.8 * share[:13, 0] + 0.2 * 0.1)
 
 
 def test_pathway_replace_per_theme():

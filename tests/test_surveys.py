@@ -15,7 +15,7 @@ from propeller.core import surveys
 from propeller.core.constants import HUBS, ROUTES, STEPS
 from propeller.core.model import PropellerModel
 from propeller.core.surveys import Snapshot, SurveyError
-from propeller.scenarios.loader import load
+from propeller.scenarios.loader import DEFAULTS, load
 from tests.conftest import run
 
 SURVEY_GROUPS = ("survey", "adoption_steps", "intentions", "reach", "funnel", "flax")
@@ -174,7 +174,7 @@ def test_hand_built_case_gives_the_shares_worked_out_by_hand(tmp_path):
 @pytest.fixture(scope="module")
 def oost_model():
     """A regional run past the survey month (2025-09), with its stage history kept (small)."""
-    m = PropellerModel(load(overrides={"simulation.region": "oost", "simulation.until": "2026-12"}), rng=3,
+    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "oost", "simulation.until": "2026-12"}), rng=3,
                        with_agents=False)
     m.run_for(m.n_months)
     return m
@@ -293,7 +293,7 @@ def test_the_doc_explains_every_declared_survey_and_answer():
 
 
 def test_outcomes_of_a_run_stopped_before_the_survey_month_leave_that_survey_out():
-    m = PropellerModel(load(overrides={"simulation.region": "oost", "simulation.until": "2026-12"}), rng=3,
+    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "oost", "simulation.until": "2026-12"}), rng=3,
                        with_agents=False)
     m.run_for(12)                                                     # to 2025-03, before the surveys of 2025-09
     assert m.outcomes()["surveys"] == {}

@@ -20,7 +20,7 @@ FILES = sorted(LIBRARY.glob("*.toml"))
 SEEDS = ROOT.parent / "shared" / "seeds"
 SEED_FILES = {"000": "000_483481c32efb6ece.txt", "001": "001_40eb720e5fd3a61f.txt", "003": "003_f3d4b8fb0444b610.txt"}
 CITATION = re.compile(r"\[(00\d) L(\d+)(?:-(\d+))?")
-REQUIRED = {"baseline", "calibrated", "funding_minus50", "funding_plus50", "target_followers", "deepen_chain_relations",
+REQUIRED = {"uncalibrated", "calibrated", "funding_minus50", "funding_plus50", "target_followers", "deepen_chain_relations",
             "regional_national_link", "education_like_noord", "zuid_adopts_mlc", "midden_full_hub", "national_rollout",
             *(f"connector_leaves_{h}" for h in HUBS)}
 
@@ -72,7 +72,7 @@ def test_inherits_and_changes_only_what_differs(path):
     own, base = load(path), load(parent)
     for key in _flatten(data):
         assert own[key] != base[key], f"{path.name}: {key} repeats the value of {parent.name}"
-    if path.stem not in ("baseline", "calibrated"):
+    if path.stem not in ("uncalibrated", "calibrated"):
         assert _flatten(data), f"{path.name}: changes nothing"
         # policy scenarios build on the calibrated set, so issue 3's values reach them
         assert "calibrated.toml" in {Path(f).name for f in own.files}

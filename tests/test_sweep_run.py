@@ -31,7 +31,7 @@ LIB = ROOT / "scenarios" / "library"
 OUTPUTS = ["partners_total", "kpi5_skilled", "productivity_index"]
 
 
-def spec_text(name="small", reps=3, until="2025-03", scenarios=("baseline", "funding_minus50"), seed=11,
+def spec_text(name="small", reps=3, until="2025-03", scenarios=("uncalibrated", "funding_minus50"), seed=11,
               outputs=OUTPUTS, key_dates=None, extra=""):
     files = ", ".join(f'"{LIB / (s + ".toml")}"' for s in scenarios)
     dates = f"key_dates = {json.dumps(key_dates)}\n" if key_dates else ""
@@ -135,8 +135,8 @@ def test_store_layout(small):
         cols = [r[1] for r in c.execute("PRAGMA table_info(outcomes)")]
         assert cols[:3] == ["run_id", "month", "date"] and set(OUTPUTS) <= set(cols)
         run = c.execute("SELECT run_id, scenario, params, seed, until, code_version, status, started, ended "
-                        "FROM runs ORDER BY scenario, seed LIMIT 1").fetchone()
-        assert run[1] == "baseline" and run[4] == "2025-03" and run[5] == plan.code_version and run[6] == "done"
+                        "FROM runs WHERE scenario = 'uncalibrated' ORDER BY seed LIMIT 1").fetchone()
+        assert run[1] == "uncalibrated" and run[4] == "2025-03" and run[5] == plan.code_version and run[6] == "done"
         assert json.loads(run[2])["simulation.region"] == "midden" and run[7] <= run[8]
         assert c.execute("SELECT COUNT(*) FROM sweep_runs").fetchone()[0] == 6
         per_run = c.execute("SELECT run_id, COUNT(*) FROM outcomes GROUP BY run_id").fetchall()
@@ -255,7 +255,7 @@ def test_kill_9_then_resume_stores_every_run_once(tmp_path):
 
 def test_two_sweeps_into_one_database(tmp_path):
     a = write(tmp_path / "a.toml", spec_text(name="a", reps=8, until="2025-09"))
-    b = write(tmp_path / "b.toml", spec_text(name="b", reps=8, until="2025-09", scenarios=("baseline", "target_followers")))
+    b = write(tmp_path / "b.toml", spec_text(name="b", reps=8, until="2025-09", scenarios=("uncalibrated", "target_followers")))
     db = tmp_path / "shared.db"
     exe = str(Path(sys.executable).parent / "propeller")
     procs = [subprocess.Popen([exe, "sweep", str(s), "--db", str(db), "--workers", "1", "--no-progress"], cwd=ROOT,
@@ -360,7 +360,7 @@ bounds = [0.0, 0.5]
 
 @pytest.mark.parametrize("kind, samples, runs", [("morris", 4, 12), ("sobol", 8, 32)])
 def test_sensitivity(tmp_path, capsys, kind, samples, runs):
-    spec = write(tmp_path / f"{kind}.toml", SENS.format(name=kind, base=LIB / "baseline.toml", kind=kind,
+    spec = write(tmp_path / f"{kind}.toml", SENS.format(name=kind, base=LIB / "uncalibrated.toml", kind=kind,
                                                         samples=samples))
     db = tmp_path / "sens.db"
     plan = build_plan(load_spec(spec))
@@ -388,7 +388,7 @@ def test_sensitivity_needs_the_whole_sweep(tmp_path):
     from propeller.app.analysis import sensitivity
     from propeller.app.store import StoreError
 
-    spec = write(tmp_path / "m.toml", SENS.format(name="m", base=LIB / "baseline.toml", kind="morris", samples=4))
+    spec = write(tmp_path / "m.toml", SENS.format(name="m", base=LIB / "uncalibrated.toml", kind="morris", samples=4))
     plan = build_plan(load_spec(spec))
     db = tmp_path / "m.db"
     execute(plan, db, progress=False)

@@ -27,7 +27,7 @@ def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
 
 SMALL = f"""
 name = "small"
-scenarios = ["{LIB / 'baseline.toml'}", "{LIB / 'funding_minus50.toml'}"]
+scenarios = ["{LIB / 'uncalibrated.toml'}", "{LIB / 'funding_minus50.toml'}"]
 seed = 11
 replications = 3
 until = "2025-03"
@@ -109,7 +109,7 @@ BAD = [
     ('name = "x"\n', "(sweep): expected a list of `scenarios` or a [factors] table: the sweep is empty"),
     ("replicatons = 3\n" + SMALL, "replicatons: expected a sweep spec key"),
     (SMALL.replace("replications = 3", "replications = 0"), "replications: expected an integer >= 1, got 0"),
-    (SMALL.replace("baseline.toml", "nope.toml"), "scenarios[0]: expected an existing scenario file"),
+    (SMALL.replace("uncalibrated.toml", "nope.toml"), "scenarios[0]: expected an existing scenario file"),
     (SMALL.replace('"kpi5_skilled"', '"kpi9"'), "outputs[1]: expected an outcome column of the timeseries"),
     (SMALL.replace('key_dates = ["2025-03"]', 'key_dates = ["2027-12"]'),
      "key_dates: expected dates within every run's horizon 2024-03 .. 2025-03, got '2027-12'"),
@@ -117,7 +117,7 @@ BAD = [
     (SMALL.replace('"midden"', '"mars"'), "overrides.simulation.region: expected one of"),
     (SMALL + '[design]\nkind = "scenarios"\n[factors.f]\nkey = "funding.multiplier"\nlevels = [1.0]\n',
      "design.kind: expected 'grid', 'lhs', 'sobol' or 'morris' when [factors] are given"),
-    ('scenarios = ["../library/baseline.toml"]\n[design]\nkind = "sobol"\n', "factors: expected at least one factor"),
+    ('scenarios = ["../library/uncalibrated.toml"]\n[design]\nkind = "sobol"\n', "factors: expected at least one factor"),
     ('[design]\nkind = "sobol"\nsamples = 10\n[factors.f]\nkey = "funding.multiplier"\nbounds = [0.5, 1.0]\n',
      "design.samples: expected a power of 2"),
     ('[design]\nkind = "morris"\n[factors.f]\nkey = "funding.multiplier"\nbounds = [0.5, 1.0]\n',
@@ -126,7 +126,7 @@ BAD = [
      "factors.f.bounds: expected two numbers [low, high] with low < high"),
     ('[design]\nkind = "lhs"\nsamples = 4\n[factors.f]\nkey = "funding.multiplier"\nlevels = [1.0]\n',
      "factors.f.levels: expected bounds = [low, high] instead of levels"),
-    ('[factors.f]\nkey = "funding.multiplyer"\nlevels = [1.0]\n', "factors.f: expected keys that exist in baseline"),
+    ('[factors.f]\nkey = "funding.multiplyer"\nlevels = [1.0]\n', "factors.f: expected keys that exist in uncalibrated_defaults.toml"),
     ('[factors.f]\nkey = "funding.multiplier"\nlevels = [1.0, -1.0]\n',
      "factors.f: expected levels valid for funding.multiplier: a number >= 0, got -1.0"),
     ('[factors.f]\nkey = "funding.multiplier"\nlevels = []\n', "factors.f.levels: expected a non-empty list"),
@@ -142,7 +142,7 @@ def test_bad_specs_one_line(tmp_path, text, fragment):
     sweeps = tmp_path / "sweeps"
     sweeps.mkdir()
     (tmp_path / "library").mkdir()
-    (tmp_path / "library" / "baseline.toml").write_text(f'extends = "{LIB / "baseline.toml"}"\n')
+    (tmp_path / "library" / "uncalibrated.toml").write_text(f'extends = "{LIB / "uncalibrated.toml"}"\n')
     path = write(sweeps, text)
     with pytest.raises(SpecError) as exc:
         build_plan(load_spec(path))
@@ -174,7 +174,7 @@ def test_latin_hypercube_and_scenarios_times_factors(tmp_path):
     assert strata == {0, 1, 2, 3, 4}  # one draw per stratum: a Latin hypercube
     assert all(isinstance(p.overrides["hubs.midden.potential_known"], int) for p in lhs.points)  # integer key
     assert [p.overrides for p in lhs.points[:5]] == [p.overrides for p in lhs.points[5:]]
-    assert {p.scenario for p in lhs.points} == {"baseline", "funding_minus50"}
+    assert {p.scenario for p in lhs.points} == {"uncalibrated", "funding_minus50"}
 
 
 POSTERIOR = f"""
@@ -221,7 +221,7 @@ def test_posterior_design_draws_parameter_sets(tmp_path):
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (("calibrated.toml", "baseline.toml"), "scenarios: expected scenarios that extend scenarios/calibrated.toml"),
+    (("calibrated.toml", "uncalibrated.toml"), "scenarios: expected scenarios that extend scenarios/calibrated.toml"),
     (("samples = 5", "samples = 5\nfile = \"nope.csv\""), "design.file: expected an existing posterior CSV"),
     (("[design]", "[factors.f]\nkey = \"diffusion.p\"\nlevels = [0.001]\n[design]"),
      "factors: expected no [factors] for design 'posterior'"),

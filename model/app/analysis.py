@@ -71,10 +71,31 @@ def _missing(store: Store, sweep_id: str) -> int:
 
 
 # ----------------------------------------------------------------------------------------------
+REFERENCE_RULES = {
+    "option": "chosen with --reference",
+    "calibrated": "the calibrated scenario: the default reference when a sweep has it; another with --reference",
+    "first": "the first scenario of the sweep, as it has no 'calibrated' scenario; another with --reference",
+    "none": "",
+}
+
+
+def pick_reference(labels: Sequence[str], given: str | None = None) -> tuple[str | None, str]:
+    """The scenario that differences are taken from, and the rule that chose it (a key of REFERENCE_RULES):
+    ``given`` (--reference), else ``calibrated`` when the sweep has it, else the sweep's first scenario; none when
+    the sweep has only one scenario (nothing to compare). Every output that shows differences states the rule."""
+    if given is not None:
+        return given, "option"
+    if len(labels) < 2:
+        return None, "none"
+    if "calibrated" in labels:
+        return "calibrated", "calibrated"
+    return labels[0], "first"
+
+
 def compare(db_path: str | Path, sweep: str | None = None, reference: str | None = None,
             outcomes: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict]:
     """Scenario x outcome x date: n, median, 5 % and 95 % quantiles, and the difference from ``reference``
-    (default: ``baseline`` when the sweep has it; a reference that the sweep does not have is an error)."""
+    (default: :func:`pick_reference`; a reference that the sweep does not have is an error)."""
     with Store(db_path, readonly=True) as st:
         info = pick_sweep(st, sweep)
         data = _summaries(st, info["sweep_id"])
@@ -92,8 +113,8 @@ def compare(db_path: str | Path, sweep: str | None = None, reference: str | None
     if reference is not None and reference not in labels:
         raise StoreError("--reference", reference, f"a scenario of sweep {info['name']!r} ({_listing(labels)})",
                          show_got=False, hint=did_you_mean(reference, labels))
-    reference = reference or "baseline"
-    info["reference"] = reference if reference in labels else None
+    info["reference"], info["reference_rule"] = pick_reference(labels, reference)
+    reference = info["reference"]
     refs = {k: g.groupby("seed")["value"].mean()
             for k, g in data[data["label"] == reference].groupby(["outcome", "date"])}
     rows = []
@@ -128,8 +149,8 @@ def _num(v: float) -> str:
 
 def format_compare(table: pd.DataFrame, info: dict) -> str:
     lines = [f"sweep {info['name']} ({info['sweep_id']}): median and 90 % interval over the n runs of each scenario"
-             + (f"; difference from {info['reference']!r}, paired by seed" if info["reference"] else
-                "; no reference scenario in this sweep (use --reference)")]
+             + (f"; difference from {info['reference']!r} ({REFERENCE_RULES[info['reference_rule']]}), "
+                "paired by seed" if info["reference"] else "; one scenario, so no differences")]
     if info["missing"]:
         lines.append(f"note: {info['missing']} runs of this sweep are not stored yet")
     for (outcome, date), g in table.groupby(["outcome", "date"], sort=False):
@@ -224,12 +245,31 @@ def sensitivity(db_path: str | Path, sweep: str | None = None, outcomes: Sequenc
     return pd.DataFrame(rows), info, notes
 
 
+# What the columns of `propeller sensitivity` mean, in a sentence each (printed above the tables).
+SENSITIVITY_WORDS = {
+    "morris": [
+        "  mu*   how much the outcome moves, on average, when this factor alone is moved across its range (in the "
+        "outcome's own unit; larger = more influential)",
+        "  mu    the same with signs kept: positive = the outcome rises with the factor, near 0 with a large mu* = "
+        "the direction depends on the other factors",
+        "  sigma how much that effect differs from one combination of the other factors to the next (large = the "
+        "factor interacts with others, or acts non-linearly)",
+    ],
+    "sobol": [
+        "  S1    the share of the outcome's variance that this factor explains on its own (0 to 1)",
+        "  ST    the share it explains including all its interactions with other factors; ST much larger than S1 = "
+        "the factor matters mainly in combination",
+    ],
+}
+
+
 def format_sensitivity(table: pd.DataFrame, info: dict) -> str:
     kind = info["design"]["kind"]
     head = ("Morris elementary effects: mu* (mean |effect|) with 95 % CI, mu, sigma" if kind == "morris" else
             "Sobol indices: first order S1 and total ST with 95 % CI")
     lines = [f"sweep {info['name']} ({info['sweep_id']}), {kind} design, {info['n_points']} points x "
              f"{info['replications']} replication(s) (mean over replications): {head}"]
+    lines += SENSITIVITY_WORDS["morris" if kind == "morris" else "sobol"]
     for (outcome, date), g in table.groupby(["outcome", "date"], sort=False):
         if kind == "morris":
             view = pd.DataFrame({"factor": g["factor"], "mu*": g["mu_star"].map(_num),

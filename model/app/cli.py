@@ -307,11 +307,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     from propeller.scenarios.loader import SCENARIO_DIR, load
 
     calibrated = str((SCENARIO_DIR / "calibrated.toml").resolve())
-    files = [SCENARIO_DIR / "calibrated.toml", SCENARIO_DIR / "national.toml", SCENARIO_DIR / "baseline.toml"]
+    files = [SCENARIO_DIR / "calibrated.toml", SCENARIO_DIR / "national.toml", SCENARIO_DIR / "uncalibrated_defaults.toml"]
     files += sorted((SCENARIO_DIR / "library").glob("*.toml"))
     root = SCENARIO_DIR.parent
     own = {"calibrated.toml": "the calibrated projection: the posterior medians of the calibration (make baseline)",
-           "baseline.toml": "every parameter with its source, before the calibration (the schema of all scenarios)"}
+           "uncalibrated_defaults.toml": "every parameter with its source, before the calibration (the schema of all scenarios)"}
     rows = []
     for f in files:
         on = calibrated in {str(Path(x).resolve()) for x in load(f).files}
@@ -324,7 +324,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     print("Scenarios (run one with `propeller run FILE`; compare several with `propeller run A B --seeds 4`):")
     for name, cal, text in rows:
         print(f"  {name:<{width}}  {cal:<12}  {text}")
-    print("UNCALIBRATED: the hand-set prior defaults of scenarios/baseline.toml, before the calibration; use them to see "
+    print("UNCALIBRATED: the hand-set prior defaults of scenarios/uncalibrated_defaults.toml, before the calibration; use them to see "
           "what the calibration changed, not for projections.")
     return 0
 
@@ -339,6 +339,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from propeller.calibration.validate import main_cli
 
     return main_cli(args)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's final flush of a closed pipe raises nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing to flush at exit
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -356,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(exc.line(), file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader went away (``propeller goals DB | head``): stop quietly, as Unix tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
     except OSError as exc:  # out of space where no file was named (the writers name theirs: userio.writing)
         from propeller.app.userio import space_reason
 

@@ -156,8 +156,8 @@ class Answer:
         o = outputs.get(self.output)
         fmt = (lambda v: f"{v:.1%}") if o.percent else (lambda v: f"{v:.1f}")
         s = t("goal_sentence", goal=t.label(self.output), target=t("goal" + self.target.key.removeprefix("target")),
-              p=f"{self.p:.0%}", scenario=self.scenario, runs=self.runs, median=fmt(self.median), low=fmt(self.low),
-              high=fmt(self.high), by=self.target.by)
+              p=f"{self.p:.0%}", scenario=self.scenario if keys else t.scenario(self.scenario), runs=self.runs,
+              median=fmt(self.median), low=fmt(self.low), high=fmt(self.high), by=self.target.by)
         if self.driver:
             lo, hi = self.driver_range
             mlo, mhi = self.median_at_range

@@ -49,7 +49,7 @@ PERSON_COUNTERS = PersonCounts._fields  # persons per organisation, cumulative
 class PropellerModel(Model):
     """Organisations moving through the Innovatie Adoptie Propeller on a hub ecosystem graph.
 
-    ``scenario``: a validated :class:`propeller.scenarios.loader.Scenario` (default: the baseline).
+    ``scenario``: a validated :class:`propeller.scenarios.loader.Scenario` (default: the calibrated scenario, scenarios/calibrated.toml).
     ``with_agents``: create Mesa agents for the organisations (inspection, visualisation). The
     dynamics run on arrays either way and use the same random draws, so outcomes are identical.
     """

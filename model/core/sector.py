@@ -99,9 +99,8 @@ def link(share: np.ndarray, path: Pathway) -> np.ndarray:
     s = path.hub_region_share
     if s >= 1.0:
         return share
-    lag = max(int(path.outside_lag_months), 0)
-    lagged = np.concatenate([np.repeat(share[:1], min(lag, len(share)), axis=0), share[:len(share) - lag]]) \
-        if lag else share
+    lag = min(max(int(path.outside_lag_months), 0), len(share))  # a lag longer than the run: the start all along
+    lagged = np.concatenate([np.repeat(share[:1], lag, axis=0), share[:len(share) - lag]]) if lag else share
     outside = share[:1] + path.outside_ratio * (lagged - share[:1])
     return s * share + (1.0 - s) * np.clip(outside, 0.0, 1.0)
 

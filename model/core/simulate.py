@@ -13,7 +13,8 @@ from typing import Any
 
 
 def as_scenario(params: Any = None):
-    """Accept a Scenario, a path to a scenario file, a mapping of dotted overrides on the baseline, or None."""
+    """Accept a Scenario, a path to a scenario file, a mapping of dotted overrides on the calibrated scenario, or None
+    (the calibrated scenario, scenarios/calibrated.toml)."""
     from propeller.scenarios.loader import Scenario, load
 
     if params is None:

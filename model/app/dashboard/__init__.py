@@ -1,4 +1,4 @@
-"""Interactive dashboard: Mesa's SolaraViz around the Propeller model (``propeller dashboard``).
+"""Interactive dashboard: a solara page with Mesa's ModelController around the Propeller model (``propeller dashboard``).
 
 * ``model.py``: :class:`DashboardModel`, the model built from the controls, with a DataCollector;
 * ``layout.py``: node positions, computed once per model;

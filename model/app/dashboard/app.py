@@ -1,7 +1,7 @@
-"""The solara app: Mesa's SolaraViz around a DashboardModel (``solara run propeller.app.dashboard.app``).
+"""The solara app: the dashboard page around a DashboardModel (``solara run propeller.app.dashboard.app``).
 
 ``propeller dashboard`` starts it; the scenario file given there arrives in the environment variable
-``PROPELLER_DASHBOARD_SCENARIO`` (default: the baseline). Each browser session gets its own model.
+``PROPELLER_DASHBOARD_SCENARIO`` (default: the calibrated scenario). Each browser session gets its own model.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import os
 from pathlib import Path
 
 import solara
-from mesa.visualization import Slider, SolaraViz
+from mesa.visualization import Slider
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import update_counter
 
-from propeller.app.dashboard.components import components
+from propeller.app.dashboard.components import PAGES, components
 from propeller.app.dashboard.model import LEAVES_CHOICES, REGIONS, DashboardModel, scenario_label, scenario_path
 from propeller.core.instruments import registry
 from propeller.scenarios.loader import SCENARIO_DIR, load
@@ -69,7 +71,73 @@ PARAMS = model_params(SCENARIO)
 COMPONENTS = components()
 
 
+def _shown(value, step) -> str:
+    """A control's value as the sidebar shows it (no float noise: 0.30000000000000004 -> 0.3)."""
+    if isinstance(value, float):
+        digits = max(0, -int(f"{step:e}".split("e")[1])) if step else 2
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+@solara.component
+def Levers(params: dict, values: solara.Reactive[dict]):
+    """The controls, each showing its current value beside its label (Mesa's own sliders show it only while
+    dragged); the values reach the model on Reset (Mesa's ModelController rebuilds it from ``values``)."""
+    solara.use_effect(lambda: values.set(initial_kwargs(params)), [])
+
+    def setter(name):
+        return lambda v: values.set({**values.value, name: v})
+
+    for name, spec in params.items():
+        now = values.value.get(name, spec.value if isinstance(spec, Slider) else spec["value"])
+        if isinstance(spec, Slider):
+            with solara.Div(classes=[f"control-{name}"]):  # SliderFloat takes no classes; the browser test finds it
+                solara.SliderFloat(f"{spec.label}: {_shown(now, spec.step)}", value=now, on_value=setter(name),
+                                   min=spec.min, max=spec.max, step=spec.step, thumb_label=True)
+        elif spec["type"] == "Select":
+            solara.Select(spec["label"], value=now, values=spec["values"], on_value=setter(name))
+        else:
+            solara.InputText(spec["label"], value=now, on_value=setter(name))
+
+
+@solara.component
+def RunInfo(model):
+    update_counter.get()
+    solara.Text(f"{model.date}: month {model.t} of {model.n_months}", classes=["propeller-runinfo"])
+
+
+@solara.component
+def Pages(model):
+    """The pages as named tabs (Steering, Analyst); only the open page's components are built."""
+    tab, set_tab = solara.use_state(0)
+    with solara.v.Tabs(v_model=tab, on_v_model=set_tab):
+        for name in PAGES:
+            solara.v.Tab(children=[name])
+    with solara.Div(classes=["propeller-page"]):
+        items = [comp for comp, page in COMPONENTS if page == tab]
+        with solara.GridFixed(columns=2, align_items="start"):
+            for comp in items:
+                comp(model)
+
+
 @solara.component
 def Page():
-    model = solara.use_memo(lambda: DashboardModel(**initial_kwargs(PARAMS)), [])
-    SolaraViz(model, components=COMPONENTS, model_params=PARAMS, name="Propeller dashboard")
+    """The dashboard: Mesa's ModelController (Reset, play, Step) and the levers in the sidebar, the named pages
+    beside them. Not SolaraViz: its tabs are numbered ("Page 0") and it adds play-interval, render-interval and
+    thread controls that change nothing a reader of this model needs (one month per step, drawn every step)."""
+    first = solara.use_memo(lambda: DashboardModel(**initial_kwargs(PARAMS)), [])
+    model = solara.use_reactive(first)
+    values = solara.use_reactive(initial_kwargs(PARAMS))
+    play_interval = solara.use_reactive(150)     # ms between months while playing
+    render_interval = solara.use_reactive(1)     # draw every month
+    use_threads = solara.use_reactive(False)
+    with solara.AppBar():
+        solara.AppBarTitle("Propeller dashboard")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run"):
+            ModelController(model, model_parameters=values, play_interval=play_interval,
+                            render_interval=render_interval, use_threads=use_threads)
+            RunInfo(model.value)
+        with solara.Card("Levers (they apply on Reset)"):
+            Levers(PARAMS, values)
+    Pages(model.value)

@@ -1,9 +1,10 @@
-"""Solara components of the dashboard, each a function of the model, for SolaraViz's pages.
+"""Solara components of the dashboard, each a function of the model, for the dashboard's two pages.
 
-Page 0 (steering): overview, partners with the 500 line, KPI 4 with the 130 target, KPI 5 with the
-+650 target, hub activity and connector. Page 1 (analyst): overview, network view, propeller
-occupancy over time (Mesa's ``make_plot_component``), propeller steps now with the theme selector.
-Every component reads ``update_counter`` so that it re-renders after each step, as Mesa's own do.
+Steering: overview, partners with the 500 line, KPI 4 with the 130 target, KPI 5 with the +650 target (the
+programme's targets count all hubs, so their lines are drawn in all-hubs runs only), hub activity and
+connector. Analyst: overview, network view, propeller occupancy over time (phase shares),
+propeller steps now with the theme selector. Every component reads ``update_counter`` so that it re-renders
+after each step, as Mesa's own do.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import html
 
 import solara
-from mesa.visualization import make_plot_component
 from mesa.visualization.utils import update_counter
 from solara.widgets import VegaLite
 
-from propeller.app.dashboard.render import MAX_DRAWN, network_png, series_spec, steps_spec, with_titles
+from propeller.app.dashboard.render import MAX_DRAWN, network_png, series_spec, steps_spec
 from propeller.core.constants import HUBS, THEMES
 from propeller.core.instruments import registry
 
+PAGES = ("Steering", "Analyst")  # page 0, page 1 of components()
 theme = solara.reactive(THEMES[0])  # the theme of the network colours and the step bars (per browser session)
 
 PHASE_LINE_COLORS = {"none": "#9e9e9e", "agenderen": "#f28e2b", "uitproberen": "#4e79a7", "adopteren": "#1a9850"}
@@ -50,9 +51,12 @@ def Overview(model):
     connector = ", ".join(f"{h}: {_fmt(p[f'hubs.{h}.connector_strength'])}" for h in hubs)
     rates = "; ".join(f"{h}: " + ", ".join(f"{i} {_fmt(round(p.get(f'hubs.{h}.instruments.{i}', 0.0), 4))}"
                                            for i in registry.names()) for h in hubs)
+    all_hubs = model.region == "all"
+    cell = "padding: 2px 14px 2px 0"
     rows = "".join(
-        f"<tr><td>{name}</td><td class='now' data-measure='{name}'>{now[name]:.0f}</td><td>{TARGETS[name][1]}</td></tr>"
-        for name in ("Partners", "KPI 4", "KPI 5"))
+        f"<tr><td style='{cell}'>{name}</td><td class='now' data-measure='{name}' style='{cell}; text-align: right'>"
+        f"{now[name]:,.0f}</td><td style='{cell}'>{TARGETS[name][1] if all_hubs else 'the target counts all hubs'}"
+        "</td></tr>" for name in ("Partners", "KPI 4", "KPI 5"))
     body = f"""
 <div class="propeller-overview" style="font-size: 14px; line-height: 1.45">
   <div style="font-size: 17px; font-weight: 600">
@@ -61,10 +65,11 @@ def Overview(model):
   </div>
   <div style="color: #555">Scenario file: {html.escape(model.scenario_label)}</div>
   <table style="margin: 6px 0; border-collapse: collapse">
-    <tr><th style="text-align: left; padding-right: 14px">measure</th><th style="padding-right: 14px">now</th>
+    <tr><th style="text-align: left; {cell}">measure</th><th style="{cell}; text-align: right">now</th>
         <th style="text-align: left">target</th></tr>
     {rows}
-    <tr><td>Adopted share</td><td>{now['Adopted share']:.1%}</td><td>all organisations, mean over themes</td></tr>
+    <tr><td style="{cell}">Adopted share</td><td style="{cell}; text-align: right">{now['Adopted share']:.1%}</td>
+        <td style="{cell}">all organisations, mean over themes</td></tr>
   </table>
   <div class="propeller-levers">
     <b>Levers in this run</b> (the model's parameters):<br>
@@ -74,8 +79,8 @@ def Overview(model):
     connector strength {connector}; connector leaves {html.escape(leaves)};<br>
     instrument runs per month at full activity — {rates}
   </div>
-  <div style="color: #777; margin-top: 6px">The targets are the programme's, for all hubs together; a regional
-    run counts one hub. Change the controls, then press Reset.</div>
+  <div style="color: #777; margin-top: 6px">The targets are the programme's, for all hubs together: they are
+    drawn in all-hubs runs only (Region: all). Change the levers, then press Reset.</div>
 </div>"""
     solara.HTML(tag="div", unsafe_innerHTML=body)
 
@@ -89,9 +94,12 @@ def make_series_component(measures: dict[str, str], y_title: str, target: tuple[
         update_counter.get()
         df = model.datacollector.get_model_vars_dataframe()
         now = ", ".join(f"{name} {_num(df[name].iloc[-1])}" for name in measures)
+        shown = target if model.region == "all" else None  # the programme's targets count all hubs
+        note = "" if target is None or shown else f"; no {target[1]} line: the target counts all hubs, this run one"
         with solara.Column(gap="0px"):
-            VegaLiteChart(series_spec(model, measures, y_title, target))
-            solara.Text(f"{model.date}: {now} ({len(df)} months plotted)", classes=["series-caption"],
+            VegaLiteChart(series_spec(model, measures, y_title, shown))
+            months = f"{len(df)} month" + ("s" if len(df) != 1 else "")
+            solara.Text(f"{model.date}: {now} ({months} plotted{note})", classes=["series-caption"],
                         style={"font-size": "12px", "color": "#555", "padding-left": "40px"})
 
     Series.__name__ = "Series_" + "_".join(m.replace(" ", "") for m in measures)
@@ -120,23 +128,8 @@ def PropellerSteps(model):
         VegaLiteChart(steps_spec(model, theme.value))
 
 
-def stable(plot: tuple) -> tuple:
-    """Mesa's ``make_plot_component`` returns a plain function, which SolaraViz wraps in a new component
-    class each time its page view re-renders (e.g. when the grid reports its layout): the chart is then
-    torn down and rebuilt, and a Vega plot still pending in the browser fails ("reading 'usermeta'").
-    One solara component per plot, made once, keeps the chart mounted."""
-    fn, page = plot
-
-    @solara.component
-    def MesaPlot(model):
-        update_counter.get()
-        return fn(model)
-
-    return (MesaPlot, page)
-
-
 def components() -> list:
-    """(component, page) pairs for SolaraViz: page 0 steering, page 1 analyst."""
+    """(component, page) pairs: page 0 is PAGES[0] (Steering), page 1 PAGES[1] (Analyst)."""
     return [
         (Overview, 0),
         make_series_component({"Partners": "#1f77b4"}, "partners (rings 1-3)", (500, "500+ partners"), page=0),
@@ -146,7 +139,7 @@ def components() -> list:
                               page=0),
         (Overview, 1),
         (NetworkView, 1),
-        stable(make_plot_component({f"Phase {p}": c for p, c in PHASE_LINE_COLORS.items()}, backend="altair", page=1,
-                                   post_process=with_titles("share of partner x theme pairs"))),
+        make_series_component({f"Phase {p}": c for p, c in PHASE_LINE_COLORS.items()}, "share of partner × theme pairs",
+                              page=1),
         (PropellerSteps, 1),
     ]

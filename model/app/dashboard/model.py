@@ -146,7 +146,7 @@ def _seed(rng):
 class DashboardModel(PropellerModel):
     """PropellerModel built from dashboard controls (keyword arguments, all with defaults).
 
-    ``scenario_file``: TOML scenario (default: the baseline). ``region``: a hub (a regional run) or
+    ``scenario_file``: TOML scenario (default: the calibrated scenario). ``region``: a hub (a regional run) or
     "all". ``rng``: the seed (SolaraViz passes the text of its seed field). ``**rates``: one multiplier
     per registered instrument, by its name (``events=2.0``; default 1). Other arguments: see
     :func:`scenario_overrides`. ``scenario``: ignored - SolaraViz passes its own (empty) Mesa scenario on

@@ -4,15 +4,13 @@ tests call them directly).
 * :func:`network_png`: the hub's ecosystem (matplotlib, PNG): organisations coloured by propeller
   phase on a theme and sized by organisation size, organisation-hub relations coloured by ring.
 * :func:`series_spec`: monthly series from the DataCollector, with a target line (Vega-Lite);
-* :func:`steps_spec`: organisations per propeller step on a theme now (Vega-Lite);
-* :func:`with_titles`: a post-process for Mesa's ``make_plot_component``.
+* :func:`steps_spec`: organisations per propeller step on a theme now (Vega-Lite).
 """
 
 from __future__ import annotations
 
 import io
 
-import altair as alt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -119,6 +117,18 @@ VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"  # the version sol
 TARGET_COLOR = "#d62728"
 
 
+def month_labels(start: str) -> str:
+    """A Vega expression that writes month number ``datum.value`` (0 = ``start``, 'YYYY-MM') as its 'YYYY-MM'."""
+    y0, m0 = int(start[:4]), int(start[5:7]) - 1
+    return (f"toString({y0} + floor((datum.value + {m0}) / 12)) + '-' + "
+            f"pad(toString((datum.value + {m0}) % 12 + 1), 2, '0', 'left')")
+
+
+def month_axis(start: str) -> dict:
+    """Whole months only (no 2.5), labelled by their dates."""
+    return {"tickMinStep": 1, "format": "d", "labelExpr": month_labels(start), "labelFlush": True}
+
+
 def series_spec(model, measures: dict[str, str], y_title: str, target: tuple[float, str] | None = None,
                 width: int = 400, height: int = 250) -> dict:
     """A Vega-Lite spec of DataCollector series (one line per measure) with an optional target line.
@@ -134,8 +144,8 @@ def series_spec(model, measures: dict[str, str], y_title: str, target: tuple[flo
         "data": {"values": values},
         "mark": {"type": "line", "point": len(values) <= 2 * len(measures)},
         "encoding": {
-            "x": {"field": "month", "type": "quantitative", "title": "month (0 = 2024-03)",
-                  "scale": {"domain": [0, max(12, len(df) - 1)]}},
+            "x": {"field": "month", "type": "quantitative", "title": "month",
+                  "scale": {"domain": [0, max(12, len(df) - 1)]}, "axis": month_axis(dates[0])},
             "y": {"field": "value", "type": "quantitative", "title": y_title},
             "color": {"field": "measure", "type": "nominal", "legend": {"orient": "top", "title": None},
                       "scale": {"domain": list(measures), "range": list(measures.values())}},
@@ -171,13 +181,3 @@ def steps_spec(model, theme: str, width: int = 400, height: int = 220) -> dict:
             "tooltip": [{"field": "step"}, {"field": "phase"}, {"field": "organisations"}],
         },
     }
-
-
-def with_titles(y_title: str):
-    """Post-process for Mesa's ``make_plot_component`` (Altair): axis titles and a legend on top."""
-
-    def post(chart: alt.Chart) -> alt.Chart:
-        return (chart.encode(x=alt.X("Step:Q", title="month (0 = 2024-03)"), y=alt.Y("Value:Q", title=y_title))
-                .properties(width=400, height=250).configure_legend(orient="top", title=None))
-
-    return post

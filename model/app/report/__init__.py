@@ -4,7 +4,7 @@
 - ``figures.py``: the figures (matplotlib/seaborn, embedded as base64 PNG);
 - ``data.py``: what it reads (runs and outcome columns of a sweep, re-runs for occupancy and the spider diagrams,
   observations from calibration/targets.toml);
-- ``provenance.py``: every parameter's source, from the comments of scenarios/baseline.toml and calibrated.toml;
+- ``provenance.py``: every parameter's source, from the comments of scenarios/uncalibrated_defaults.toml and calibrated.toml;
 - ``i18n.py``: English and Dutch strings.
 """
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import html
 import sys
 from datetime import UTC, datetime
@@ -61,11 +62,21 @@ details { margin: 8px 0; } summary { cursor: pointer; font-weight: 600; }
 .howto li { margin-bottom: 4px; }
 footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
 code { font-size: 12.5px; }
-@media print { nav { display: none; } figure { break-inside: avoid; } }
+@media print {
+  @page { size: A4; margin: 14mm; }
+  body { font-size: 11px; } main { max-width: none; padding: 0; }
+  nav { display: none; } figure { break-inside: avoid; } tr { break-inside: avoid; }
+  .scroll { overflow: visible; } table { font-size: 9.5px; table-layout: fixed; }
+  th, td { padding: 2px 4px; overflow-wrap: anywhere; }
+  td.num { white-space: normal; } td.group { min-width: 0; } code { font-size: 9px; word-break: break-all; }
+}
 """
 
 def _e(s) -> str:
     return html.escape(str(s), quote=True)
+
+
+MAX_SCENARIOS_PER_FIGURE = 6  # colours to a chart; more scenarios go to further figures
 
 
 class ReportBuilder:
@@ -85,6 +96,27 @@ class ReportBuilder:
         cap = f"<figcaption>{caption}</figcaption>" if caption else ""
         return (f'<figure id="fig-{fig.key}"><img src="data:image/png;base64,{b64}" alt="{_e(self.t("figure_alt", title=fig.title))}" '
                 f'width="{fig.width}" height="{fig.height}" data-values="{fig.n_values}">{cap}</figure>')
+
+    def scenario_groups(self) -> list[list[str]]:
+        """The report's scenarios in groups of at most MAX_SCENARIOS_PER_FIGURE, the reference first in each (so it
+        keeps its colour): one figure per group, never more colours to a chart."""
+        labels, ref = self.data.labels, self.data.reference
+        if len(labels) <= MAX_SCENARIOS_PER_FIGURE:
+            return [labels]
+        others = [lab for lab in labels if lab != ref]
+        step = MAX_SCENARIOS_PER_FIGURE - 1
+        return [[ref, *others[i:i + step]] for i in range(0, len(others), step)]
+
+    def scenario_figures(self, make, caption: str = "") -> str:
+        """``make(data)`` for each group of scenarios (small multiples when a sweep has more than fit one chart)."""
+        groups = self.scenario_groups()
+        out = []
+        for k, labels in enumerate(groups):
+            fig = make(dataclasses.replace(self.data, labels=labels))
+            if len(groups) > 1:
+                fig = dataclasses.replace(fig, key=f"{fig.key}-{k + 1}", title=f"{fig.title} ({k + 1}/{len(groups)})")
+            out.append(self.figure(fig, caption))
+        return "".join(out)
 
     def table(self, head: list[str], rows: list[list[str]], num_cols: set[int] = frozenset(),
               row_class: list[str] | None = None) -> str:
@@ -135,15 +167,22 @@ class ReportBuilder:
         year = target_year if target_year in d.years() else (d.years()[-1] if d.years() else None)
         # the target year, and the horizon: is the target still met after the programme ends (2028)?
         years = [y for y in dict.fromkeys((year, int(outputs.HORIZON_DATE[:4]))) if y is not None and y in d.years()]
-        head += [t("prob_by", target=t(k), year=y) for y in years for k, _, _ in TARGETS]
         rows, classes = [], []
         for lab in d.labels:
-            r = [_e(lab), t.num(d.n_runs(lab), 0)]
+            r = [_e(t.scenario(lab)), t.num(d.n_runs(lab), 0)]
             r += [fmt_interval(t, d.at(lab, c, dt), 0) for c, dt in cols]
-            r += [t.pct(probs[(k, lab)].get(y, np.nan)) for y in years for k, _, _ in TARGETS]
             rows.append(r)
             classes.append("ref" if lab == d.reference else "")
-        return self.table(head, rows, num_cols=set(range(1, len(head))), row_class=classes)
+        out = self.table(head, rows, num_cols=set(range(1, len(head))), row_class=classes)
+        # the probabilities in a table of their own (one column per target, the years side by side in a cell), so
+        # that both tables fit the page
+        if years:
+            when = " · ".join(t("end_of_year", year=y) for y in years)
+            head = [t("col_scenario")] + [f"{t('prob_of', target=t(k))}: {when}" for k, _, _ in TARGETS]
+            rows = [[_e(t.scenario(lab))] + [" · ".join(t.pct(probs[(k, lab)].get(y, np.nan)) for y in years)
+                                             for k, _, _ in TARGETS] for lab in d.labels]
+            out += self.table(head, rows, num_cols=set(range(1, len(head))), row_class=classes)
+        return out
 
     def probability_table(self, probs: dict) -> str:
         t, d = self.t, self.data
@@ -153,7 +192,7 @@ class ReportBuilder:
         for key, _, _ in TARGETS:
             for lab in d.labels:
                 p = probs[(key, lab)]
-                rows.append([_e(t(key)), _e(lab)] + [t.pct(p[y]) if y in p else "–" for y in years])
+                rows.append([_e(t(key)), _e(t.scenario(lab))] + [t.pct(p[y]) if y in p else "–" for y in years])
         return self.table(head, rows, num_cols=set(range(2, len(head))))
 
     def goals(self) -> str:
@@ -172,7 +211,7 @@ class ReportBuilder:
         if all(c in runs[first][0].frame.columns for c in ("partners_total", "ring1", "ring2")):
             part = [r.frame.at[date, "partners_total"] for r in runs[first]]
             core = [r.frame.at[date, "ring1"] + r.frame.at[date, "ring2"] for r in runs[first]]
-            words = t("goals_partners", scenario=first, date=date, partners=fmt_interval(t, part, 0),
+            words = t("goals_partners", scenario=t.scenario(first), date=date, partners=fmt_interval(t, part, 0),
                       core=fmt_interval(t, core, 0))
             body += f"<p>{_e(words)}</p>"
         body += self.figure(figures.goals(runs, t))
@@ -180,7 +219,7 @@ class ReportBuilder:
         for a in items:
             o = outputs.get(a.output)
             fmt = (lambda v, o=o: t.pct(v)) if o.percent else (lambda v: t.num(v, 1))
-            rows.append([_e(t.label(a.output)), _e(a.scenario), t.pct(a.p),
+            rows.append([_e(t.label(a.output)), _e(t.scenario(a.scenario)), t.pct(a.p),
                          f"{fmt(a.median)} ({fmt(a.low)}–{fmt(a.high)})", _e(a.driver_label or a.pre_run_label),
                          _e(f"{a.flip:.3g}" if a.flip is not None else "–")])
         body += self.table([t("goals_table_goal"), t("col_scenario"), t("goals_table_p"), t("goals_table_median"),
@@ -199,8 +238,8 @@ class ReportBuilder:
         return lambda v: t.num(v, o.digits)
 
     def comparison(self) -> str:
-        """compare(): one row per outcome x scenario; per key date the median (90 % interval) and the difference
-        from the reference (90 % interval of the paired differences)."""
+        """compare(): one table per key date (so that it fits the page), one row per outcome x scenario: the median
+        (90 % interval) and the difference from the reference (90 % interval of the seed-paired differences)."""
         from propeller.app.analysis import compare
 
         t, d = self.t, self.data
@@ -209,44 +248,42 @@ class ReportBuilder:
         table = table[table["scenario"].isin(d.labels)]
         ref = info["reference"]
         dates = list(dict.fromkeys(table["date"]))
-        head = [t("col_outcome"), t("col_scenario"), t("col_n")]
+        intro = t("sec_compare_intro", ref=t.scenario(ref)) if ref else t("sec_compare_noref")
+        parts = [f"<p>{_e(intro)}</p>"]
         for dt in dates:
-            head.append(f"{dt}: {t('col_median')} ({t('col_interval')})")
+            head = [t("col_outcome"), t("col_scenario"), t("col_n"), t("col_median_interval")]
             if ref:
-                head.append(f"{dt}: {t('col_diff', ref=ref)} ({t('col_interval')})")
-        rows, classes = [], []
-        for outcome in outcomes:
-            f = self._fmt_for(outcome)
-            group = [lab for lab in d.labels if ((table["outcome"] == outcome) & (table["scenario"] == lab)).any()]
-            for k, lab in enumerate(group):
-                g = table[(table["outcome"] == outcome) & (table["scenario"] == lab)].set_index("date")
-                name = _e(t.label(outcome))
-                first = f'<td rowspan="{len(group)}" class="group">{name}</td>' if k == 0 else None
-                row = [first, _e(lab), str(int(g["n"].iloc[0]))]
-                for dt in dates:
-                    if dt not in g.index:
-                        row += ["–"] + (["–"] if ref else [])
-                        continue
-                    r = g.loc[dt]
-                    row.append(f"{f(r['median'])} ({f(r['q05'])} – {f(r['q95'])})")
+                head += [t("col_diff", ref=t.scenario(ref)), t("col_diff_interval")]
+            rows, classes = [], []
+            for outcome in outcomes:
+                f = self._fmt_for(outcome)
+                sel = table[(table["outcome"] == outcome) & (table["date"] == dt)].set_index("scenario")
+                group = [lab for lab in d.labels if lab in sel.index]
+                for k, lab in enumerate(group):
+                    r = sel.loc[lab]
+                    name = _e(t.label(outcome))
+                    first = f'<td rowspan="{len(group)}" class="group">{name}</td>' if k == 0 else None
+                    row = [first, _e(t.scenario(lab)), str(int(r["n"])),
+                           f"{f(r['median'])} ({f(r['q05'])} – {f(r['q95'])})"]
                     if ref:
                         if lab == ref or np.isnan(r["diff_median"]):
-                            row.append("")
+                            row += ["", ""]
                         else:
                             sign = "+" if r["diff_median"] > 0 else ""
-                            iv = f" ({f(r['diff_q05'])} – {f(r['diff_q95'])})" if not np.isnan(r["diff_q05"]) else ""
-                            row.append(f"{sign}{f(r['diff_median'])}{iv}")
-                rows.append(row)
-                classes.append("ref" if lab == ref else "")
-        intro = t("sec_compare_intro", ref=ref) if ref else t("sec_compare_noref")
-        return f"<p>{_e(intro)}</p>" + self.table(head, rows, num_cols=set(range(2, len(head))), row_class=classes)
+                            iv = f"{f(r['diff_q05'])} – {f(r['diff_q95'])}" if not np.isnan(r["diff_q05"]) else ""
+                            row += [f"{sign}{f(r['diff_median'])}", iv]
+                    rows.append(row)
+                    classes.append("ref" if lab == ref else "")
+            parts.append(f"<h3>{_e(t('compare_at', date=dt))}</h3>")
+            parts.append(self.table(head, rows, num_cols=set(range(2, len(head))), row_class=classes))
+        return "".join(parts)
 
     def appendix(self) -> str:
         t, d = self.t, self.data
         out = [f"<p>{_e(t('sec_appendix_intro'))}</p>", f"<h3>{_e(t('sec_appendix_scenarios'))}</h3><ul>"]
         for lab in d.labels:
             text = scenario_header(d.scenario_file(lab)) or t("no_header")
-            out.append(f"<li><b>{_e(lab)}</b>: {_e(text)}</li>")
+            out.append(f"<li><b>{_e(t.scenario(lab))}</b> (<code>{_e(lab)}</code>): {_e(text)}</li>")
         out.append("</ul>")
         rows_p = parameters()
         counts: dict[str, int] = {}
@@ -285,11 +322,22 @@ class ReportBuilder:
                    f"</li>")
         out.append(f"<li>{_e(', '.join(f'{lab}: {d.n_runs(lab)}' for lab in d.labels))}</li>")
         out.append(f"<li>re-runs: {_e(', '.join(f'{r.run_id} ({r.label}, seed {r.seed})' for r in d.reruns))}</li>")
-        out.append("<li>calibration/targets.toml (observations), scenarios/baseline.toml, scenarios/calibrated.toml</li>")
+        out.append("<li>calibration/targets.toml (observations), scenarios/uncalibrated_defaults.toml, scenarios/calibrated.toml</li>")
         out.append("</ul>")
         return "".join(out)
 
     # ------------------------------------------------------------------ the page
+    def reading_notes(self) -> str:
+        """Which scenario the differences are taken from and why; and a word when the sweep is a factor design,
+        which this report shows point by point rather than factor by factor."""
+        t, d = self.t, self.data
+        out = [f"<p class='reference'>{_e(t('reference_line', ref=t.scenario(d.reference), rule=t('ref_rule_' + d.reference_rule)))}</p>"]
+        kind = d.info["design"]["kind"]
+        if kind not in ("scenarios", "posterior"):
+            factors = ", ".join(key for f in d.info["factors"] for key in f["keys"])
+            out.append(f"<p class='note'>{_e(t('design_note', design=kind, factors=factors, points=len(d.labels)))}</p>")
+        return "".join(out)
+
     def render(self) -> str:
         from propeller.app.report import figures  # matplotlib: imported when a report is made, not by every propeller command
 
@@ -309,42 +357,42 @@ class ReportBuilder:
         sections.append(("key", t("key_numbers"), f"<p>{_e(t('key_numbers_intro'))}</p>" + self.key_numbers(probs)))
 
         body = f"<p>{_e(t('sec_partners_intro'))}</p>"
-        body += self.figure(figures.partners(d, t, self.observed),
+        body += self.scenario_figures(lambda v: figures.partners(v, t, self.observed),
                             _e(self.source_note("partners_total", "partners_four_hubs").strip()))
         body += f"<h3>{_e(t('sec_partners_hub'))}</h3>"
-        body += self.figure(figures.partners_by_hub(d, t, self.observed, hubs),
+        body += self.scenario_figures(lambda v: figures.partners_by_hub(v, t, self.observed, hubs),
                             _e(hub_note.strip() + self.source_note(*(f"partners_{h}" for h in hubs))))
         body += f"<h3>{_e(t('sec_partners_type'))}</h3>"
-        body += self.figure(figures.partners_by_type(d, t, self.observed),
+        body += self.scenario_figures(lambda v: figures.partners_by_type(v, t, self.observed),
                             _e(self.source_note(*outputs.family("partners_type_{type}")).strip()))
         sections.append(("partners", t("sec_partners"), body))
 
-        sections.append(("kpi", t("sec_kpi"), self.figure(figures.kpis(d, t, self.observed),
+        sections.append(("kpi", t("sec_kpi"), self.scenario_figures(lambda v: figures.kpis(v, t, self.observed),
                                                           _e(self.source_note("kpi4_mkb", "kpi5_skilled").strip()))))
-        body = f"<p>{_e(t('sec_prob_intro'))}</p>" + self.figure(figures.probabilities(d, t, probs)) + \
+        body = f"<p>{_e(t('sec_prob_intro'))}</p>" + self.scenario_figures(lambda v: figures.probabilities(v, t, probs)) + \
             self.probability_table(probs)
         sections.append(("prob", t("sec_prob"), body))
 
         from propeller.core.constants import ROUTES
 
-        occ_intro = t("sec_occupancy_intro", scenario=ref, n=len(ref_runs),
+        occ_intro = t("sec_occupancy_intro", scenario=t.scenario(ref), n=len(ref_runs),
                       routes=", ".join(t.route(r) for r in ROUTES))
         sections.append(("occupancy", t("sec_occupancy"),
                          f"<p>{_e(occ_intro)}</p>" + self.figure(figures.occupancy(d, t, ref), _e(self.rerun_note()))))
-        sections.append(("adoption", t("sec_adoption"), self.figure(
-            figures.adoption(d, t), _e(self.source_note(*outputs.family("adopted_share_{theme}")).strip()))))
+        sections.append(("adoption", t("sec_adoption"), self.scenario_figures(
+            lambda v: figures.adoption(v, t), _e(self.source_note(*outputs.family("adopted_share_{theme}")).strip()))))
 
         spider_date = outputs.TARGET_DATE if outputs.TARGET_DATE in d.dates else d.dates[-1]
         med = np.median(d.at(ref, "partners_total", spider_date)) if len(d.at(ref, "partners_total", spider_date)) else 0
         rep = min(ref_runs, key=lambda r: abs(float(r.timeseries.set_index("date")["partners_total"].get(
             spider_date, np.nan)) - med) if spider_date in set(r.timeseries["date"]) else np.inf)
-        intro = t("sec_rings_intro", scenario=ref, run=rep.run_id, date=spider_date, n=d.n_runs(ref))
+        intro = t("sec_rings_intro", scenario=t.scenario(ref), run=rep.run_id, date=spider_date, n=d.n_runs(ref))
         sections.append(("rings", t("sec_rings"), f"<p>{_e(intro)}</p>" + self.figure(
             figures.spiders(d, t, ref, rep, hubs),
             _e((t("ring_counts") + hub_note + self.source_note(*(f"ring{r}_{h}" for h in hubs
                                                                  for r in (1, 2, 3, 4)))).strip()))))
         sections.append(("productivity", t("sec_productivity"),
-                         self.figure(figures.productivity(d, t), _e(self.source_note("productivity_index").strip()))))
+                         self.scenario_figures(lambda v: figures.productivity(v, t), _e(self.source_note("productivity_index").strip()))))
         if self.goals_db is not None:
             sections.append(("goals", t("sec_goals"), self.goals()))
         sections.append(("compare", t("sec_compare"), self.comparison()))
@@ -359,7 +407,7 @@ class ReportBuilder:
                  '<meta name="viewport" content="width=device-width, initial-scale=1">',
                  f"<title>{_e(t('title'))}</title><style>{CSS}</style></head><body><main>",
                  f"<header><h1>{_e(t('title'))}</h1><p class='sub'>{_e(t('subtitle', end=d.dates[-1]))}</p>"
-                 f"<p class='meta'>{_e(meta)}</p></header>",
+                 f"<p class='meta'>{_e(meta)}</p>{self.reading_notes()}</header>",
                  f"<nav><b>{_e(t('toc'))}</b><ol>{toc}</ol></nav>"]
         parts += [f'<section id="{sid}"><h2>{_e(title)}</h2>{body}</section>' for sid, title, body in sections]
         parts.append(f"<footer>{_e(t('footer'))}</footer></main></body></html>\n")
@@ -418,7 +466,8 @@ def add_command(sub) -> None:
     rep.add_argument("--out", default="outputs/report.html", help="HTML file to write (default outputs/report.html)")
     rep.add_argument("--sweep", default=None, help="sweep name or id in the database (default: the last one run)")
     rep.add_argument("--reference", default=None,
-                     help="scenario the differences are taken from (default baseline, else calibrated, else the first)")
+                     help="scenario the differences are taken from (default: calibrated if the sweep has it, else its "
+                          "first scenario; the report states which)")
     rep.add_argument("--reruns", type=int, default=6,
                      help="runs per scenario re-run from their records for occupancy and spider diagrams (default 6)")
     rep.add_argument("--goals", default=None, metavar="DB",

@@ -72,6 +72,7 @@ class SweepData:
     code_version: str
     reruns: list[Rerun] = field(default_factory=list)
     rerun_columns: list[str] = field(default_factory=list)   # report columns taken from the re-runs
+    reference_rule: str = "none"       # how the reference was chosen (propeller.app.analysis.REFERENCE_RULES)
 
     # ------------------------------------------------------------------ reading
     @classmethod
@@ -109,7 +110,10 @@ class SweepData:
             if reference is not None and reference not in labels:
                 raise ReportError("--reference", reference, f"one of the report's scenarios ({', '.join(labels)})",
                                   show_got=False)
-            ref = reference or next((r for r in ("baseline", "calibrated") if r in labels), labels[0])
+            from propeller.app.analysis import pick_reference
+
+            ref, rule = pick_reference(labels, reference)
+            ref = ref or labels[0]  # one scenario: its own runs are the reference of the figures (no differences)
             kept_sets = [set(json.loads(o)) for o in runs["outputs"].unique()]
             kept = [c for c in json.loads(runs["outputs"].iloc[0]) if all(c in k for k in kept_sets)]
             ids = list(runs["run_id"].unique())
@@ -123,6 +127,7 @@ class SweepData:
             outcomes = pd.concat(parts, ignore_index=True)
         data = cls(db, info, runs, labels, ref, kept, outcomes, code_version())
         data.rerun_columns = [c for c in REPORT_COLUMNS if c not in kept]
+        data.reference_rule = rule
         data.do_reruns(reruns, all_labels=bool(data.rerun_columns), progress=progress)
         return data
 

@@ -84,8 +84,10 @@ def _bands(ax, data: SweepData, label: str, column: str, color, scale: float = 1
     if b.empty:
         return 0
     x = _dates(b.index)
-    ax.fill_between(x, b["q05"] * scale, b["q95"] * scale, color=color, alpha=0.15, lw=0)
-    ax.fill_between(x, b["q25"] * scale, b["q75"] * scale, color=color, alpha=0.35, lw=0)
+    # the middle 50 % as a band, the 90 % interval as thin dotted edges: several scenarios stay readable on one chart
+    ax.fill_between(x, b["q25"] * scale, b["q75"] * scale, color=color, alpha=0.25, lw=0)
+    ax.plot(x, b["q05"] * scale, color=color, lw=0.9, ls=":")
+    ax.plot(x, b["q95"] * scale, color=color, lw=0.9, ls=":")
     ax.plot(x, b["q50"] * scale, color=color, lw=1.8)
     return finite_count(b["q50"])
 
@@ -114,9 +116,9 @@ def _goal(ax, t: Text, column: str) -> None:
 
 def _legend(fig, data: SweepData, t: Text, colors, observed: str | None = None, target: bool = False,
             ncol: int | None = None) -> None:
-    handles = [Line2D([], [], color=colors[lab], lw=2, label=lab) for lab in data.labels]
+    handles = [Line2D([], [], color=colors[lab], lw=2, label=t.scenario(lab)) for lab in data.labels]
     grey = "#666666"
-    handles += [Patch(color=grey, alpha=0.45, label=t("band50")), Patch(color=grey, alpha=0.18, label=t("band90"))]
+    handles += [Patch(color=grey, alpha=0.35, label=t("band50")), Line2D([], [], color=grey, lw=0.9, ls=":", label=t("band90"))]
     if observed:
         handles.append(Line2D([], [], color=OBS_COLOR, marker="o", ls="", label=t(observed)))
     if target:
@@ -230,7 +232,7 @@ def probabilities(data: SweepData, t: Text, probs: dict) -> Figure:
                 continue
             years = sorted(p)
             y = [100 * p[k] for k in years]
-            ax.plot(years, y, marker="o", color=colors[lab], lw=1.8, ms=5, label=lab,
+            ax.plot(years, y, marker="o", color=colors[lab], lw=1.8, ms=5, label=t.scenario(lab),
                     alpha=0.9, zorder=3 + i, ls=("-", "--", ":", "-.")[i % 4])
             n += finite_count(y)
         ax.set_title(t(key))
@@ -238,7 +240,7 @@ def probabilities(data: SweepData, t: Text, probs: dict) -> Figure:
         ax.set_xlabel(t("year_axis"))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes[0][0].set_ylabel(t("probability_axis"))
-    handles = [Line2D([], [], color=colors[lab], lw=2, ls=("-", "--", ":", "-.")[i % 4], marker="o", label=lab)
+    handles = [Line2D([], [], color=colors[lab], lw=2, ls=("-", "--", ":", "-.")[i % 4], marker="o", label=t.scenario(lab))
                for i, lab in enumerate(data.labels)]
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), frameon=False,
                bbox_to_anchor=(0.5, -0.01))
@@ -349,6 +351,9 @@ def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figur
             for ring in (1, 2, 3, 4):
                 v = data.at(label, f"ring{ring}_{hub}", date)
                 counts.append(np.median(v) if len(v) else np.nan)
+            for ring in (1, 2, 3, 4):  # the ring's number, on the line between two sectors
+                ax.text(np.pi / 2, ring - 0.1, str(ring), fontsize=7, ha="center", va="center", color="#333333",
+                        zorder=5, bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85})
             ax.set_ylim(0, 4.45)
             ax.set_yticks([])
             ax.set_xticks([])
@@ -357,7 +362,7 @@ def spiders(data: SweepData, t: Text, label: str, run, hubs: list[str]) -> Figur
             total = data.at(label, f"partners_{hub}", date)
             partners = np.median(total) if len(total) else np.nansum(counts[:3])
             ax.set_title(f"{t.hub(hub)} {date}\n{t('partners_axis').split(' (')[0]} {t.num(partners, 0)}\n"
-                         + " · ".join(t.num(c, 0) for c in counts), fontsize=8.5, pad=2, linespacing=1.25)
+                         + " · ".join(t.num(c, 0) for c in counts), fontsize=8.5, pad=7, linespacing=1.25)
     handles = [Line2D([], [], color=type_colors[k], marker="o", ls="", label=t.type(typ))
                for k, typ in enumerate(TYPES)]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8.5, bbox_to_anchor=(0.5, -0.01))
@@ -387,8 +392,9 @@ def goals(runs_by_scenario: dict, t: Text) -> Figure:
             m = m.loc[:o.target.by]
             q = m.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
             x = _dates(q.index)
-            ax.fill_between(x, q[0.05] * scale, q[0.95] * scale, color=colors[lab], alpha=0.15, lw=0)
-            ax.fill_between(x, q[0.25] * scale, q[0.75] * scale, color=colors[lab], alpha=0.35, lw=0)
+            ax.fill_between(x, q[0.25] * scale, q[0.75] * scale, color=colors[lab], alpha=0.25, lw=0)
+            ax.plot(x, q[0.05] * scale, color=colors[lab], lw=0.9, ls=":")
+            ax.plot(x, q[0.95] * scale, color=colors[lab], lw=0.9, ls=":")
             ax.plot(x, q[0.5] * scale, color=colors[lab], lw=1.8)
             n += finite_count(q[0.5])
         _target(ax, o.target.value * scale)
@@ -398,9 +404,9 @@ def goals(runs_by_scenario: dict, t: Text) -> Figure:
         ax.set_title(t.label(o.name), fontsize=10)
         ax.set_ylabel("%" if o.percent else (t("trend_axis") if o.name == "productivity_index" else t("index_axis")))
         _date_axis(ax, t, label=False, every=5 if o.target.by >= "2040" else 1)
-    handles = [Line2D([], [], color=colors[lab], lw=2, label=lab) for lab in labels]
+    handles = [Line2D([], [], color=colors[lab], lw=2, label=t.scenario(lab)) for lab in labels]
     grey = "#666666"
-    handles += [Patch(color=grey, alpha=0.45, label=t("band50")), Patch(color=grey, alpha=0.18, label=t("band90")),
+    handles += [Patch(color=grey, alpha=0.35, label=t("band50")), Line2D([], [], color=grey, lw=0.9, ls=":", label=t("band90")),
                 Line2D([], [], color=TARGET_COLOR, ls="--", label=t("target"))]
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False,
                bbox_to_anchor=(0.5, -0.01))

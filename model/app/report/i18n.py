@@ -18,6 +18,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "subtitle": "Projected partners, KPIs and adoption of the regional hubs, March 2024 to {end}",
         "generated": "Generated {when} from sweep {sweep} ({design} design, {runs} runs, code {code}) in {db}.",
         "toc": "Contents",
+        "reference_line": "Reference scenario: {ref}, {rule}. The report's differences are taken from it, run by run "
+                          "with the same random seed.",
+        "ref_rule_option": "chosen for this report (--reference)",
+        "ref_rule_calibrated": "the calibrated scenario, the reference whenever a sweep has it (another can be chosen "
+                               "with --reference)",
+        "ref_rule_first": "the first scenario of the sweep, as the sweep has no calibrated scenario (another can be "
+                          "chosen with --reference)",
+        "ref_rule_none": "the only scenario of the sweep, so there are no differences",
+        "design_note": "This sweep is a {design} design over {factors} ({points} points). The report is made for "
+                       "comparing a few scenarios and posterior projections: each design point is shown here as a "
+                       "scenario, at most 6 to a figure. What each factor does is better read with propeller "
+                       "sensitivity (Morris and Sobol designs) or propeller compare.",
         "key_numbers": "Key numbers",
         "key_numbers_intro": "Median over the runs of each scenario, with the 90 % interval in brackets; "
                              "probabilities are shares of runs.",
@@ -28,7 +40,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "budget. The model is meant to compare scenarios, not to predict.",
             "A scenario was run many times: with parameter sets drawn from the calibration posterior (what the "
             "data of 2024–2025 leave uncertain) and with several random seeds (chance). The line is the median "
-            "over those runs, the dark band holds the middle 50 % of the runs and the light band 90 %.",
+            "over those runs, the shaded band holds the middle 50 % of the runs and the dotted lines enclose 90 %.",
             "Dots are observed numbers from the TNO evaluation (Table 3.1, the hub appendices, the KPI table). "
             "The model was calibrated to the observations of September 2025, so agreement there is by "
             "construction; the years after that are projections.",
@@ -70,7 +82,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_compare_noref": "Median and 90 % interval over the runs of each scenario (no reference scenario among "
                              "them: no differences).",
         "sec_appendix": "Appendix: assumptions and sources",
-        "sec_appendix_intro": "Generated from the comments of scenarios/baseline.toml (every parameter with its "
+        "sec_appendix_intro": "Generated from the comments of scenarios/uncalibrated_defaults.toml (every parameter with its "
                               "source) and scenarios/calibrated.toml (the calibrated values with their 90 % posterior "
                               "intervals). Sources: 003 = TNO 2025 evaluation (line numbers), 000 = NGF proposal, "
                               "001 = national policy letter.",
@@ -89,6 +101,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_median": "median",
         "col_interval": "90 % interval",
         "col_diff": "difference from {ref}",
+        "col_median_interval": "median (90 % interval)",
+        "compare_at": "At the end of {date}",
         "col_diff_interval": "90 % interval of the difference",
         "col_year": "year",
         "col_target": "target",
@@ -159,7 +173,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_500": "ambition 500+",
         "goal_kpi4": "target ≥ 130",
         "goal_kpi5": "target +650",
-        "prob_by": "P({target}) end of {year}",
+        "prob_of": "P({target})",
+        "end_of_year": "end of {year}",
         "ring": "ring {r}",
         "ring_counts": "Above each diagram: the hub, the month, the partners (rings 1–3) and the organisations in "
                        "rings 1 · 2 · 3 · 4, medians over the runs of the scenario.",
@@ -178,6 +193,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "subtitle": "Verwachte partners, KPI's en adoptie van de regionale hubs, maart 2024 tot {end}",
         "generated": "Gemaakt op {when} uit sweep {sweep} ({design}-ontwerp, {runs} runs, code {code}) in {db}.",
         "toc": "Inhoud",
+        "reference_line": "Referentiescenario: {ref}, {rule}. De verschillen in dit rapport zijn daarmee vergeleken, "
+                          "run voor run met dezelfde toevalsreeks.",
+        "ref_rule_option": "gekozen voor dit rapport (--reference)",
+        "ref_rule_calibrated": "het gekalibreerde scenario, de referentie zodra een sweep het bevat (een ander kan "
+                               "met --reference)",
+        "ref_rule_first": "het eerste scenario van de sweep, omdat de sweep geen gekalibreerd scenario heeft (een "
+                          "ander kan met --reference)",
+        "ref_rule_none": "het enige scenario van de sweep, dus zonder verschillen",
+        "design_note": "Deze sweep is een {design}-ontwerp over {factors} ({points} punten). Het rapport is gemaakt "
+                       "om enkele scenario's en projecties over de posterior te vergelijken: elk ontwerppunt staat "
+                       "hier als scenario, hoogstens 6 per figuur. Wat elke factor doet, is beter te lezen met "
+                       "propeller sensitivity (Morris- en Sobol-ontwerpen) of propeller compare.",
         "key_numbers": "Kerncijfers",
         "key_numbers_intro": "Mediaan over de runs van elk scenario, met het 90 %-interval tussen haakjes; "
                              "kansen zijn aandelen van de runs.",
@@ -188,7 +215,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "budget. Het model is bedoeld om scenario's te vergelijken, niet om te voorspellen.",
             "Elk scenario is vele keren doorgerekend: met parametersets uit de kalibratie (wat de gegevens van "
             "2024–2025 onzeker laten) en met meerdere toevalsreeksen (toeval). De lijn is de mediaan over die "
-            "runs, de donkere band bevat de middelste 50 % van de runs en de lichte band 90 %.",
+            "runs, de gekleurde band bevat de middelste 50 % van de runs en de stippellijnen omsluiten 90 %.",
             "Punten zijn waargenomen aantallen uit de TNO-evaluatie (tabel 3.1, de bijlagen per hub, de "
             "KPI-tabel). Het model is gekalibreerd op de waarnemingen van september 2025; overeenstemming daar is "
             "dus geen toetsing. De jaren daarna zijn projecties.",
@@ -231,7 +258,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_compare_noref": "Mediaan en 90 %-interval over de runs van elk scenario (geen referentiescenario: geen "
                              "verschillen).",
         "sec_appendix": "Bijlage: aannames en bronnen",
-        "sec_appendix_intro": "Gemaakt uit het commentaar in scenarios/baseline.toml (elke parameter met zijn bron) "
+        "sec_appendix_intro": "Gemaakt uit het commentaar in scenarios/uncalibrated_defaults.toml (elke parameter met zijn bron) "
                               "en scenarios/calibrated.toml (de gekalibreerde waarden met hun 90 %-interval). Bronnen: "
                               "003 = TNO-evaluatie 2025 (regelnummers), 000 = NGF-voorstel, 001 = Kamerbrief.",
         "sec_appendix_scenarios": "Scenario's in dit rapport",
@@ -249,6 +276,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_median": "mediaan",
         "col_interval": "90 %-interval",
         "col_diff": "verschil met {ref}",
+        "col_median_interval": "mediaan (90 %-interval)",
+        "compare_at": "Aan het eind van {date}",
         "col_diff_interval": "90 %-interval van het verschil",
         "col_year": "jaar",
         "col_target": "doel",
@@ -320,7 +349,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "goal_500": "ambitie 500+",
         "goal_kpi4": "doel ≥ 130",
         "goal_kpi5": "doel +650",
-        "prob_by": "kans {target} eind {year}",
+        "prob_of": "kans {target}",
+        "end_of_year": "eind {year}",
         "ring": "ring {r}",
         "ring_counts": "Boven elk spinnenweb: de hub, de maand, het aantal partners (ring 1–3) en de organisaties in "
                        "ring 1 · 2 · 3 · 4, medianen over de runs van het scenario.",
@@ -371,6 +401,29 @@ TYPE_NAMES = {
         "technology": "3 technologiepartners", "suppliers": "4 toeleveranciers", "other_chain": "5 overige ketenpartners",
         "branch_ngo": "6 brancheverenigingen / ngo's", "education": "7 onderwijs- en kennisinstellingen",
         "government": "8 overheden",
+    },
+}
+
+# The library's scenarios (scenarios/library/*.toml, by file name) as a reader says them; a scenario that is not
+# here (one of the user's own, or a design point such as "funding=0.5") is shown by its name.
+SCENARIO_NAMES = {
+    "en": {
+        "calibrated": "calibrated (as planned)", "uncalibrated": "uncalibrated defaults",
+        "funding_minus50": "funding −50 %", "funding_plus50": "funding +50 %",
+        "target_followers": "targeting followers", "deepen_chain_relations": "deeper chain relations",
+        "regional_national_link": "regional–national link", "education_like_noord": "education as in Noord",
+        "zuid_adopts_mlc": "Zuid adopts the mLC format", "midden_full_hub": "Midden a full hub",
+        "national_rollout": "national roll-out",
+        **{f"connector_leaves_{h}": f"connector of {n} leaves" for h, n in HUB_NAMES.items()},
+    },
+    "nl": {
+        "calibrated": "gekalibreerd (zoals gepland)", "uncalibrated": "ongekalibreerde standaardwaarden",
+        "funding_minus50": "financiering −50 %", "funding_plus50": "financiering +50 %",
+        "target_followers": "volgers gericht benaderen", "deepen_chain_relations": "diepere ketenrelaties",
+        "regional_national_link": "koppeling regionaal–landelijk", "education_like_noord": "onderwijs zoals in Noord",
+        "zuid_adopts_mlc": "Zuid neemt het mLC-format over", "midden_full_hub": "Midden een volwaardige hub",
+        "national_rollout": "landelijke uitrol",
+        **{f"connector_leaves_{h}": f"verbinder van {n} vertrekt" for h, n in HUB_NAMES.items()},
     },
 }
 
@@ -428,6 +481,10 @@ class Text:
 
     def hub(self, hub: str) -> str:
         return HUB_NAMES[hub]
+
+    def scenario(self, name: str) -> str:
+        """A scenario as a reader says it (SCENARIO_NAMES), else its own name."""
+        return SCENARIO_NAMES[self.lang].get(name, name)
 
     def type(self, t: str) -> str:
         return TYPE_NAMES[self.lang][t]

@@ -1,6 +1,6 @@
-"""The provenance of every parameter, read from the comments of scenarios/baseline.toml and calibrated.toml.
+"""The provenance of every parameter, read from the comments of scenarios/uncalibrated_defaults.toml and calibrated.toml.
 
-baseline.toml gives each parameter a comment: a seed line ("003 L2776", "[000 L3867]"), "assumption",
+uncalibrated_defaults.toml gives each parameter a comment: a seed line ("003 L2776", "[000 L3867]"), "assumption",
 "setting" or "derived". ``parameters()`` returns one row per assignment line (an inline table such as
 ``instruments = { events = 1.2, ... }`` is one row): its dotted key, value text, comment (the inline comment,
 or else the comment block right above it), the section's own comment, and a kind:
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from propeller.scenarios.loader import SCENARIO_DIR
 
-BASELINE = SCENARIO_DIR / "baseline.toml"
+BASELINE = SCENARIO_DIR / "uncalibrated_defaults.toml"
 CALIBRATED = SCENARIO_DIR / "calibrated.toml"
 
 _SECTION = re.compile(r"^\s*\[([A-Za-z0-9_.\"-]+)\]\s*(?:#\s*(.*))?$")
@@ -31,7 +31,7 @@ _INTERVAL = re.compile(r"calibrated: 90 % interval\s+(\S+)\s+-\s+(\S+)")
 @dataclass
 class Parameter:
     key: str            # dotted key (for an inline table, the table's key)
-    value: str          # value text as written in baseline.toml
+    value: str          # value text as written in uncalibrated_defaults.toml
     comment: str        # what the file says about it
     section: str        # the section's dotted name
     section_note: str   # the section header's comment
@@ -88,7 +88,7 @@ def calibrated_values(path: Path = CALIBRATED) -> dict[str, dict]:
 
 
 def parameters(baseline: Path = BASELINE, calibrated: Path | None = CALIBRATED) -> list[Parameter]:
-    """One row per parameter line of baseline.toml, with its comment and kind (see the module docstring)."""
+    """One row per parameter line of uncalibrated_defaults.toml, with its comment and kind (see the module docstring)."""
     cal = calibrated_values(calibrated) if calibrated is not None and Path(calibrated).exists() else {}
     rows: list[Parameter] = []
     section, section_note = "", ""

@@ -162,12 +162,13 @@ def add_commands(sub) -> None:
                     help="re-run a stored run from its record and check it is identical (needs --db)")
     sw.set_defaults(func=cmd_sweep)
 
-    cmp = sub.add_parser("compare", help="scenarios x outcomes: median, 90 %% interval, difference from baseline")
+    cmp = sub.add_parser("compare", help="scenarios x outcomes: median, 90 %% interval, difference from a reference scenario")
     cmp.add_argument("db", help="sweep database")
     cmp.add_argument("--csv", default=None, help="also write the table as CSV")
     cmp.add_argument("--sweep", default=None, help="sweep name or id (default: the last one run)")
     cmp.add_argument("--reference", default=None,
-                     help="scenario to take differences from (default: baseline, if the sweep has it)")
+                     help="scenario to take differences from (default: calibrated if the sweep has it, else its first scenario; "
+                          "the output states which)")
     cmp.add_argument("--outcome", action="append", default=None, help="only this outcome (repeatable)")
     cmp.set_defaults(func=cmd_compare)
 

@@ -189,7 +189,7 @@ def _check_factor_keys(spec: Spec, factors: list[Factor], schema: dict) -> None:
     for f in factors:
         for k in f.keys:
             if k not in schema:
-                raise _err(spec, f"factors.{f.name}", "keys that exist in baseline.toml or the propeller table "
+                raise _err(spec, f"factors.{f.name}", "keys that exist in uncalibrated_defaults.toml or the propeller table "
                            "(propeller.rates.<route>.<from>.<kind>)", k, hint=key_hint(k, schema))
             if f.scale and not is_number(schema[k]):
                 raise _err(spec, f"factors.{f.name}.scale", f"numeric keys to scale ({k} is not)", show_got=False)

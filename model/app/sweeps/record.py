@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from propeller.scenarios.loader import SCENARIO_DIR, Scenario, load, read_table
+from propeller.scenarios.loader import DEFAULTS, SCENARIO_DIR, Scenario, load, read_table
 
 # The numerical packages whose versions are part of code_version() (they can change a run's numbers).
 _VERSIONED_PACKAGES = ("numpy", "numba", "llvmlite", "networkx", "mesa", "pandas", "scipy")
@@ -30,7 +30,7 @@ _VERSIONED_PACKAGES = ("numpy", "numba", "llvmlite", "networkx", "mesa", "pandas
 @functools.lru_cache(maxsize=1)
 def baseline() -> Scenario:
     """The baseline scenario, loaded once per process (the schema every record is validated against)."""
-    return load()
+    return load(DEFAULTS)
 
 
 @functools.lru_cache(maxsize=16)

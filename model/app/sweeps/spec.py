@@ -145,9 +145,9 @@ def _scenario_file(path: Path, v: Any, key: str) -> tuple[str, Path]:
 
 
 def _scenarios(path: Path, data: Mapping) -> tuple[tuple[str, Path], list[tuple[str, Path]]]:
-    """The base scenario (default: the library's baseline) and the listed scenarios (may be empty)."""
+    """The base scenario (default: the library's calibrated scenario) and the listed scenarios (may be empty)."""
     base = _scenario_file(path, data["base"], "base") if "base" in data else (
-        "baseline", (SCENARIO_DIR / "library" / "baseline.toml").resolve())
+        "calibrated", (SCENARIO_DIR / "library" / "calibrated.toml").resolve())
     if "scenarios" not in data:
         return base, []
     items = data["scenarios"]

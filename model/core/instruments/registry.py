@@ -11,7 +11,7 @@ all that registration takes. The class declares what the rest of the code reads:
 - ``category``: its Table 3.2 row (persons counted there), or None; rows are listed in month order of their first
   instrument (:func:`categories`);
 - ``order``: its place within a hub's month (ascending, unique) - the order of the random draws;
-- ``PARAMS``: the keys it requires under ``[instruments.<name>]`` (baseline.toml is the schema: each key there with
+- ``PARAMS``: the keys it requires under ``[instruments.<name>]`` (uncalibrated_defaults.toml is the schema: each key there with
   a source or "assumption", and the loader's range rules by name, e.g. ``p_*`` in [0, 1]).
 
 The model builds its instruments with :func:`build`, which refuses a scenario that lacks a registered
@@ -177,6 +177,6 @@ def build(params: Mapping[str, Any], classes: tuple[type[Instrument], ...] | Non
     missing = missing_parameters(params, classes)
     if missing:
         raise RegistryError("the scenario lacks parameters of registered instruments: " + ", ".join(missing)
-                            + " (add them to scenarios/baseline.toml under [instruments.<name>], with a source or "
+                            + " (add them to scenarios/uncalibrated_defaults.toml under [instruments.<name>], with a source or "
                             "'assumption'; see docs/extending.md)")
     return [cls(params) for cls in classes]
