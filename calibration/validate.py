@@ -165,7 +165,7 @@ def table_text(cov: pd.DataFrame, title: str) -> str:
 
 
 def run(draws: int = 100, seed: int = 0, workers: int = 1, scheduler: str | None = None,
-        posterior: str | Path | None = None, log=print) -> dict[str, Any]:
+        posterior: str | Path | None = None, log=print, progress=None) -> dict[str, Any]:
     """Simulate ``draws`` posterior draws and compare them with every target and held-out record."""
     from propeller.app.runner import PRELOAD, Executor
     from propeller.calibration.run import predict_one
@@ -178,7 +178,8 @@ def run(draws: int = 100, seed: int = 0, workers: int = 1, scheduler: str | None
     params, seeds = posterior_draws(names, values, weights, draws, seed)
     with Executor(workers, scheduler, preload=(*PRELOAD, "propeller.calibration.run")) as ex:
         log(f"validate: {draws} posterior draws of {len(names)} parameters, on {ex.description}")
-        rows = ex.map(predict_one, [(p, int(s), outputs.OBSERVED_DATE, (), None) for p, s in zip(params, seeds, strict=True)])
+        rows = ex.map(predict_one, [(p, int(s), outputs.OBSERVED_DATE, (), None) for p, s in zip(params, seeds, strict=True)],
+                      progress=progress)
     predictive = pd.DataFrame(rows)
     t_cov = coverage(predictive, targets[targets["status"] != "initial condition"], "target", seed)
     h_cov = coverage(predictive, validation, "held_out", seed)
@@ -213,8 +214,15 @@ def split_note(calibrated: Path = ROOT / "scenarios" / "calibrated.toml") -> str
 
 
 def main_cli(args) -> int:
-    res = run(draws=args.draws, seed=args.seed, workers=args.workers, scheduler=args.scheduler,
-              posterior=args.posterior, log=lambda s: print(s, file=sys.stderr, flush=True))
+    from propeller.app.progress import Stages
+
+    stages = Stages(enabled=not getattr(args, "no_progress", False), leave=False)
+    try:
+        res = run(draws=args.draws, seed=args.seed, workers=args.workers, scheduler=args.scheduler,
+                  posterior=args.posterior, log=lambda s: print(s, file=sys.stderr, flush=True),
+                  progress=lambda done, total: stages.at("simulating posterior draws", done, total))
+    finally:
+        stages.close()
     t, h = res["targets_table"], res["heldout_table"]
     print(table_text(t, "Targets (fitted): observed against the posterior-predictive distribution of a new observation"))
     print()

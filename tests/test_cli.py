@@ -157,3 +157,19 @@ def test_a_closed_pipe_ends_the_command_quietly():
         os.close(write)
     assert r.returncode == 141, r.stderr
     assert r.stderr == "", r.stderr
+
+
+def test_a_single_run_shows_its_progress_and_the_same_numbers(tmp_path):
+    """``propeller run`` reports building and the months on standard error; watching changes nothing in the run."""
+    from propeller.core.simulate import simulate
+
+    r = propeller("run", "scenarios/calibrated.toml", "--until", "2024-09", "--out", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    assert "building the model: 0/1" in r.stderr and "simulating months: 0/6" in r.stderr, r.stderr  # refreshed 10/s
+    quiet = propeller("run", "scenarios/calibrated.toml", "--until", "2024-09", "--no-progress")
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    seen: list[tuple[str, int, int]] = []
+    watched = simulate(None, seed=4, until="2024-09", progress=lambda *a: seen.append(a))
+    plain = simulate(None, seed=4, until="2024-09")
+    assert seen[0] == ("building the model", 0, 1) and seen[-1] == ("simulating months", 6, 6)
+    pd.testing.assert_frame_equal(watched["timeseries"], plain["timeseries"])

@@ -234,9 +234,15 @@ def test_cli_report_writes_atomically(sweep_db, tmp_path, capsys):
     out = tmp_path / "sub" / "r.html"
     assert main(["report", str(sweep_db), "--scenario", "funding_minus50", "--lang", "nl", "--out", str(out),
                  "--reruns", "1"]) == 0
-    assert "Written:" in capsys.readouterr().out
+    cap = capsys.readouterr()
+    assert "Written:" in cap.out
+    # progress on standard error: the re-runs counted against their total, then the figures
+    assert re.search(r"re-running stored runs: 1/1 \[", cap.err) and re.search(r"drawing figures: \d+ \[", cap.err), cap.err
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in out.parent.iterdir()] == ["r.html"]   # no temporary file left behind
+    assert main(["report", str(sweep_db), "--scenario", "funding_minus50", "--out", str(out), "--reruns", "1",
+                 "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_provenance_of_every_parameter():

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "scenarios" / "library"
 RUNS = 5_000
 WARMUP = 1_000
-MAX_SLOPE_MB_PER_1000 = 3.0  # measured: see the README's reliability section (about 0.1-0.5 MB)
+MAX_SLOPE_MB_PER_1000 = 3.0  # measured: see docs/reliability.md (about 0.1-0.5 MB)
 
 
 def tree_rss_mb(proc) -> float:

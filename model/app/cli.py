@@ -117,7 +117,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         scenario = scenario.with_overrides({"simulation.until": args.until}, origin="--until")
     if args.out is not None:
         check_output_dir(args.out, "--out")  # before the run: a bad folder costs nothing and writes nothing
-    result = simulate(scenario, seed=args.seed)
+    from propeller.app.progress import Stages
+
+    stages = Stages(enabled=not args.no_progress, leave=False)
+    try:
+        result = simulate(scenario, seed=args.seed, progress=stages.at)
+    finally:
+        stages.close()
     if args.out is not None:
         _write_outputs(Path(args.out), result, str(args.scenario), args.set or [])
     ts = result["timeseries"]
@@ -195,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--until", default=None, help="last month YYYY-MM (default: the scenario's)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by its dotted name")
     run.add_argument("--out", default=None, help="folder for timeseries.csv and propeller.db")
+    run.add_argument("--no-progress", action="store_true", help="no progress line on standard error")
     run.set_defaults(func=cmd_run)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the hub data (ABC-SMC)")
     cal.add_argument("--quick", action="store_true", help="a small run (under 3 minutes on 2 cores) that leaves scenarios/ alone")
@@ -213,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
     val.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     val.add_argument("--posterior", default=None, metavar="CSV", help="posterior sample (default scenarios/posterior.csv)")
+    val.add_argument("--no-progress", action="store_true", help="no progress line on standard error")
     val.set_defaults(func=cmd_validate)
     scen = sub.add_parser("scenarios", help="list the scenario library, one line each")
     scen.set_defaults(func=cmd_scenarios)
@@ -226,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     goals.add_argument("--workers", type=_positive_int, default=1, help="local worker processes for --rerun")
     goals.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address for --rerun")
     goals.set_defaults(func=cmd_goals)
-    dash = sub.add_parser("dashboard", help="serve the interactive dashboard (Mesa SolaraViz) in the browser")
+    dash = sub.add_parser("dashboard", help="serve the interactive dashboard in the browser (pages Steering and Analyst)")
     dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/calibrated.toml)")
     dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     dash.add_argument("--host", default="127.0.0.1",

@@ -119,7 +119,7 @@ def main_cli(args) -> int:
                         "keeps its runs with --db)", show_got=False)
     table, info = run_many(args.scenario, seeds=args.seeds, draws=args.draws or 0, seed=args.seed, until=args.until,
                            sets=args.set, workers=args.workers, scheduler=args.scheduler, db=args.db,
-                           progress=True)
+                           progress=not args.no_progress)
     print(format_table(table, info))
     if args.db:
         print(f"\nRuns kept in {args.db} (propeller compare {args.db} --reference {info['reference']})")

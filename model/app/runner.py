@@ -200,11 +200,11 @@ def _pool_stream(pool, workers: int, fn: Callable, items: Iterable) -> Iterator:
             yield fut.result()
 
 
-def _pool_map(pool, workers: int, fn: Callable, items: list) -> list:
+def _pool_map(pool, workers: int, fn: Callable, items: list) -> Iterator:
     chunk = max(1, len(items) // (4 * workers))
     with _sigint_ignored_while_spawning():
         results = pool.map(fn, items, chunksize=chunk)  # submits every chunk here
-    return list(results)
+    return results  # an iterator of the results in the items' order, each as it is ready
 
 
 # ------------------------------------------------------------------------------------------ the runner
@@ -254,18 +254,36 @@ class Executor:
             self._pool = _start_pool(self._pool_size, self.preload)
         return self._pool
 
-    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
-        """``[fn(x) for x in items]``, wherever it runs: the results in the order of the items."""
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any],
+            progress: Callable[[int, int], None] | None = None) -> list[Any]:
+        """``[fn(x) for x in items]``, wherever it runs: the results in the order of the items. ``progress``, if
+        given, is called as ``progress(done, total)`` as results arrive (a command's progress line)."""
         items = list(items)
+        total = len(items)
+
+        def counted(results: Iterable[Any]) -> list[Any]:
+            out = []
+            for r in results:
+                out.append(r)
+                if progress:
+                    progress(len(out), total)
+            return out
+
         if self._client is not None:
             try:
-                return self._client.gather(self._client.map(fn, items, pure=False))
+                futures = self._client.map(fn, items, pure=False)
+                if progress:
+                    from distributed import as_completed
+
+                    for done, _ in enumerate(as_completed(futures), start=1):
+                        progress(done, total)
+                return self._client.gather(futures)
             except _LOST as exc:
                 raise _lost(self._client, exc) from None
-        pool = self._local_pool(len(items))
+        pool = self._local_pool(total)
         if pool is not None:
-            return _pool_map(pool, self._pool_size, fn, items)
-        return [fn(x) for x in items]
+            return counted(_pool_map(pool, self._pool_size, fn, items))
+        return counted(fn(x) for x in items)
 
     def stream(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
         """``fn(x)`` for every item, yielded as each completes (a bounded number in flight)."""

@@ -35,20 +35,29 @@ def _scenario(params: Any, until: str | None):
     return scenario
 
 
-def _run(scenario, seed: int, with_agents: bool) -> dict:
+def _run(scenario, seed: int, with_agents: bool, progress=None) -> dict:
     """One replication of a resolved scenario: its outcomes, with ``seed``, ``until`` and ``params``."""
     from propeller.core.model import PropellerModel
 
+    if progress:
+        progress("building the model", 0, 1)
     model = PropellerModel(scenario, rng=int(seed), with_agents=with_agents)
-    if model.n_months:  # a horizon at the start month is the initial state alone (Mesa warns on run_for(0))
-        model.run_for(model.n_months)
+    if progress:
+        progress("building the model", 1, 1)
+    if model.n_months and progress is None:  # a horizon at the start month is the initial state alone (Mesa warns
+        model.run_for(model.n_months)        # on run_for(0))
+    elif model.n_months:  # month by month: the same steps, in the same order, as one run_for(n_months)
+        for done in range(1, model.n_months + 1):
+            model.run_for(1)
+            progress("simulating months", done, model.n_months)
     out = model.outcomes()
     model.release()  # freed now, not at the next full garbage collection (memory stays flat over many runs)
     out.update(seed=int(seed), until=scenario["simulation.until"], params=dict(scenario.params))
     return out
 
 
-def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, with_agents: bool = False) -> dict:
+def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, with_agents: bool = False,
+             progress=None) -> dict:
     """Run one simulation and return its outcomes.
 
     Returns a dict with ``timeseries`` (one row per month from the start), ``occupancy`` (organisations
@@ -56,8 +65,11 @@ def simulate(params: Any = None, seed: int = 0, until: str | None = None, *, wit
     ``final_persons``, ``surveys`` (model output -> share of a survey's respondents with an answer, read at the
     survey's month, NaN when nobody took part; scenarios/surveys.toml, docs/surveys.md) and ``survey_dates``
     (model output -> that month), plus ``seed``, ``until`` and ``params`` (the flat parameter dict used).
+
+    ``progress``, if given, is called as ``progress(stage, done, total)`` while the model is built and after each
+    month (``propeller run`` shows it); it sees the run and changes nothing in it.
     """
-    return _run(_scenario(params, until), seed, with_agents)
+    return _run(_scenario(params, until), seed, with_agents, progress)
 
 
 def simulate_many(params: Any = None, seeds: Any = (0,), until: str | None = None) -> list[dict]:

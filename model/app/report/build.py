@@ -16,7 +16,6 @@ import argparse
 import base64
 import dataclasses
 import html
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,10 +79,11 @@ MAX_SCENARIOS_PER_FIGURE = 6  # colours to a chart; more scenarios go to further
 
 
 class ReportBuilder:
-    def __init__(self, data: SweepData, lang: str, goals_db: str | Path | None = None):
+    def __init__(self, data: SweepData, lang: str, goals_db: str | Path | None = None, progress=None):
         self.data, self.t = data, Text(lang)
         self.goals_db = goals_db
         self.figures: list = []   # figures.Figure, in page order
+        self.progress = progress  # propeller.app.progress.Stages, or None
         self.observed = observed_points()
 
     # ------------------------------------------------------------------ pieces
@@ -92,6 +92,8 @@ class ReportBuilder:
         if fig.n_values <= 0:  # never embed an empty figure: the sweep lacks what it shows
             raise ReportError(self.data.db, fig.key, f"runs with data for the figure '{fig.title}'", show_got=False)
         self.figures.append(fig)
+        if self.progress:
+            self.progress("drawing figures", fig.key)
         b64 = base64.b64encode(fig.png).decode("ascii")
         cap = f"<figcaption>{caption}</figcaption>" if caption else ""
         return (f'<figure id="fig-{fig.key}"><img src="data:image/png;base64,{b64}" alt="{_e(self.t("figure_alt", title=fig.title))}" '
@@ -433,12 +435,14 @@ def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: 
         raise ReportError("--out", str(out), "a file name ending in .html", show_got=False)
     if reruns < 1:
         raise ReportError("--reruns", str(reruns), "an integer >= 1", show_got=False)
-    data = SweepData.load(db, sweep=sweep, scenarios=scenarios, reference=reference, reruns=reruns, progress=progress)
     if goals is not None and not Path(goals).exists():
         raise ReportError("--goals", str(goals), "an existing sweep database of the sector's goals (propeller sweep "
                           "scenarios/sweeps/sector_goals.toml)", show_got=False)
-    builder = ReportBuilder(data, lang, goals_db=goals)
+    data = SweepData.load(db, sweep=sweep, scenarios=scenarios, reference=reference, reruns=reruns, progress=progress)
+    builder = ReportBuilder(data, lang, goals_db=goals, progress=progress)
     text = builder.render()
+    if progress and hasattr(progress, "close"):
+        progress.close()
     write_atomically(out, text)
     return {"out": str(out), "lang": lang, "scenarios": data.labels, "reference": data.reference,
             "figures": [(f.key, f.n_values, f.width, f.height) for f in builder.figures],
@@ -447,9 +451,14 @@ def build_report(db: str | Path, out: str | Path = "outputs/report.html", lang: 
 
 # ----------------------------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
-    manifest = build_report(args.db, out=args.out, lang=args.lang, scenarios=args.scenario, sweep=args.sweep,
-                            reference=args.reference, reruns=args.reruns, goals=args.goals,
-                            progress=(lambda s: print(f"  {s}", file=sys.stderr)) if args.verbose else None)
+    from propeller.app.progress import Stages
+
+    progress = Stages(enabled=not args.no_progress, verbose=args.verbose)
+    try:
+        manifest = build_report(args.db, out=args.out, lang=args.lang, scenarios=args.scenario, sweep=args.sweep,
+                                reference=args.reference, reruns=args.reruns, goals=args.goals, progress=progress)
+    finally:
+        progress.close()
     figs = ", ".join(k for k, *_ in manifest["figures"])
     print(f"report: {len(manifest['figures'])} figures ({figs}); scenarios {', '.join(manifest['scenarios'])} "
           f"(reference {manifest['reference']}); {manifest['bytes'] / 1e6:.1f} MB")
@@ -472,7 +481,8 @@ def add_command(sub) -> None:
                      help="runs per scenario re-run from their records for occupancy and spider diagrams (default 6)")
     rep.add_argument("--goals", default=None, metavar="DB",
                      help="also a section on the sector's goals, from this sweep (scenarios/sweeps/sector_goals.toml)")
-    rep.add_argument("--verbose", action="store_true", help="print each re-run")
+    rep.add_argument("--verbose", action="store_true", help="name each re-run and figure under the progress lines")
+    rep.add_argument("--no-progress", action="store_true", help="no progress lines on standard error")
     rep.set_defaults(func=cmd_report)
 
 

@@ -142,11 +142,11 @@ class SweepData:
         if n <= 0:  # the stored columns only (propeller goals)
             return
         labels = self.labels if all_labels else [self.reference]
-        for label in labels:
-            for row in self.pick_reruns(label, n).itertuples(index=False):
-                if progress:
-                    progress(f"re-run {row.run_id} ({label}, seed {row.seed})")
-                self.reruns.append(self._rerun(row))
+        todo = [(label, row) for label in labels for row in self.pick_reruns(label, n).itertuples(index=False)]
+        for label, row in todo:
+            self.reruns.append(self._rerun(row))
+            if progress:  # propeller.app.progress.Stages
+                progress("re-running stored runs", f"re-ran {row.run_id} ({label}, seed {row.seed})", len(todo))
 
     def _rerun(self, row) -> Rerun:
         from propeller.app.sweeps.record import scenario_from_record
