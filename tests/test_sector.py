@@ -236,7 +236,9 @@ def test_goals_from_a_sweep_in_goals_compare_and_report(tmp_path, capsys):
     from dataclasses import replace
 
     one = [replace(a, low=0.0, high=0.9) for a in goals.load_pathway() if a.key == key]  # wide: beyond chance
-    effects = goals.pre_run_effects(runs["calibrated"][:1], one)
+    seen = []
+    effects = goals.pre_run_effects(runs["calibrated"][:1], one, progress=lambda stage, done, total: seen.append((done, total)))
+    assert seen[-1] == (2, 2)  # the progress line counts the re-runs
     low, high = effects[(key, one[0].low)], effects[(key, one[0].high)]
     assert high["market_share_industrial_region"] > low["market_share_industrial_region"]
     assert "The sector's goals" in run("compare", str(db))

@@ -233,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(the sector's 2024 state, the use level of borgen, value added per type)")
     goals.add_argument("--workers", type=_positive_int, default=1, help="local worker processes for --rerun")
     goals.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address for --rerun")
+    goals.add_argument("--no-progress", action="store_true", help="no progress line on standard error (--rerun)")
     goals.set_defaults(func=cmd_goals)
     dash = sub.add_parser("dashboard", help="serve the interactive dashboard in the browser (pages Steering and Analyst)")
     dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/calibrated.toml)")

@@ -310,7 +310,7 @@ def answer(runs: list[Run], output: str, pathway: list[Assumption] | None = None
 
 
 def answers(runs_by_scenario: dict[str, list[Run]], rerun: int = 0, workers: int = 1,
-            scheduler: str | None = None, log=None) -> list[Answer]:
+            scheduler: str | None = None, log=None, progress=None) -> list[Answer]:
     """Every goal for every scenario. With ``rerun`` = N, the first scenario's first N runs are also re-run with
     each pre-run assumption at the ends of its range, and an answer's driver is the assumption - applied before or
     after the run - that moves its median most (:func:`pre_run_effects`)."""
@@ -318,7 +318,7 @@ def answers(runs_by_scenario: dict[str, list[Run]], rerun: int = 0, workers: int
     items = [answer(runs, o.name, pathway) for runs in runs_by_scenario.values() for o in goals()]
     if rerun:
         first = next(iter(runs_by_scenario))
-        effects = pre_run_effects(runs_by_scenario[first][:rerun], pathway, workers, scheduler, log)
+        effects = pre_run_effects(runs_by_scenario[first][:rerun], pathway, workers, scheduler, log, progress)
         for a in items:
             if a.scenario == first:
                 _apply_pre_run(a, effects, pathway, min(rerun, len(runs_by_scenario[first])))
@@ -362,7 +362,7 @@ def _rerun_one(item) -> dict[str, float]:
 
 
 def pre_run_effects(runs: list[Run], pathway: list[Assumption], workers: int = 1, scheduler: str | None = None,
-                    log=None) -> dict[tuple[str, float], dict[str, float]]:
+                    log=None, progress=None) -> dict[tuple[str, float], dict[str, float]]:
     """(assumption key, value) -> goal output -> median over ``runs`` re-run (same seeds) with that value, for each
     pre-run assumption at the low and high end of its range."""
     from propeller.app.runner import Executor
@@ -378,7 +378,9 @@ def pre_run_effects(runs: list[Run], pathway: list[Assumption], workers: int = 1
     if log:
         log(f"goals: re-running {len(runs)} runs x {len(pre)} pre-run assumptions x 2 ends = {len(items)} runs")
     with Executor(workers, scheduler) as ex:
-        results = list(ex.map(_rerun_one, items))
+        results = list(ex.map(_rerun_one, items,
+                              progress=(lambda done, total: progress("re-running at the assumptions' ends", done, total))
+                              if progress else None))
     grouped: dict[tuple[str, float], list[dict]] = {}
     for k, res in zip(keys, results, strict=True):
         grouped.setdefault(k, []).append(res)
@@ -442,9 +444,13 @@ def run_lines(ts: pd.DataFrame, params) -> list[str]:
 def main_cli(args) -> int:
     import sys
 
+    from propeller.app.progress import Stages
+
+    stages = Stages(enabled=not getattr(args, "no_progress", False))
     items = answers(load_runs(args.db, getattr(args, "sweep", None)), rerun=getattr(args, "rerun", 0) or 0,
                     workers=getattr(args, "workers", 1), scheduler=getattr(args, "scheduler", None),
-                    log=lambda m: print(m, file=sys.stderr, flush=True))
+                    log=lambda m: print(m, file=sys.stderr, flush=True), progress=stages.at)
+    stages.close()
     df = table(items)
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60):
         print(df.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep=""))
