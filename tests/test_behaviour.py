@@ -57,7 +57,7 @@ def test_connector_leaving_shrinks_the_hub():
 
 def test_funding_cut_reduces_activity_and_skills():
     """A 70 % cut from 2024-06 runs the hub at 30 % and costs more than half the KPI 5 persons (measured 330 vs
-    900). (Not tested: a multiplier above 1 does not raise activity beyond 1.0, issue 17.)"""
+    900). (More money than the plan: tests/test_levers.py.)"""
     cut = {"funding.multiplier": 0.3, "funding.change_date": "2024-06"}
     paired(metric(cut, last("kpi5_skilled")), metric({}, last("kpi5_skilled")), 2.0)
     paired(metric(cut, last("runs_events")), metric({}, last("runs_events")), 2.0)
@@ -179,7 +179,9 @@ def test_targeting_followers_reaches_followers():
 def test_events_bring_in_partners():
     """Events are open to ring 4: without them fewer join (measured 268 vs 351) and the hub ends smaller (192 vs
     312 partners)."""
-    off = {"hubs.west.instruments.events": 0.0}
+    from propeller.core.plan import switch_off
+
+    off = switch_off(load(DEFAULTS).params, "events", hubs=["west"])  # with its money and staff days
     paired(metric(off, last("joins_cum_west")), metric({}, last("joins_cum_west")), 1.15)
     paired(metric(off, last("partners_west")), metric({}, last("partners_west")), 1.3)
 
@@ -207,8 +209,12 @@ def test_relation_decay_drives_leaves():
 def test_trajectories_move_companies_into_uitproberen():
     """The uitproberen instrument: without trajectories fewer companies are past Agenderen (measured 138 vs 178; one
     seed of six is a tie within noise, 177 vs 176)."""
+    from propeller.core.plan import switch_off
+
     fn = occupancy("mkb", UITPROBEREN_ON)
-    paired(metric({"hubs.west.instruments.trajectories": 0.0}, fn), metric({}, fn), 1.08, min_seeds=5)
+    off = switch_off(load(DEFAULTS).params, "trajectories", hubs=["west"])  # with its money and staff days
+    assert off["hubs.west.instruments.trajectories"] == 0.0 and off["hubs.west.budget"] < 32000.0
+    paired(metric(off, fn), metric({}, fn), 1.08, min_seeds=5)
 
 
 def test_enrolment_speeds_up_the_enrolled():

@@ -193,7 +193,15 @@ def test_activity_levels_and_connectors_are_the_models(r):
     for h, hub in enumerate(HUBS):
         assert (ts[f"activity_level_{hub}"].to_numpy() == r.level[:, h]).all(), hub
         assert (ts[f"connector_{hub}"].to_numpy() == r.connector[:, h]).all(), hub
-    assert ((r.level >= 0) & (r.level <= 1)).all() and r.level.max() > 0
+    assert (r.level >= 0).all() and r.level.max() > 0
+    # the level is what the budget and last month's staff (connector-limited) allow, whichever binds
+    m = r.model
+    for h, hub in enumerate(HUBS):
+        lvl = r.level[1:, h]
+        active = lvl > 0
+        budget = m.budget[h] * np.array([m.funding(t) for t in range(1, len(r.level))]) / m.planned_cost[h]
+        staff = ts[f"staff_days_{hub}"].to_numpy()[:-1] * r.connector[1:, h] / m.planned_days[h]
+        assert np.allclose(lvl[active], np.minimum(budget, staff)[active], rtol=1e-12, atol=0), hub
     leaves = {hub: r.model.p[f"hubs.{hub}.connector_leaves"] for hub in HUBS}
     for h, hub in enumerate(HUBS):
         if leaves[hub] and r.region in ("all", hub):

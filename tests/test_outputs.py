@@ -53,7 +53,8 @@ def test_families_come_from_the_constants():
     # a family of several templates interleaves them, hub by hub
     names = outputs.names()
     i = names.index("joins_cum_noord")
-    assert names[i:i + 20:5] == ("joins_cum_noord", "leaves_cum_zuid", "activity_level_oost", "connector_west")
+    assert names[i:i + 25:6] == ("joins_cum_noord", "leaves_cum_zuid", "activity_level_oost", "connector_west",
+                                 "staff_days_midden")
     assert outputs.get("partners_noord").label == "Partners Noord"
     assert outputs.get("partner_phase_none").label == "Partners x themes: not engaged"
     with pytest.raises(KeyError):

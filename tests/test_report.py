@@ -316,6 +316,7 @@ def test_the_reference_is_explicit_and_its_rule_stated(sweep_db):
     html = ReportBuilder(SweepData.load(sweep_db, reruns=1), "en").render()
     assert "Reference scenario: calibrated (as planned), the calibrated scenario, the reference whenever" in html
     assert "design over" not in html  # a posterior sweep is what the report was made for
+    assert 'id="discover"' not in html  # and has no factors for scenario discovery to box
     html = ReportBuilder(SweepData.load(sweep_db, reference="funding_minus50", reruns=1), "nl").render()
     assert "Referentiescenario: financiering −50 %, gekozen voor dit rapport (--reference)" in html
 

@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "  propeller sweep scenarios/sweeps/steering_report.toml && propeller report "
                             "outputs/sweeps/steering_report.db\n"
                             "  propeller goals outputs/sweeps/sector_goals.db        # the sector's goals\n"
+                            "  propeller discover outputs/sweeps/funding_grid.db --outcome \"partners_total@2030-12 < 500\"\n"
                             "  propeller validate --draws 100 --workers 2            # check the calibration\n"
                             "Each command has --help with its options.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -235,6 +236,24 @@ def build_parser() -> argparse.ArgumentParser:
     goals.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address for --rerun")
     goals.add_argument("--no-progress", action="store_true", help="no progress line on standard error (--rerun)")
     goals.set_defaults(func=cmd_goals)
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM): the factor ranges under which an outcome misses "
+                          "its target, from a sweep database",
+                          epilog="examples:\n"
+                                 "  propeller discover outputs/sweeps/funding_grid.db --outcome \"partners_total@2030-12 < 500\"\n"
+                                 "  propeller discover outputs/sweeps/steering_report.db --outcome \"kpi4_mkb@2027-12 < 130\" "
+                                 "--json",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    disc.add_argument("db", help="sweep database (propeller sweep SPEC)")
+    disc.add_argument("--outcome", required=True, metavar="EXPR",
+                      help="the runs of interest, OUTCOME@YYYY-MM OP NUMBER (OP <, <=, >, >=), e.g. "
+                           "\"partners_total@2030-12 < 500\"")
+    disc.add_argument("--sweep", default=None, help="the sweep's name or id, if the database holds several")
+    disc.add_argument("--min-coverage", type=_share, default=0.5, metavar="SHARE",
+                      help="a box keeps at least this share of the runs of interest (default 0.5); the densest such box "
+                           "is shown")
+    disc.add_argument("--boxes", type=_positive_int, default=2, metavar="N", help="at most N boxes (default 2)")
+    disc.add_argument("--json", action="store_true", help="also print the boxes as one JSON line")
+    disc.set_defaults(func=cmd_discover)
     dash = sub.add_parser("dashboard", help="serve the interactive dashboard in the browser (pages Steering and Analyst)")
     dash.add_argument("--scenario", default=None, help="scenario TOML file (default: scenarios/calibrated.toml)")
     dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
@@ -336,6 +355,22 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     print("UNCALIBRATED: the hand-set prior defaults of scenarios/uncalibrated_defaults.toml, before the calibration; use them to see "
           "what the calibration changed, not for projections.")
     return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from propeller.app.discover import main_cli
+
+    return main_cli(args)
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}") from None
+    if not 0.0 < v <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 (exclusive) and 1, got {text!r}")
+    return v
 
 
 def cmd_goals(args: argparse.Namespace) -> int:

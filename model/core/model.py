@@ -166,7 +166,8 @@ class PropellerModel(Model):
             region_hi=np.array([r.stop for r in regions], dtype=np.int64),
             focus_cum=np.ascontiguousarray(self.focus_cum, dtype=np.float64), activity_level=self.activity_level,
             spent=self.spent, kpi5=self.kpi5, recruit_intensity=self.growth.recruit_intensity,
-            potential=self.eco.potential)
+            potential=self.eco.potential, staff=self.staff, hiring_share=float(p["funding.hiring_share"]),
+            hiring_rate=1.0 / max(float(p["funding.hiring_delay_months"]), 1.0))
         self._insts = tuple(inst.spec(self) for inst in self.instruments)
         self._growth_graph: tuple = (-1,)  # (tie count, the graph grow_relations reads), rebuilt when ties are added
         self._kernels = {k.__name__: Bound(k) for k in (hub_month, propeller_move, grow_relations)}  # kernels.Bound
@@ -200,6 +201,7 @@ class PropellerModel(Model):
         self._inv_cost = np.divide(1.0, self.planned_cost, out=np.full(n_hubs, np.inf), where=self.planned_cost > 0)
         self._inv_days = np.divide(1.0, self.planned_days, out=np.full(n_hubs, np.inf), where=self.planned_days > 0)
         self.capacity = np.array([p[f"hubs.{h}.capacity"] for h in HUBS], dtype=float)
+        self.staff = self.capacity.copy()  # staff days this month: the planned capacity, grown by hiring
         self.recruitment = np.array([p[f"hubs.{h}.recruitment"] for h in HUBS], dtype=float)
         self.discovery = np.array([p[f"hubs.{h}.discovery"] for h in HUBS], dtype=float)
         self.connector = np.array([p[f"hubs.{h}.connector_strength"] for h in HUBS], dtype=float)
@@ -285,9 +287,10 @@ class PropellerModel(Model):
         if not self._any_active or not self._insts:
             return False
         f = self.funding(t)
-        if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]
-            self._small_f = f
-            self.small_factor[:] = np.where(self.is_small, f ** self.p["ecosystem.small_org_funding_dependence"], 1.0)
+        if f != self._small_f:  # small organisations depend on funding [003 L7428-7442]: a cut keeps them away,
+            self._small_f = f  # money beyond the plan buys more activity (hub_month), not more of them per activity
+            self.small_factor[:] = np.where(self.is_small, min(f, 1.0) ** self.p["ecosystem.small_org_funding_dependence"],
+                                            1.0)
         ran, self._log, n_log, self._pairs, n_pairs = self._kernels["hub_month"](
             int(self.rng.integers(2**62)), int(t), float(f), self.hubs, self._insts, self.orgs, self.eco.rel, self.eco.partner_thr,
             self.stage, self.activity, self.adj, self.person_counts, self.pushes, self.couplings.students, self.book,

@@ -253,9 +253,13 @@ DECLARED: tuple[Output | Family, ...] = (
                "month-to-month crossings of the partner threshold upwards for that hub"),
         Output("leaves_cum_{hub}", "Partners leaving, {Hub} (cumulative)", "crossings", INT, "the same downwards "
                "(partners lapsing to ring 4)"),
-        Output("activity_level_{hub}", "Activity level, {Hub}", "level 0–1", FLOAT, "that month's activity level in "
-               "[0, 1] (0 while the hub is not active, and 0 at t = 0, before any month has run)"),
-        Output("connector_{hub}", "Connector strength, {Hub}", "strength 0–1", FLOAT, "connector strength that month")),
+        Output("activity_level_{hub}", "Activity level, {Hub}", "× planned", FLOAT, "that month's activity as a "
+               "multiple of the planned activity: what budget and staff allow, 1 = as planned, above 1 with extra "
+               "funding and the staff for it (0 while the hub is not active, and 0 at t = 0, before any month has run)"),
+        Output("connector_{hub}", "Connector strength, {Hub}", "strength 0–1", FLOAT, "connector strength that month"),
+        Output("staff_days_{hub}", "Staff capacity, {Hub}", "days/month", FLOAT, "hub staff days available that "
+               "month: the planned capacity, grown by hiring while funding is above 1 (funding.hiring_share, "
+               "funding.hiring_delay_months)", fmt=",.1f")),
     Output("budget_spent_cum", "Budget spent (cumulative)", "€", FLOAT, "cumulative € spent (Σ runs × cost per run)",
            fmt=",.0f"),
     Output("productivity_index", "Labour productivity against the trend", "index", FLOAT, "production-weighted "

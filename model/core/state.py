@@ -159,9 +159,10 @@ class Hubs(NamedTuple):
     """The hubs (length H) as ``kernels.hub_month`` reads and writes them; instruments in month order (length I)."""
 
     active: np.ndarray         # bool: the hub runs this month (opened, in the run's region)
-    budget: np.ndarray         # float: yearly budget
-    inv_cost: np.ndarray       # float: 1 / planned cost of its planned activity (inf: no limit)
-    capacity: np.ndarray       # float: staff capacity (days)
+    budget: np.ndarray         # float: budget per month (euro) at funding multiplier 1
+    inv_cost: np.ndarray       # float: 1 / planned cost of its planned activity per month (inf: no limit)
+    capacity: np.ndarray       # float: staff capacity as planned (days a month)
+    staff: np.ndarray          # float, written: staff capacity this month (days), grown by hiring when funding > 1
     connector: np.ndarray      # float: connector strength (staff capacity is connector-limited)
     inv_days: np.ndarray       # float: 1 / planned staff days (inf: no limit)
     rates: np.ndarray          # float H x I: planned runs a month of each instrument
@@ -170,11 +171,13 @@ class Hubs(NamedTuple):
     region_lo: np.ndarray      # int64: its region is organisations region_lo .. region_hi - 1
     region_hi: np.ndarray
     focus_cum: np.ndarray      # float H x (K - 1): cumulative theme focus (a run's theme by searchsorted)
-    activity_level: np.ndarray  # float, written: share of the planned activity funding and staff allow
+    activity_level: np.ndarray  # float, written: activity as a multiple of the planned activity (budget and staff)
     spent: np.ndarray          # float, accumulated: cost of the runs held
     kpi5: np.ndarray           # int64, accumulated: KPI 5 persons the hub reached
     recruit_intensity: float   # relation intensity of a recruited organisation (ring 3)
     potential: float           # relation intensity of a discovered organisation (ring 4)
+    hiring_share: float        # share of the staff that extra funding pays for which the hubs hire (0: none)
+    hiring_rate: float         # share of the gap to that staff closed each month (1 / the hiring delay in months)
 
 
 class Students(NamedTuple):

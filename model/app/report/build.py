@@ -329,6 +329,37 @@ class ReportBuilder:
         return "".join(out)
 
     # ------------------------------------------------------------------ the page
+    def discovery(self) -> str:
+        """For a factor design: per target and date, the PRIM boxes (``propeller.app.discover``) of the runs that
+        miss it; empty for a scenarios or posterior design."""
+        from propeller.app.discover import Outcome, discover
+
+        t, d = self.t, self.data
+        if not d.info["factors"]:
+            return ""
+        rows = []
+        dates = [x for x in (outputs.TARGET_DATE, outputs.HORIZON_DATE) if x in d.info["key_dates"]]
+        for key, col, thr in TARGETS:
+            if col not in d.info["outputs"]:
+                continue
+            for date in dates:
+                res = discover(d.db, Outcome(col, date, "<", float(thr)), sweep=d.info["sweep_id"])
+                missing = f"{res.n_cases} / {res.n_runs}"
+                if res.n_cases == 0 or res.n_cases == res.n_runs or not res.boxes:
+                    word = ("discover_none_missing" if res.n_cases == 0 else
+                            "discover_all_missing" if res.n_cases == res.n_runs else "discover_no_box")
+                    rows.append([_e(f"{t(key)}, {date[:4]}"), missing, _e(t(word)), "–", "–"])
+                for b in res.boxes:
+                    cond = "; ".join(f"{r.factor}: {r.text}" for r in b.restrictions)
+                    rows.append([_e(f"{t(key)}, {date[:4]}"), missing, _e(cond), f"{b.coverage:.0%}",
+                                 f"{b.density:.0%}"])
+        if not rows:
+            return ""
+        factors = ", ".join(f["name"] + " (" + ", ".join(f["keys"]) + ")" for f in d.info["factors"])
+        intro = f"<p>{_e(t('sec_discover_intro', factors=factors, runs=len(d.runs)))}</p>"
+        head = [t("col_target_date"), t("col_missing"), t("col_conditions"), t("col_coverage"), t("col_density")]
+        return intro + self.table(head, rows, num_cols={1, 3, 4})
+
     def reading_notes(self) -> str:
         """Which scenario the differences are taken from and why; and a word when the sweep is a factor design,
         which this report shows point by point rather than factor by factor."""
@@ -397,6 +428,9 @@ class ReportBuilder:
                          self.scenario_figures(lambda v: figures.productivity(v, t), _e(self.source_note("productivity_index").strip()))))
         if self.goals_db is not None:
             sections.append(("goals", t("sec_goals"), self.goals()))
+        boxes = self.discovery()
+        if boxes:
+            sections.append(("discover", t("sec_discover"), boxes))
         sections.append(("compare", t("sec_compare"), self.comparison()))
         sections.append(("appendix", t("sec_appendix"), self.appendix()))
 

@@ -132,6 +132,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "target_kpi4": "KPI 4 ≥ 130",
         "target_kpi5": "KPI 5 ≥ 650",
         "sec_goals": "The sector's goals",
+        "sec_discover": "Under which conditions are the targets missed?",
+        "sec_discover_intro": "This sweep varies {factors}. For each target, scenario discovery (PRIM, EMA Workbench) "
+                              "looks for the ranges of these factors in which the runs that miss the target lie: "
+                              "coverage is the share of all missing runs inside those ranges, density the share of "
+                              "the runs inside them that miss. Limits that could be chance (quasi-p-value above 0.05) "
+                              "are left out. All {runs} runs of the sweep count, whichever scenarios this report shows.",
+        "col_target_date": "target (end of)",
+        "col_missing": "runs that miss",
+        "col_conditions": "conditions under which they miss",
+        "col_coverage": "coverage",
+        "col_density": "density",
+        "discover_none_missing": "no run misses",
+        "discover_all_missing": "every run misses",
+        "discover_no_box": "no clear conditions: the misses are spread over the factors' ranges",
         "trend_axis": "index (path without adoption = 100)",
         "sec_goals_intro": "The programme's ambitions reach beyond the hubs: labour productivity +40 % by 2050 "
                            "against the path without the programme, half the market industrial, sustainable and "
@@ -307,6 +321,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "target_kpi4": "KPI 4 ≥ 130",
         "target_kpi5": "KPI 5 ≥ 650",
         "sec_goals": "De doelen van de sector",
+        "sec_discover": "Onder welke omstandigheden worden de doelen gemist?",
+        "sec_discover_intro": "Deze sweep varieert {factors}. Per doel zoekt scenario discovery (PRIM, EMA Workbench) "
+                              "de bereiken van deze factoren waarin de runs liggen die het doel missen: de dekking "
+                              "(coverage) is het aandeel van alle missende runs binnen die bereiken, de dichtheid "
+                              "(density) het aandeel van de runs daarbinnen dat mist. Grenzen die toeval kunnen zijn "
+                              "(quasi-p-waarde boven 0,05) zijn weggelaten. Alle {runs} runs van de sweep tellen mee, "
+                              "welke scenario's dit rapport ook toont.",
+        "col_target_date": "doel (eind)",
+        "col_missing": "runs die missen",
+        "col_conditions": "omstandigheden waaronder ze missen",
+        "col_coverage": "dekking",
+        "col_density": "dichtheid",
+        "discover_none_missing": "geen run mist",
+        "discover_all_missing": "elke run mist",
+        "discover_no_box": "geen duidelijke omstandigheden: de missers liggen verspreid over de bereiken",
         "trend_axis": "index (pad zonder adoptie = 100)",
         "sec_goals_intro": "De ambities van het programma reiken verder dan de hubs: arbeidsproductiviteit +40 % in "
                            "2050 ten opzichte van het nul-scenario, de helft van de markt industrieel, duurzaam en "
