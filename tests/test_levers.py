@@ -104,3 +104,18 @@ def test_switching_an_instrument_off_takes_its_money_and_staff_with_it():
     assert kept["activity_level_west"].iloc[-1] > 1.5
     with pytest.raises(KeyError, match="no instrument 'trajectory'"):
         switch_off(sc.params, "trajectory")
+
+
+def test_a_hub_with_nothing_planned_or_switched_off_runs_finite():
+    """A plan without cost (only recruitment) runs at plan; a hub switched off whole (no plan, budget, staff) runs
+    nothing - neither divides by zero (a NaN or infinite level once hung the run)."""
+    from propeller.core.instruments import registry
+
+    no_cost = {f"hubs.zuid.instruments.{n}": 0.0 for n in registry.names()}
+    ts = _runs(no_cost, seeds=(1,), until="2024-09")[0]
+    assert (ts["activity_level_zuid"].iloc[1:] == 1.0).all()  # (the first row is the start, before any month)
+    assert ts["partners_zuid"].iloc[-1] > 0
+    off = {**no_cost, "hubs.zuid.budget": 0.0, "hubs.zuid.capacity": 0.0, "hubs.zuid.recruitment": 0.0,
+           "hubs.zuid.discovery": 0.0}
+    ts = _runs(off, seeds=(1,), until="2024-09")[0]
+    assert np.isfinite(ts["activity_level_zuid"]).all() and (ts["budget_spent_cum"] >= 0).all()

@@ -93,18 +93,18 @@ def test_every_library_scenario_runs():
 
 
 def test_funding_plus50_runs_like_the_baseline_until_the_change():
-    """Its plan is 1.5 x with an unchanged budget: before 2026-01 the hubs run exactly as in the baseline (at 2/3
-    of the larger plan), from 2026-01 the multiplier pays the whole plan."""
-    a = simulate(LIBRARY / "calibrated.toml", seed=2, until="2025-12")["timeseries"]
+    """Only the funding multiplier changes, from 2026-01: until then every output is identical to the baseline;
+    from then the hubs whose budget binds run more (the spare staff at once, more after hiring), Midden (held
+    back by its start-up connector) no less than before."""
+    a = simulate(LIBRARY / "calibrated.toml", seed=2, until="2026-06")["timeseries"]
     b = simulate(LIBRARY / "funding_plus50.toml", seed=2, until="2026-06")["timeseries"]
-    levels = [c for c in a.columns if c.startswith("activity_level_")]
-    before = b.iloc[: len(a)].reset_index(drop=True)
-    assert a.drop(columns=levels).equals(before.drop(columns=levels))
+    before = (a["date"] < "2026-01").to_numpy()
+    assert a[before].equals(b[before])
     for hub in ("noord", "zuid", "oost", "west"):
         col = f"activity_level_{hub}"
-        assert before[col].iloc[-1] == pytest.approx(a[col].iloc[-1] / 1.5)
-        assert b[col].iloc[-1] == pytest.approx(a[col].iloc[-1])
-    assert before["activity_level_midden"].equals(a["activity_level_midden"])
+        assert (b.loc[~before, col] > a.loc[~before, col] * 1.1).all(), hub
+        assert (b.loc[~before, col] <= a.loc[~before, col] * 1.5 + 1e-9).all(), hub
+    assert (b.loc[~before, "activity_level_midden"] >= a.loc[~before, "activity_level_midden"] - 1e-12).all()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -127,16 +127,13 @@ def _planned(sc, hub: str, what: dict) -> float:
 
 
 def test_recipe_funding():
+    """The funding scenarios change the money only; the model decides what it buys (docs/ODD.md §7.3)."""
     parent, minus, plus = _sc("calibrated"), _sc("funding_minus50"), _sc("funding_plus50")
     assert minus["funding.multiplier"] == 0.5 * parent["funding.multiplier"]
     assert plus["funding.multiplier"] == 1.5 * parent["funding.multiplier"]
-    for hub in FOUR:
-        for key in [f"instruments.{i}" for i in INSTRUMENTS] + ["recruitment", "discovery", "capacity"]:
-            k = f"hubs.{hub}.{key}"
-            assert plus[k] == pytest.approx(1.5 * parent[k]), f"funding_plus50: {k} is not 1.5 x calibrated"
-        # the unchanged budget pays for exactly 2/3 of the larger plan (at most: a budget above plan is capped)
-        assert plus[f"hubs.{hub}.budget"] <= _planned(parent, hub, COST) + 1e-6
-    assert all(plus[k] == parent[k] for k in parent.params if k.startswith("hubs.midden."))
+    for sc in (minus, plus):
+        changed = {k for k, v in sc.params.items() if v != parent.params[k] and k != "propeller.table"}
+        assert changed == {"funding.multiplier"}
 
 
 def test_recipe_midden_full_hub_and_national_rollout():

@@ -236,6 +236,26 @@ def build_parser() -> argparse.ArgumentParser:
     goals.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address for --rerun")
     goals.add_argument("--no-progress", action="store_true", help="no progress line on standard error (--rerun)")
     goals.set_defaults(func=cmd_goals)
+    con = sub.add_parser("contributions", help="how much of each outcome each instrument and each hub contributes "
+                         "(Shapley values), and euros per partner, KPI 5 person and adoption",
+                         epilog="examples:\n"
+                                "  propeller contributions scenarios/calibrated.toml                 # 4 seeds\n"
+                                "  propeller contributions scenarios/calibrated.toml --draws 4 --seeds 2 --workers 2\n"
+                                "  propeller contributions scenarios/library/funding_plus50.toml --by hub",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    con.add_argument("scenario", help="scenario TOML file, e.g. scenarios/calibrated.toml")
+    con.add_argument("--by", choices=("instrument", "hub", "both"), default="both",
+                     help="players: the instruments (and recruitment), the hubs, or both (default)")
+    con.add_argument("--seeds", type=_positive_int, default=4, help="seeds per combination (default 4)")
+    con.add_argument("--draws", type=_positive_int, default=0, metavar="M",
+                     help="also M parameter sets from the calibration's posterior (intervals over them)")
+    con.add_argument("--seed", type=int, default=0, help="seed of the seeds and draws (default 0)")
+    con.add_argument("--until", default=None, metavar="YYYY-MM", help="horizon (default: the scenario's)")
+    con.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
+    con.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address")
+    con.add_argument("--json", action="store_true", help="also print the table as one JSON line")
+    con.add_argument("--no-progress", action="store_true", help="no progress line on standard error")
+    con.set_defaults(func=cmd_contributions)
     disc = sub.add_parser("discover", help="scenario discovery (PRIM): the factor ranges under which an outcome misses "
                           "its target, from a sweep database",
                           epilog="examples:\n"
@@ -355,6 +375,12 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     print("UNCALIBRATED: the hand-set prior defaults of scenarios/uncalibrated_defaults.toml, before the calibration; use them to see "
           "what the calibration changed, not for projections.")
     return 0
+
+
+def cmd_contributions(args: argparse.Namespace) -> int:
+    from propeller.app.contributions import main_cli
+
+    return main_cli(args)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:

@@ -1001,12 +1001,11 @@ def hub_month(seed, t, funding, hubs, insts, orgs, rel, thr, stage, activity, ad
     """The hubs' month in one compiled call, numba's generator seeded with ``seed`` (from the model's).
 
     Each hub's activity level is what its budget (times ``funding``) and its connector-limited staff allow, as a
-    multiple of its planned activity (0 for a hub not active): extra money buys extra activity as far as staff
-    allow. During the month staff move towards the planned capacity x (1 + hiring_share x (funding - 1)) when
-    funding exceeds 1, and back to the planned capacity otherwise, closing ``hiring_rate`` of the gap (next month's
-    staff). Each active hub, in hub
-    order, then runs each
-    instrument of ``insts`` (``state.InstrumentData``, in month order) Poisson(rate x level) times (``run_one``)
+    multiple of its planned activity (0 for a hub not active; a plan without cost or staff days is not limited by
+    them): extra money buys extra activity as far as staff allow. During the month staff move towards the planned
+    capacity x (1 + hiring_share x (funding - 1)) when funding exceeds 1, and back to the planned capacity
+    otherwise, closing ``hiring_rate`` of the gap (next month's staff). Each active hub, in hub order, then runs
+    each instrument of ``insts`` (``state.InstrumentData``, in month order) Poisson(rate x level) times (``run_one``)
     and recruits and discovers Poisson(planned x level) organisations (``recruit``). ``hubs``: ``state.Hubs``.
 
     Returns (whether any run was held, log, participants logged, pairs, new-tie pairs): ``log`` and ``pairs``
@@ -1018,8 +1017,9 @@ def hub_month(seed, t, funding, hubs, insts, orgs, rel, thr, stage, activity, ad
         if not hubs.active[h]:
             hubs.activity_level[h] = 0.0
             continue
-        by_budget = hubs.budget[h] * funding * hubs.inv_cost[h]  # planned cost 0 -> no limit
-        by_staff = hubs.staff[h] * hubs.connector[h] * hubs.inv_days[h]
+        # a plan that costs nothing (or takes no staff days) is not limited by money (or staff): it runs as planned
+        by_budget = 1.0 if hubs.inv_cost[h] == np.inf else hubs.budget[h] * funding * hubs.inv_cost[h]
+        by_staff = 1.0 if hubs.inv_days[h] == np.inf else hubs.staff[h] * hubs.connector[h] * hubs.inv_days[h]
         hubs.activity_level[h] = max(min(by_budget, by_staff), 0.0)
         # hiring (or letting go) during the month: the staff of next month
         wanted = hubs.capacity[h] * (1.0 + hubs.hiring_share * max(funding - 1.0, 0.0))

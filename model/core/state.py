@@ -160,11 +160,11 @@ class Hubs(NamedTuple):
 
     active: np.ndarray         # bool: the hub runs this month (opened, in the run's region)
     budget: np.ndarray         # float: budget per month (euro) at funding multiplier 1
-    inv_cost: np.ndarray       # float: 1 / planned cost of its planned activity per month (inf: no limit)
+    inv_cost: np.ndarray       # float: 1 / planned cost of its planned activity per month (inf: no cost, runs at plan)
     capacity: np.ndarray       # float: staff capacity as planned (days a month)
     staff: np.ndarray          # float, written: staff capacity this month (days), grown by hiring when funding > 1
     connector: np.ndarray      # float: connector strength (staff capacity is connector-limited)
-    inv_days: np.ndarray       # float: 1 / planned staff days (inf: no limit)
+    inv_days: np.ndarray       # float: 1 / planned staff days (inf: no staff days, runs at plan)
     rates: np.ndarray          # float H x I: planned runs a month of each instrument
     recruitment: np.ndarray    # float: planned recruitments a month (ring 4 -> ring 3)
     discovery: np.ndarray      # float: planned discoveries a month (unknown -> ring 4)
