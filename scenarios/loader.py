@@ -93,6 +93,22 @@ def _date_or_empty(v: Any) -> str | None:
     return None if v == "" else (None if _date(v) is None else "a date 'YYYY-MM' or \"\" (never)")
 
 
+def _instrument_or_empty(v: Any) -> str | None:
+    from propeller.core.instruments import registry
+
+    names = registry.names()
+    return None if v == "" or v in names else "an instrument (" + ", ".join(names) + ") or \"\" (none)"
+
+
+def _weights_or_empty(v: Any) -> str | None:
+    if v == []:
+        return None
+    if (isinstance(v, list) and len(v) == len(CLASSES)
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= 100 for x in v)):
+        return None
+    return f"[] (unchanged) or {len(CLASSES)} weights in [0, 100], one per innovativeness class"
+
+
 def _choice(options: Iterable[str]):
     opts = tuple(options)
 
@@ -199,6 +215,15 @@ RULES: list[tuple[str, Any]] = [
     ("sector.markets.*", _choices(THEMES)),
     ("sector.value_added_per_employee.*", _between(0.01, 100.0)),
     ("propeller.rates.*", _between(0.0, 5.0)),
+    ("adapt.from", _date_or_empty),
+    ("adapt.until", _date_or_empty),
+    ("adapt.output", _choice(("", "partners_total", "kpi4_mkb", "kpi5_skilled", "adopted_share"))),
+    ("adapt.op", _choice(("<", ">="))),
+    ("adapt.move_from", _instrument_or_empty),
+    ("adapt.move_to", _instrument_or_empty),
+    ("adapt.move_share", _PROB),
+    ("adapt.class_weight", _weights_or_empty),
+    ("adapt.*_weight.*", _between(0.0, 100.0)),
 ]
 
 
@@ -335,7 +360,7 @@ def _coerce(key: str, value: Any, like: Any, origin: str) -> Any:
             return value
     elif isinstance(like, list) and isinstance(value, list):
         names = bool(like) and isinstance(like[0], str)  # a list of names (themes, types): any length
-        if len(value) != len(like) and not names:
+        if len(value) != len(like) and not names and like:  # (an empty default: its rule says what it takes)
             raise ScenarioError(origin, key, f"a list of {len(like)} values", value)
         elem = like[0] if like else None
         return [_coerce(f"{key}[{i}]", v, elem, origin) for i, v in enumerate(value)] if like else value
@@ -425,6 +450,12 @@ def _check_cross(params: Mapping[str, Any], origin: str) -> None:
     if params["simulation.until"] < params["simulation.start"]:
         raise ScenarioError(origin, "simulation.until", f"a date at or after simulation.start ({params['simulation.start']})",
                             params["simulation.until"])
+    a = params.get("adapt.from", "")
+    if a and params.get("adapt.until", "") and params["adapt.until"] < a:
+        raise ScenarioError(origin, "adapt.until", f"a date at or after adapt.from ({a}), or \"\"", params["adapt.until"])
+    if bool(params.get("adapt.move_from", "")) != bool(params.get("adapt.move_to", "")) and params.get("adapt.move_share", 0):
+        raise ScenarioError(origin, "adapt.move_to", "both adapt.move_from and adapt.move_to (an instrument each) "
+                            "when adapt.move_share > 0", show_got=False)
     if len(params["population.class_rate_multiplier"]) != len(CLASSES):
         raise ScenarioError(origin, "population.class_rate_multiplier", f"{len(CLASSES)} values", show_got=False)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from propeller.app.contributions import OUTCOMES, coalition_overrides, contributions, players, shapley
 from propeller.app.cli import main
+from propeller.app.contributions import OUTCOMES, coalition_overrides, contributions, players, shapley
 from propeller.core.instruments import registry
 from propeller.core.plan import planned
 from propeller.scenarios.loader import CALIBRATED, load

@@ -232,6 +232,87 @@ class PropellerModel(Model):
         if not p["hubs.enabled"]:
             self.eco.rel[:] = 0.0
         self._any_active = bool(self.active.any())
+        self._in_run = np.array(in_run, dtype=bool)
+        self._init_adapt(p)
+
+    def _init_adapt(self, p) -> None:
+        """The scenario's plan change (``adapt.*``, docs/ODD.md §7.3): at ``adapt.from`` without a condition, or the
+        month after the condition first holds between ``adapt.from`` and ``adapt.until``."""
+        self.plan_changed = np.zeros(1)
+        self._adapt_window = None
+        if not p["adapt.from"]:
+            return
+        first = calendar.offset(self.start, p["adapt.from"])
+        if not p["adapt.output"]:
+            self._schedule(self._change_plan, max(first, 1))
+            return
+        last = calendar.offset(self.start, p["adapt.until"]) if p["adapt.until"] else self.n_months
+        self._adapt_window = (max(first, 0), last)
+        self._adapt_test = (p["adapt.output"], p["adapt.op"], float(p["adapt.threshold"]))
+
+    def adapt_signal(self, t: int, output: str) -> float:
+        """The month-``t`` value of a trigger output, as the timeseries will show it (``Recorder`` counts)."""
+        agg = self.recorder.agg
+        if output == "partners_total":
+            return float(agg.rings[t, :, 2:].sum())
+        if output == "kpi4_mkb":
+            return float(agg.by_type[t, :, TYPES.index("mkb_builders")].sum())
+        if output == "kpi5_skilled":
+            return float(self.kpi5.sum())
+        if output == "adopted_share":
+            adopted = agg.adopted[t] / self.pop.n
+            theme = self.p["outputs.theme"]
+            return float(adopted.mean() if theme == "all" else adopted[THEMES.index(theme)])
+        raise KeyError(output)
+
+    def _check_adapt(self, t: int) -> None:
+        lo, hi = self._adapt_window
+        if not lo <= t <= hi:
+            return
+        output, op, threshold = self._adapt_test
+        value = self.adapt_signal(t, output)
+        if value < threshold if op == "<" else value >= threshold:
+            self._adapt_window = None
+            self._schedule(self._change_plan, t + 1)
+
+    def _change_plan(self) -> None:
+        """Move money between instruments and hubs and change the targeting, as ``adapt.*`` says (once)."""
+        p = self.p
+        names = self.instrument_names
+        cost = np.array([i.cost for i in self.instruments], dtype=float)
+        days = np.array([i.staff_days for i in self.instruments], dtype=float)
+        rates = self.hubs.rates
+        money = rates * cost
+        total = money.sum(axis=1)
+        share = float(p["adapt.move_share"])
+        if share > 0 and p["adapt.move_from"] in names and p["adapt.move_to"] in names:
+            a, b = names.index(p["adapt.move_from"]), names.index(p["adapt.move_to"])
+            moved = money[:, a] * share
+            money[:, a] -= moved
+            money[:, b] += moved
+        w = np.array([float(p.get(f"adapt.instrument_weight.{n}", 1.0)) for n in names])
+        weighted = money * w
+        wsum = weighted.sum(axis=1)
+        money = np.where(wsum[:, None] > 0, weighted * np.divide(total, wsum, out=np.zeros_like(total),
+                                                                  where=wsum > 0)[:, None], money)
+        rates[:] = np.divide(money, cost, out=rates.copy(), where=cost > 0)
+        self.planned_cost[:] = rates @ cost
+        self.planned_days[:] = rates @ days
+        self._inv_cost[:] = np.divide(1.0, self.planned_cost, out=np.full(len(HUBS), np.inf), where=self.planned_cost > 0)
+        self._inv_days[:] = np.divide(1.0, self.planned_days, out=np.full(len(HUBS), np.inf), where=self.planned_days > 0)
+        hw = np.array([float(p[f"adapt.hub_weight.{h}"]) for h in HUBS]) * self._in_run
+        if (hw[self._in_run] != 1.0).any():
+            before = self.budget.copy()
+            weighted = hw * before
+            if weighted.sum() > 0:
+                self.budget[:] = np.where(self._in_run, weighted * (before[self._in_run].sum() / weighted.sum()), before)
+                ratio = np.divide(self.budget, before, out=np.ones(len(HUBS)), where=before > 0)
+                # a hub that gains money hires for it (x hiring_share, with the hiring delay); one that loses keeps
+                # its staff, whom the smaller budget then leaves partly idle
+                self.capacity[:] *= 1.0 + float(p["funding.hiring_share"]) * np.maximum(ratio - 1.0, 0.0)
+        if len(p["adapt.class_weight"]) and p["population.heterogeneity"]:  # (classes off: every weight stays 1)
+            self.class_weight[:] = np.array(p["adapt.class_weight"], dtype=float)
+        self.plan_changed[0] = 1.0
 
     def _schedule(self, fn, month: int) -> None:
         """Run ``fn`` just before month ``month`` (Mesa holds callbacks weakly: keep them alive)."""
@@ -272,6 +353,8 @@ class PropellerModel(Model):
             self.couplings.school_intake(self)
         self.grow_ecosystem()
         self.recorder.record(t)
+        if self._adapt_window is not None:
+            self._check_adapt(t)
         if t in self._survey_due:
             self.surveys.snapshot(self, t)
 

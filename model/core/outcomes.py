@@ -83,7 +83,7 @@ class Recorder:
         self._aggregate = Bound(aggregate_month)
         sources = {"kpi5": m.kpi5, "students_by_level": m.students_by_level, "adoptions": m.adoptions,
                    "participants": m.participants_table, "runs": m.run_counts, "spent": m.spent,
-                   "activity_level": m.activity_level, "connector": m.connector, "staff": m.staff}
+                   "activity_level": m.activity_level, "connector": m.connector, "staff": m.staff, "plan_changed": m.plan_changed}
         self._copies = [(self.scalars[k], v) for k, v in sources.items()]  # arrays updated in place: bound once
 
     def _scalars(self) -> dict[str, np.ndarray]:
@@ -92,7 +92,7 @@ class Recorder:
         shapes = {"kpi5": m.kpi5.shape, "students_by_level": m.students_by_level.shape,
                   "adoptions": m.adoptions.shape, "participants": m.participants_table.shape,
                   "runs": m.run_counts.shape, "spent": m.spent.shape, "activity_level": m.activity_level.shape,
-                  "connector": m.connector.shape, "staff": m.staff.shape}
+                  "connector": m.connector.shape, "staff": m.staff.shape, "plan_changed": m.plan_changed.shape}
         return {name: np.zeros((n_t, *shape)) for name, shape in shapes.items()}
 
     def record(self, t: int) -> None:
@@ -159,6 +159,7 @@ class Recorder:
             cols[f"connector_{hub}"] = sc["connector"][:, h]
             cols[f"staff_days_{hub}"] = sc["staff"][:, h]
         cols["budget_spent_cum"] = sc["spent"].sum(axis=1)
+        cols["plan_changed"] = sc["plan_changed"][:, 0].astype(np.int64)
         cols.update(sector.counts(used, market, self.wprod_total, self.wmarket_total, self.region_view))
         cols.update(sector.derived(self.pathway, cols))
 

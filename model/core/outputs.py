@@ -262,6 +262,8 @@ DECLARED: tuple[Output | Family, ...] = (
                "funding.hiring_delay_months)", fmt=",.1f")),
     Output("budget_spent_cum", "Budget spent (cumulative)", "€", FLOAT, "cumulative € spent (Σ runs × cost per run)",
            fmt=",.0f"),
+    Output("plan_changed", "Plan changed", "0/1", INT, "1 from the month the scenario's plan change (adapt.*) takes "
+           "effect: at adapt.from, or the month after its condition first held (docs/ODD.md §7.3)"),
     Output("productivity_index", "Labour productivity against the trend", "index", FLOAT, "production-weighted "
            "labour productivity of the companies from their use of the four themes, against the path without adoption "
            f"(the sector's own trend = 100, {START_DATE} = 100): the programme's +40 % is measured against the "
