@@ -256,6 +256,21 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--json", action="store_true", help="also print the table as one JSON line")
     con.add_argument("--no-progress", action="store_true", help="no progress line on standard error")
     con.set_defaults(func=cmd_contributions)
+    opt = sub.add_parser("optimise", help="search the allocation of the same money over instruments and hubs (and the "
+                         "targeting of followers) for chosen objectives, robust over posterior draws and seeds",
+                         epilog="examples:\n"
+                                "  propeller optimise scenarios/optimise/allocation.toml --dry-run\n"
+                                "  propeller optimise scenarios/optimise/allocation.toml --workers 2\n"
+                                "  propeller optimise scenarios/optimise/allocation.toml --db /tmp/a.db --json",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    opt.add_argument("spec", help="optimisation spec (TOML), e.g. scenarios/optimise/allocation.toml")
+    opt.add_argument("--db", default=None, help="SQLite database (default outputs/sweeps/<name>.db)")
+    opt.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
+    opt.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address")
+    opt.add_argument("--dry-run", action="store_true", help="show the plan and the number of runs; run nothing")
+    opt.add_argument("--json", action="store_true", help="also print the Pareto set and the checks as one JSON line")
+    opt.add_argument("--no-progress", action="store_true", help="no progress line on standard error")
+    opt.set_defaults(func=cmd_optimise)
     disc = sub.add_parser("discover", help="scenario discovery (PRIM): the factor ranges under which an outcome misses "
                           "its target, from a sweep database",
                           epilog="examples:\n"
@@ -379,6 +394,12 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_contributions(args: argparse.Namespace) -> int:
     from propeller.app.contributions import main_cli
+
+    return main_cli(args)
+
+
+def cmd_optimise(args: argparse.Namespace) -> int:
+    from propeller.app.optimise import main_cli
 
     return main_cli(args)
 

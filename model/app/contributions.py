@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -184,31 +183,16 @@ def _row(outcome, date, player, label, values, spend, one_off=None) -> dict:
     return row
 
 
-def _plan(path: Path, seeds: int, draws: int, seed: int, until: str | None):
-    """The runs of ``propeller run PATH --seeds N --draws M`` (same draws and seeds): their records and seeds."""
-    from propeller.app.multirun import spec_text
-    from propeller.app.sweeps.design import build_plan
-    from propeller.app.sweeps.spec import SpecError, load_spec
-
-    with tempfile.TemporaryDirectory(prefix="propeller-contributions-") as tmp:
-        spec_path = Path(tmp) / "contributions.toml"
-        spec_path.write_text(spec_text([path], seeds, draws, seed, until, {}))
-        try:
-            return build_plan(load_spec(spec_path))
-        except SpecError as exc:
-            raise UserError("contributions", exc.key.replace("design.file", "--draws"), exc.expected,
-                            show_got=False) from None
-
-
 def contributions(scenario: str | Path, by: Sequence[str] = ("instrument", "hub"), seeds: int = 4, draws: int = 0,
                   seed: int = 0, until: str | None = None, workers: int = 1, scheduler: str | None = None,
                   progress=None) -> list[Decomposition]:
+    from propeller.app.multirun import run_plan
     from propeller.app.runner import Executor
     from propeller.scenarios.loader import load
 
     path = Path(scenario)
     sc = load(path)
-    plan = _plan(path, seeds, draws, seed, until)
+    plan = run_plan(path, seeds, draws, seed, until)
     until = plan.horizon[1]
     dates = [d for d in outputs.KEY_DATES if d <= until] or [until]
     base_params = sc.params

@@ -41,6 +41,21 @@ def spec_text(paths: list[Path], seeds: int, draws: int, seed: int, until: str |
     return "\n".join(lines) + "\n"
 
 
+def run_plan(path: Path, seeds: int, draws: int, seed: int, until: str | None):
+    """The runs of ``propeller run PATH --seeds N --draws M --seed S`` (the same parameter sets and seeds), as a
+    sweep plan: what ``contributions`` and ``optimise`` run every combination or candidate on."""
+    from propeller.app.sweeps.design import build_plan
+    from propeller.app.sweeps.spec import SpecError, load_spec
+
+    with tempfile.TemporaryDirectory(prefix="propeller-plan-") as tmp:
+        spec_path = Path(tmp) / "plan.toml"
+        spec_path.write_text(spec_text([Path(path)], seeds, draws, seed, until, {}))
+        try:
+            return build_plan(load_spec(spec_path))
+        except SpecError as exc:
+            raise UserError(str(path), exc.key.replace("design.file", "--draws"), exc.expected, show_got=False) from None
+
+
 def run_many(paths: list[str], seeds: int = 1, draws: int = 0, seed: int = 0, until: str | None = None,
              sets: list[str] | None = None, workers: int = 1, scheduler: str | None = None,
              db: str | None = None, progress: bool = True) -> tuple[pd.DataFrame, dict]:

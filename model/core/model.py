@@ -13,7 +13,7 @@ from functools import partial
 import numpy as np
 from mesa import Model
 
-from propeller.core import calendar, surveys
+from propeller.core import calendar, plan, surveys
 from propeller.core.agents import Hub, Organisation
 from propeller.core.constants import (
     FIRST_ADOPTEREN,
@@ -278,38 +278,18 @@ class PropellerModel(Model):
     def _change_plan(self) -> None:
         """Move money between instruments and hubs and change the targeting, as ``adapt.*`` says (once)."""
         p = self.p
-        names = self.instrument_names
         cost = np.array([i.cost for i in self.instruments], dtype=float)
         days = np.array([i.staff_days for i in self.instruments], dtype=float)
-        rates = self.hubs.rates
-        money = rates * cost
-        total = money.sum(axis=1)
-        share = float(p["adapt.move_share"])
-        if share > 0 and p["adapt.move_from"] in names and p["adapt.move_to"] in names:
-            a, b = names.index(p["adapt.move_from"]), names.index(p["adapt.move_to"])
-            moved = money[:, a] * share
-            money[:, a] -= moved
-            money[:, b] += moved
-        w = np.array([float(p.get(f"adapt.instrument_weight.{n}", 1.0)) for n in names])
-        weighted = money * w
-        wsum = weighted.sum(axis=1)
-        money = np.where(wsum[:, None] > 0, weighted * np.divide(total, wsum, out=np.zeros_like(total),
-                                                                  where=wsum > 0)[:, None], money)
-        rates[:] = np.divide(money, cost, out=rates.copy(), where=cost > 0)
+        iw, hw, move = plan.adapt_arrays(p, self.instrument_names)
+        rates, budget, capacity = plan.reallocate(self.hubs.rates, cost, self.budget, self.capacity, self._in_run, iw,
+                                                  hw, float(p["funding.hiring_share"]), move)
+        self.hubs.rates[:] = rates  # the arrays the kernels read are updated in place
+        self.budget[:] = budget
+        self.capacity[:] = capacity
         self.planned_cost[:] = rates @ cost
         self.planned_days[:] = rates @ days
         self._inv_cost[:] = np.divide(1.0, self.planned_cost, out=np.full(len(HUBS), np.inf), where=self.planned_cost > 0)
         self._inv_days[:] = np.divide(1.0, self.planned_days, out=np.full(len(HUBS), np.inf), where=self.planned_days > 0)
-        hw = np.array([float(p[f"adapt.hub_weight.{h}"]) for h in HUBS]) * self._in_run
-        if (hw[self._in_run] != 1.0).any():
-            before = self.budget.copy()
-            weighted = hw * before
-            if weighted.sum() > 0:
-                self.budget[:] = np.where(self._in_run, weighted * (before[self._in_run].sum() / weighted.sum()), before)
-                ratio = np.divide(self.budget, before, out=np.ones(len(HUBS)), where=before > 0)
-                # a hub that gains money hires for it (x hiring_share, with the hiring delay); one that loses keeps
-                # its staff, whom the smaller budget then leaves partly idle
-                self.capacity[:] *= 1.0 + float(p["funding.hiring_share"]) * np.maximum(ratio - 1.0, 0.0)
         if len(p["adapt.class_weight"]) and p["population.heterogeneity"]:  # (classes off: every weight stays 1)
             self.class_weight[:] = np.array(p["adapt.class_weight"], dtype=float)
         self.plan_changed[0] = 1.0

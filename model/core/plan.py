@@ -56,4 +56,48 @@ def switch_off(params: Mapping[str, Any], instruments: str | Iterable[str], hubs
     return out
 
 
-__all__ = ["planned", "rates", "switch_off"]
+def reallocate(rates: np.ndarray, cost: np.ndarray, budget: np.ndarray, capacity: np.ndarray, in_run: np.ndarray,
+               instrument_weight: np.ndarray, hub_weight: np.ndarray, hiring_share: float,
+               move: tuple[int, int, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A plan change's money (``adapt.*``, docs/ODD.md §7.3), as (rates, budget, capacity) after it.
+
+    ``rates``: hubs x instruments planned runs a month; ``cost``: euro per run; ``move``: (from, to, share) of each
+    hub's money for instrument ``from`` moved to ``to``. Each hub's instrument money is then re-weighted by
+    ``instrument_weight`` and re-normalised so its planned cost stays; the budgets of the hubs ``in_run`` are
+    re-weighted by ``hub_weight`` and re-normalised so their total stays, and a hub whose budget grows by a factor
+    r raises its planned staff capacity by hiring_share x (r - 1) (one that loses money keeps its staff)."""
+    money = rates * cost
+    total = money.sum(axis=1)
+    if move is not None and move[2] > 0:
+        a, b, share = move
+        moved = money[:, a] * share
+        money[:, a] -= moved
+        money[:, b] += moved
+    weighted = money * instrument_weight
+    wsum = weighted.sum(axis=1)
+    scale = np.divide(total, wsum, out=np.zeros_like(total), where=wsum > 0)
+    money = np.where(wsum[:, None] > 0, weighted * scale[:, None], money)
+    new_rates = np.divide(money, cost, out=rates.astype(float).copy(), where=cost > 0)
+    new_budget, new_capacity = budget.astype(float).copy(), capacity.astype(float).copy()
+    hw = np.where(in_run, hub_weight, 0.0)
+    if (hub_weight[in_run] != 1.0).any() and (hw * budget).sum() > 0:
+        weighted_b = hw * budget
+        new_budget = np.where(in_run, weighted_b * (budget[in_run].sum() / weighted_b.sum()), budget)
+        ratio = np.divide(new_budget, budget, out=np.ones(len(budget)), where=budget > 0)
+        new_capacity = capacity * (1.0 + hiring_share * np.maximum(ratio - 1.0, 0.0))
+    return new_rates, new_budget, new_capacity
+
+
+def adapt_arrays(params: Mapping[str, Any], names: Iterable[str]) -> tuple[np.ndarray, np.ndarray,
+                                                                            tuple[int, int, float] | None]:
+    """(instrument weights, hub weights, move) of a scenario's ``adapt.*`` for instruments ``names``."""
+    names = list(names)
+    iw = np.array([float(params.get(f"adapt.instrument_weight.{n}", 1.0)) for n in names])
+    hw = np.array([float(params[f"adapt.hub_weight.{h}"]) for h in HUBS])
+    share = float(params["adapt.move_share"])
+    a, b = params["adapt.move_from"], params["adapt.move_to"]
+    move = (names.index(a), names.index(b), share) if share > 0 and a in names and b in names else None
+    return iw, hw, move
+
+
+__all__ = ["adapt_arrays", "planned", "rates", "reallocate", "switch_off"]
