@@ -116,3 +116,31 @@ def test_bad_settings_on_the_command_line_exit_2(capsys):
     assert main(["run", str(CALIBRATED), "--set", "adapt.move_share=0.5", "--set", "adapt.move_from=events",
                  "--until", "2026-06"]) == 2
     assert "adapt.move_to" in capsys.readouterr().err
+
+
+def test_the_adaptive_plan_example_fires_only_where_kpi4_lags():
+    """scenarios/plans: where the rule does not fire the run is the calibrated one; where it fires, KPI 4 was below
+    215 in the month before the change, within June-December 2026."""
+    from pathlib import Path
+
+    from propeller.app.sweeps.design import build_plan
+    from propeller.app.sweeps.spec import load_spec
+
+    root = Path(__file__).resolve().parents[1]
+    plan = build_plan(load_spec(root / "scenarios" / "sweeps" / "adaptive_plan.toml"))
+    assert len(plan.runs) == 60
+    fired = 0
+    for seed in range(6):
+        cal = simulate(load(root / "scenarios" / "library" / "calibrated.toml"), seed=seed, until="2027-06")["timeseries"]
+        ada = simulate(load(root / "scenarios" / "plans" / "move_to_coaching_if_kpi4_low.toml"), seed=seed,
+                       until="2027-06")["timeseries"]
+        changed = ada.index[ada["plan_changed"] == 1]
+        if len(changed) == 0:
+            assert ada.equals(cal)
+            assert (cal.set_index("date").loc["2026-06":"2026-12", "kpi4_mkb"] >= 215).all()
+            continue
+        fired += 1
+        first = changed[0]
+        assert "2026-07" <= ada.at[first, "date"] <= "2027-01" and ada.at[first - 1, "kpi4_mkb"] < 215
+        assert ada.iloc[:first].equals(cal.iloc[:first])
+    assert fired < 6
