@@ -171,7 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "  propeller sweep scenarios/sweeps/steering_report.toml && propeller report "
                             "outputs/sweeps/steering_report.db\n"
                             "  propeller goals outputs/sweeps/sector_goals.db        # the sector's goals\n"
-                            "  propeller discover outputs/sweeps/funding_grid.db --outcome \"partners_total@2030-12 < 500\"\n"
+                            "  propeller contributions scenarios/calibrated.toml     # what each instrument and hub "
+                            "contributed\n"
+                            "  propeller optimise scenarios/optimise/allocation.toml # the best allocation of the same "
+                            "money\n"
+                            "  propeller discover outputs/sweeps/funding_grid.db --outcome \"partners_total@2027-12 < 900\"\n"
                             "  propeller validate --draws 100 --workers 2            # check the calibration\n"
                             "Each command has --help with its options.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -274,7 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     disc = sub.add_parser("discover", help="scenario discovery (PRIM): the factor ranges under which an outcome misses "
                           "its target, from a sweep database",
                           epilog="examples:\n"
-                                 "  propeller discover outputs/sweeps/funding_grid.db --outcome \"partners_total@2030-12 < 500\"\n"
+                                 "  propeller contributions scenarios/calibrated.toml     # what each instrument and hub "
+                            "contributed\n"
+                            "  propeller optimise scenarios/optimise/allocation.toml # the best allocation of the same "
+                            "money\n"
+                            "  propeller discover outputs/sweeps/funding_grid.db --outcome \"partners_total@2027-12 < 900\"\n"
                                  "  propeller discover outputs/sweeps/steering_report.db --outcome \"kpi4_mkb@2027-12 < 130\" "
                                  "--json",
                           formatter_class=argparse.RawDescriptionHelpFormatter)
