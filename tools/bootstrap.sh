@@ -9,8 +9,10 @@ if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt requirem
 fi
 find_python() {
   for c in python3.12 python3.13 python3; do
+    # the interpreter a venv was made from, never .venv's own (run from an activated .venv, `python3.12` is
+    # .venv/bin/python3.12, which the rm -rf below would delete)
     if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
-      command -v "$c"; return 0
+      "$c" -c 'import os, sys; print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))'; return 0
     fi
   done
   for c in "$HOME"/.pyenv/versions/3.12*/bin/python3 "$HOME"/.pyenv/versions/3.13*/bin/python3; do
