@@ -119,3 +119,15 @@ def test_a_hub_with_nothing_planned_or_switched_off_runs_finite():
            "hubs.zuid.discovery": 0.0}
     ts = _runs(off, seeds=(1,), until="2024-09")[0]
     assert np.isfinite(ts["activity_level_zuid"]).all() and (ts["budget_spent_cum"] >= 0).all()
+
+
+def test_every_instruments_staff_days_cost_less_than_its_run():
+    """The one check the seeds allow on the assumed costs (docs/levers.md, "Costs"): at EUR 100 k a staff year
+    [000 L3087-3089] and an assumed 216 working days, a run's staff days cost less than the run."""
+    from propeller.core.instruments import registry
+
+    day = 100_000 / 216
+    p = load(CALIBRATED).params
+    for name in registry.names():
+        staff = p[f"instruments.{name}.staff_days"] * day
+        assert staff < p[f"instruments.{name}.cost"], (name, staff, p[f"instruments.{name}.cost"])
