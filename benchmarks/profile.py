@@ -4,7 +4,8 @@
                                            [--pyinstrument] [--html outputs/profile.html]
 
 ``comparison``: the configuration of benchmarks/run.py (West region, hubs off, network on, sized to ``--orgs``);
-``calibrated``: scenarios/calibrated.toml, all hubs (the full model with its instruments; ``--orgs`` is ignored).
+``calibrated``: scenarios/calibrated.toml, all hubs (the full model with its instruments; ``--orgs`` is ignored);
+``national``: scenarios/national.toml, 199,750 organisations to 2050 (use ``--runs 1``).
 Only the steps are profiled (``run_for`` over the whole horizon), after one warm-up run that loads the compiled
 kernels. Two views:
 
@@ -55,6 +56,7 @@ def timed_kernels() -> dict[str, list[int]]:
                     _c[0] += 1
                     _c[1] += time.perf_counter_ns() - t0
 
+            wrapper.__name__ = wrapper.__qualname__ = name  # the model keys its bound kernels by name
             setattr(mod, name, wrapper)
     return acc
 
@@ -63,7 +65,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--orgs", type=int, default=10_000, help="organisations in the comparison configuration")
     ap.add_argument("--runs", type=int, default=5, help="runs profiled (seeds 1..runs)")
-    ap.add_argument("--config", choices=("comparison", "calibrated"), default="comparison")
+    ap.add_argument("--config", choices=("comparison", "calibrated", "national"), default="comparison")
     ap.add_argument("--pyinstrument", action="store_true", help="also print pyinstrument's call tree")
     ap.add_argument("--html", type=Path, help="also write pyinstrument's HTML page here")
     args = ap.parse_args()
@@ -71,8 +73,10 @@ def main() -> None:
         from run import sized
 
         scenario = sized(args.orgs)
-    else:
+    elif args.config == "calibrated":
         scenario = load(ROOT / "scenarios" / "calibrated.toml", overrides={"simulation.region": "all"})
+    else:
+        scenario = load(ROOT / "scenarios" / "national.toml")
     warm = PropellerModel(scenario, rng=0, with_agents=False)
     warm.run_for(warm.n_months)  # loads the compiled kernels
 

@@ -40,10 +40,10 @@ def move(table, route: str, step: str, month: int = 3, comaker: bool = True, gat
                     snap=np.zeros(N, np.int8), snap_words=np.zeros(0, np.uint64), cand=none, dirty=np.zeros(N, np.uint8))
     pushes = Pushes(extra_entry=zeros, extra_fwd=zeros, enrolled_until=never, enrolled_hazard=zeros,
                     coached_until=never, coached_hazard=zeros, student_until=never)
-    par = MoveParams(entry_p=0.0, entry_q=0.0, partner_thr=0.5, connector_back=0.0, traj_boost=1.0, traj_back=1.0,
+    par = MoveParams(entry_p=0.0, entry_q=0.0, connector_back=0.0, traj_boost=1.0, traj_back=1.0,
                      coach_boost=1.0, student_boost=0.0, procurement_boost=0.0, gate_floor=gate_floor,
                      chain_gate_floor=chain_gate_floor)
-    propeller_move(stage, month - 1, orgs, table.arrays, nb, pushes, par, np.zeros((N, 1)), ones[:1], np.zeros(0), 0,
+    propeller_move(stage, month - 1, orgs, table.arrays, nb, pushes, par, np.zeros(N, np.bool_), ones[:1], np.zeros(0), 0,
                    1.0, int(rng.integers(2**62)), np.zeros(1, np.int64))
     return stage[:, 0]
 

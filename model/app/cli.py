@@ -66,6 +66,20 @@ def _write_outputs(out_dir: Path, result: dict, scenario_path: str, set_args: li
         _write_outputs_in(out_dir, result, scenario_path, set_args)
 
 
+def _insert_frame(db, name: str, frame: pd.DataFrame, columns: dict[str, str] | None = None) -> None:
+    """Insert a frame's rows into table ``name``: its first row through sqlite-utils (which declares the table and
+    its column types, as ``insert_all`` of all rows would), the rest in one ``executemany``. sqlite-utils converts
+    row by row in Python: 3 s for the national run's 77,000 rows of occupancy and partners, against 0.1 s."""
+    first = frame.iloc[:1].to_dict(orient="records")
+    db[name].insert_all(first, columns=columns)
+    if len(frame) > 1:
+        cols = ", ".join(f"[{c}]" for c in frame.columns)
+        marks = ", ".join("?" * len(frame.columns))
+        with db.conn:
+            db.conn.executemany(f"INSERT INTO [{name}] ({cols}) VALUES ({marks})",
+                                frame.iloc[1:].itertuples(index=False, name=None))
+
+
 def _write_outputs_in(out_dir: Path, result: dict, scenario_path: str, set_args: list[str]) -> None:
     import sqlite_utils
 
@@ -83,9 +97,9 @@ def _write_outputs_in(out_dir: Path, result: dict, scenario_path: str, set_args:
         })
         db["parameters"].insert_all(
             ({"key": k, "value": json.dumps(v)} for k, v in sorted(result["params"].items())), pk="key")
-        db["timeseries"].insert_all(result["timeseries"].to_dict(orient="records"), columns=outputs.sqlite_columns())
+        _insert_frame(db, "timeseries", result["timeseries"], columns=outputs.sqlite_columns())
         for name in ("occupancy", "partners_by_hub_type", "participants"):
-            db[name].insert_all(result[name].to_dict(orient="records"))
+            _insert_frame(db, name, result[name])
         db.close()
         for f in ("timeseries.csv", "propeller.db"):
             with open(tmp / f, "rb+") as fh:

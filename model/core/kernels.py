@@ -121,7 +121,7 @@ def _node_bits(stage, j, k, is_company, comaker_min_step):
     return a, (b if is_company[j] else 0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def update_neighbours(stage, stage_words, full, is_company, is_client, nb, ties):
     """Bring the neighbour state up to date with the current stages and tie intensities, per organisation i:
     num[i, t] = sum of tie intensities to contacts in Adopteren on theme t, deg[i] = sum of all its tie
@@ -238,8 +238,39 @@ def update_neighbours(stage, stage_words, full, is_company, is_client, nb, ties)
         deg[i] = d
 
 
+@njit(cache=True, nogil=True)
+def home_partners(rel, home, thr, out):
+    """out[i]: organisation i is a partner of its home region's hub (rel[i, home[i]] >= thr), the one thing the move
+    reads of the relations - taken before the month's relation growth, which may run beside the move."""
+    for i in range(rel.shape[0]):
+        out[i] = rel[i, home[i]] >= thr
+
+
 @njit(cache=True)
-def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, mix_share, t, dt, seed, adoptions):
+def clear_month(orgs, adj, extra_fwd, extra_entry, activity, took_part):
+    """Clear what a month's instrument runs wrote for that month only: the participants' (``orgs``: the participation
+    log's organisations) activity ids, pushes and took-part flags, and the forward push their structural contacts
+    (``adj``, as given to ``hub_month``) received (``batch_common``'s reach). Nothing else writes these arrays, so
+    this leaves them as clearing them whole would, at the cost of the participants instead of the population."""
+    indptr, indices = adj.indptr, adj.indices
+    k = extra_fwd.shape[1]
+    n_h = took_part.shape[1]
+    for x in range(orgs.shape[0]):
+        i = orgs[x]
+        activity[i] = -1
+        for h in range(n_h):
+            took_part[i, h] = False
+        for t in range(k):
+            extra_fwd[i, t] = 0.0
+            extra_entry[i, t] = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            for t in range(k):
+                extra_fwd[j, t] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def propeller_move(stage, month, orgs, table, nb, pushes, par, home_partner, connector, mix_share, t, dt, seed, adoptions):
     """Move every (organisation, theme) at most once by competing hazards (see PropellerTable) in calendar
     month ``month`` (0-11); the uniform draws come from xoshiro256+ seeded with ``seed`` (from the model's
     generator). Groups: ``state.Organisations``, ``state.Table``, ``state.Neighbours``, ``state.Pushes``,
@@ -249,8 +280,8 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
     mix_share[th] when mixing is full (``mix_share`` non-empty). ``nb.comaker``/``nb.pulled``/``nb.chained`` are
     bit masks per organisation (bit th); a move that requires a co-maker (table.gate 1) is x par.gate_floor without
     one, a move that requires an involved chain partner (2) x par.chain_gate_floor without one.
-    A partner of a hub whose connector is weak falls back faster:
-    back x (1 + par.connector_back x (1 - connector))."""
+    A partner of its home region's hub (``home_partner``, from ``home_partners``) whose connector is weak falls back
+    faster: back x (1 + par.connector_back x (1 - connector))."""
     route, home, class_mult, is_company = orgs.route, orgs.home, orgs.class_mult, orgs.is_company
     rates, target, gate, phase_scale = table.rates[month], table.target, table.gate, table.phase_scale
     n_steps, entry_step = table.n_steps, table.entry_step
@@ -258,7 +289,7 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
     extra_entry, extra_fwd, student_until = pushes.extra_entry, pushes.extra_fwd, pushes.student_until
     enrolled_until, enrolled_hazard = pushes.enrolled_until, pushes.enrolled_hazard
     coached_until, coached_hazard = pushes.coached_until, pushes.coached_hazard
-    entry_p, entry_q, partner_thr, connector_back = par.entry_p, par.entry_q, par.partner_thr, par.connector_back
+    entry_p, entry_q, connector_back = par.entry_p, par.entry_q, par.connector_back
     traj_boost, traj_back, coach_boost = par.traj_boost, par.traj_back, par.coach_boost
     student_boost, procurement_boost, gate_floor = par.student_boost, par.procurement_boost, par.gate_floor
     chain_floor = par.chain_gate_floor
@@ -270,7 +301,7 @@ def propeller_move(stage, month, orgs, table, nb, pushes, par, rel, connector, m
     for i in range(n):
         r = route[i]
         hub = home[i]
-        back_scale = 1.0 + connector_back * (1.0 - connector[hub]) if rel[i, hub] >= partner_thr else 1.0
+        back_scale = 1.0 + connector_back * (1.0 - connector[hub]) if home_partner[i] else 1.0
         inv_deg = 1.0 / deg[i] if deg[i] > 0 else 0.0
         cm_bits = comaker[i]
         ch_bits = chained[i]
@@ -436,8 +467,8 @@ def batch_common(sel, sizes, h, theme, spec, rel, thr, activity, first_id, stage
     return n_pairs, prof, students, teachers
 
 
-@njit(cache=True)
-def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members, took_part, seed):
+@njit(cache=True, nogil=True)
+def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members, took_part, seed, buf):
     """One month of the organisation-hub relations of the ``active`` hubs (columns of ``rel``): decay without
     activity, at growth.decay x (1 + growth.connector_decay x (1 - connector)) (lapsed partners stay in ring 4);
     a relation with activity this month (``took_part[i, h]``: i took part in a run of hub h) does not decay, so a
@@ -447,7 +478,9 @@ def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members,
     over the structural ties ``adj`` and the collaboration ties ``collab``) plus, for unknown ones, from
     membership (``members``) of an inner-ring network organisation (constituency). ``growth``: ``state.Growth``.
     Draws: one uniform per candidate (organisation, hub) from xoshiro256+ seeded with ``seed`` (``uniform``;
-    thousands of candidates a month)."""
+    thousands of candidates a month). ``buf``: ``state.GrowthBuffers`` (the hazards are summed only for the
+    contacts of partners and the members of inner-ring network organisations, the candidates; only they are
+    visited, in index order, so the draws are those of a pass over everyone)."""
     potential, thr, ring_cut = growth.potential, growth.partner_thr, growth.ring_cut
     organic_rate, constituency_rate = growth.organic_rate, growth.constituency_rate
     recruit_intensity, network_on = growth.recruit_intensity, growth.network_on
@@ -465,9 +498,7 @@ def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members,
     n_act = act.shape[0]
     # decay, and per organisation, bit a: partner of active hub a / a network organisation in its inner rings
     # (constituency); the partners and inner-ring network organisations are listed (few of all organisations)
-    partner = np.zeros(n, dtype=np.int64)
-    inner = np.zeros(n, dtype=np.int64)
-    pushers = np.empty(n, dtype=np.int64)
+    partner, inner, pushers, hz, via, flag = buf.partner, buf.inner, buf.pushers, buf.hz, buf.via, buf.flag
     n_push = 0
     for j in range(n):
         pm = 0
@@ -494,8 +525,6 @@ def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members,
     # organic hazard: the intensity of ties to partners of each hub, pushed from the partners along their ties
     # (the structural ties are symmetric: row j lists j's contacts); constituency: from inner-ring network
     # organisations to their members
-    hz = np.zeros((n, n_act))
-    via = np.zeros(n, dtype=np.int64)
     for x in range(n_push):
         j = pushers[x]
         mk = partner[j]
@@ -503,30 +532,41 @@ def grow_relations(rel, active, connector, growth, is_ngo, adj, collab, members,
             for p in range(indptr[j], indptr[j + 1]):
                 i = indices[p]
                 w = weight[p]
+                flag[i] = True
                 for a in range(n_act):
                     if mk >> a & 1:
                         hz[i, a] += w
         im = inner[j]
         if im:
             for p in range(m_ptr[j], m_ptr[j + 1]):
-                via[m_idx[p]] |= im
+                i = m_idx[p]
+                via[i] |= im
+                flag[i] = True
     for e in range(cu.shape[0]):
         x, y, w = cu[e], cv[e], cw[e]
         mx, my = partner[x], partner[y]
         if mx | my:
+            flag[x] = True
+            flag[y] = True
             for a in range(n_act):
                 if my >> a & 1:
                     hz[x, a] += w
                 if mx >> a & 1:
                     hz[y, a] += w
-    for i in range(n):
+    for i in range(n):  # everyone else has no hazard (and takes no draw)
+        if not flag[i]:
+            continue
+        flag[i] = False
         vi = via[i]
+        via[i] = 0
         for a in range(n_act):
             h = act[a]
+            hz_i = hz[i, a]
+            hz[i, a] = 0.0
             v = rel[i, h]
             if v >= thr:
                 continue
-            hz_ia = hz[i, a] * organic_rate * connector_act[a]
+            hz_ia = hz_i * organic_rate * connector_act[a]
             if vi >> a & 1 and v <= 0:  # constituency brings unknown organisations in
                 hz_ia += constituency_rate
             if hz_ia > 0 and occurs(uniform(rs), hz_ia):

@@ -8,6 +8,7 @@ and through network organisations -> outcomes are recorded.
 
 from __future__ import annotations
 
+import concurrent.futures
 from functools import partial
 
 import numpy as np
@@ -27,7 +28,7 @@ from propeller.core.couplings import Couplings
 from propeller.core.ecosystem import MEMBER, Ecosystem, NeighbourState
 from propeller.core.instruments import registry
 from propeller.core.instruments.base import Instrument
-from propeller.core.kernels import Bound, grow_relations, hub_month, propeller_move
+from propeller.core.kernels import Bound, clear_month, grow_relations, home_partners, hub_month, propeller_move
 from propeller.core.outcomes import Recorder
 from propeller.core.population import build_population
 from propeller.core.state import (
@@ -35,6 +36,7 @@ from propeller.core.state import (
     Book,
     Csr,
     Growth,
+    GrowthBuffers,
     Hubs,
     MoveParams,
     Organisations,
@@ -131,6 +133,8 @@ class PropellerModel(Model):
         self._gate_floor = float(p["coupling.comaker_gate_floor"])
         self._intake_month = p["coupling.intake_month"]
         self._intensify, self._decay = float(p["network.intensify"]), float(p["network.decay"])
+        self._home_partner = np.zeros(len(pop.home), dtype=np.bool_)  # the move's view of the relations (step)
+        self._cleared = np.zeros(0, dtype=np.int64)  # last month's participants: what clear_month undoes
         self._start_month = calendar.parse(self.start)
         cp = self.couplings
         self.neighbours = NeighbourState(self.eco, stage.shape, cp.is_company, cp.is_client, cp.min_step, cp.min_w)
@@ -145,7 +149,7 @@ class PropellerModel(Model):
                              student_until=self.student_until)
         self.person_counts = PersonCounts(**self.persons)
         self.move_params = MoveParams(
-            entry_p=self._entry_p, entry_q=self._entry_q, partner_thr=self.eco.partner_thr,
+            entry_p=self._entry_p, entry_q=self._entry_q,
             connector_back=self._connector_back, traj_boost=float(self.traj_boost), traj_back=float(self.traj_back),
             coach_boost=float(self.coach_boost), student_boost=self._student_boost, procurement_boost=float(cp.boost),
             gate_floor=self._gate_floor, chain_gate_floor=float(p["coupling.chain_gate_floor"]))
@@ -155,6 +159,10 @@ class PropellerModel(Model):
             organic_rate=float(p["ecosystem.organic_rate"]), constituency_rate=float(p["ecosystem.constituency_rate"]),
             recruit_intensity=float(p["ecosystem.recruit_intensity"]), network_on=bool(p["network.enabled"]),
             decay=float(p["ecosystem.decay"]), connector_decay=float(p["ecosystem.connector_decay_factor"]))
+        n_h = len(HUBS)
+        self._growth_buf = GrowthBuffers(
+            partner=np.zeros(n, np.int64), inner=np.zeros(n, np.int64), pushers=np.zeros(n, np.int64),
+            hz=np.zeros((n, n_h)), via=np.zeros(n, np.int64), flag=np.zeros(n, np.bool_))
         adj = self.eco.structural(None, False)
         self.adj = Csr(adj.indptr, adj.indices, adj.data)  # structural neighbours: whom participants tell
         regions = pop.regions
@@ -170,7 +178,8 @@ class PropellerModel(Model):
             hiring_rate=1.0 / max(float(p["funding.hiring_delay_months"]), 1.0))
         self._insts = tuple(inst.spec(self) for inst in self.instruments)
         self._growth_graph: tuple = (-1,)  # (tie count, the graph grow_relations reads), rebuilt when ties are added
-        self._kernels = {k.__name__: Bound(k) for k in (hub_month, propeller_move, grow_relations)}  # kernels.Bound
+        self._kernels = {k.__name__: Bound(k) for k in (hub_month, propeller_move, grow_relations, home_partners,
+                                                        clear_month)}  # kernels.Bound
         # instruments with an effect that is not data (``Instrument.after``), called after the compiled month
         self._after = [(code, inst) for code, inst in enumerate(self.instruments) if type(inst).after is not Instrument.after]
         self._touched = True  # extra_* / activity were written since they were last cleared
@@ -316,22 +325,38 @@ class PropellerModel(Model):
         return f
 
     # ------------------------------------------------------------------ the month
+    # From this many organisations on, relation growth runs in a helper thread beside the propeller move (see step);
+    # results are the same either way (tests/test_kernels.py runs both). Below it a thread's hand-over costs more than
+    # it saves.
+    beside_min_orgs: int = 20_000
+
     def step(self) -> None:
         self.t = t = int(round(self.time))
         month = (self._start_month + t) % 12 + 1
-        if self._touched:  # only instrument runs write these: clear them only after a month that had runs
-            self.extra_fwd[:] = 0.0
-            self.extra_entry[:] = 0.0
-            self.activity[:] = -1
-            self.took_part[:] = False
+        if self._touched:  # only instrument runs write these, for their month: undo last month's
+            self._kernels["clear_month"](self._cleared, self.adj, self.extra_fwd, self.extra_entry, self.activity,
+                                         self.took_part)
         self._touched = self.run_hubs(t)
         if self._push_span[0] <= t <= self._push_span[1]:  # only while a survey's window or intention is open
             self.surveys.mark_pushes(self, t)
         self.eco.update_ties(self.activity, self._intensify, self._decay, any_activity=self._touched)
-        self.move_propeller(month)
-        if month == self._intake_month:
-            self.couplings.school_intake(self)
-        self.grow_ecosystem()
+        if month != self._intake_month and self._any_active and len(self._home_partner) >= self.beside_min_orgs:
+            # Growth reads the relations, ties and participation and writes only the relations; the move reads of the
+            # relations only the home-partner flags (taken before either starts) and writes only the stages. So they
+            # can run at once; the seeds are drawn in the serial order (the move's, then growth's). In the intake
+            # month the school intake between them reads the relations and draws seeds: serial then.
+            self._home_partners()
+            move_seeds = [int(self.rng.integers(2**62)) for _ in range(self._substeps)]
+            growth = _helper().submit(*self._growth_call(int(self.rng.integers(2**62))))
+            try:
+                self.move_propeller(month, move_seeds, partners_taken=True)
+            finally:
+                growth.result()
+        else:
+            self.move_propeller(month)
+            if month == self._intake_month:
+                self.couplings.school_intake(self)
+            self.grow_ecosystem()
         self.recorder.record(t)
         if self._adapt_window is not None:
             self._check_adapt(t)
@@ -362,6 +387,7 @@ class PropellerModel(Model):
             self.eco.meet(self._pairs[0, :n_pairs].copy(), self._pairs[1, :n_pairs].copy())
         if n_log:
             log = self._log[:, :n_log].copy()
+            self._cleared = log[3]
             self.took_part[log[3], log[1]] = True  # their relation to that hub does not decay this month
             self.participation.append(log)
             for code, inst in self._after:
@@ -377,20 +403,26 @@ class PropellerModel(Model):
         log = np.concatenate(self.participation, axis=1) if self.participation else np.zeros((len(LOG_ROWS), 0), np.int64)
         return dict(zip(LOG_ROWS, log, strict=True))
 
-    def move_propeller(self, month: int) -> None:
+    def move_propeller(self, month: int, seeds: list[int] | None = None, partners_taken: bool = False) -> None:
         """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
         the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
         received, procurement pull, the co-maker gate, and faster fall-back under a weak connector.
         Exposure, co-makers and pull are read from the stages at the start of the (sub)step."""
         sub = self._substeps
         ns = self.neighbours
-        for _ in range(sub):
+        if not partners_taken:
+            self._home_partners()
+        for x in range(sub):
             if self._network_on:
                 ns.update(self.stage)
             mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0) if self._mixing_full else self._no_mixing
+            seed = int(self.rng.integers(2**62)) if seeds is None else seeds[x]
             self._kernels["propeller_move"](
                 self.stage, int(month - 1), self.orgs, self.table.arrays, ns.arrays, self.pushes, self.move_params,
-                self.eco.rel, self.connector, mix, int(self.t), 1.0 / sub, int(self.rng.integers(2**62)), self.adoptions)
+                self._home_partner, self.connector, mix, int(self.t), 1.0 / sub, seed, self.adoptions)
+
+    def _home_partners(self) -> None:
+        self._kernels["home_partners"](self.eco.rel, self.pop.home, self.eco.partner_thr, self._home_partner)
 
     def grow_ecosystem(self) -> None:
         """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
@@ -398,14 +430,20 @@ class PropellerModel(Model):
         [003 L2818-2822] (``kernels.grow_relations``)."""
         if not self._any_active:
             return
+        fn, *args = self._growth_call(int(self.rng.integers(2**62)))
+        fn(*args)
+
+    def _growth_call(self, seed: int) -> tuple:
+        """The growth kernel and its arguments for this month (the graph it reads rebuilt here, in the caller's
+        thread, when ties were added)."""
         eco = self.eco
         if self._growth_graph[0] != eco.layout:  # ties appended or buffers replaced (structural views stay current)
             adj, members = eco.structural(None, True), eco.structural(MEMBER, False)
             self._growth_graph = (eco.layout, Csr(adj.indptr, adj.indices, adj.data), eco.collab(),
                                   Csr(members.indptr, members.indices, members.data))
         _, adj, collab, members = self._growth_graph
-        self._kernels["grow_relations"](eco.rel, self.active, self.connector, self.growth, self.is_ngo, adj, collab, members,
-                       self.took_part, int(self.rng.integers(2**62)))
+        return (self._kernels["grow_relations"], eco.rel, self.active, self.connector, self.growth, self.is_ngo, adj,
+                collab, members, self.took_part, seed, self._growth_buf)
 
     # ------------------------------------------------------------------ inspection
     def build_space(self):
@@ -447,6 +485,18 @@ class PropellerModel(Model):
         """
         self.remove_all_agents()  # agents leave their cells too (cell <-> agent cycles)
         self.__dict__.clear()
+
+
+_HELPER: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _helper() -> concurrent.futures.ThreadPoolExecutor:
+    """The process's one helper thread (created on first use: a forked or spawned worker makes its own). Models
+    running in several threads of one process share it; each waits only for its own job."""
+    global _HELPER
+    if _HELPER is None:
+        _HELPER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="propeller-growth")
+    return _HELPER
 
 
 def participants_frame(participants: dict):

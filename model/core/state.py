@@ -8,7 +8,7 @@ The effect of an instrument run, a set of scalars, is one numpy record (``SPEC_D
 Which kernel reads which group: ``kernels.propeller_move`` (Organisations, Table, Neighbours, Pushes,
 MoveParams), ``kernels.update_neighbours`` (Neighbours, Ties), ``kernels.hub_month`` (Hubs, InstrumentData,
 Organisations, Csr, PersonCounts, Pushes, Students, Book), ``kernels.place_students`` (Students),
-``kernels.grow_relations`` (Growth, Csr, Collab), ``kernels.insert_ties`` (Edges), ``kernels.aggregate_month``
+``kernels.grow_relations`` (Growth, GrowthBuffers, Csr, Collab), ``kernels.insert_ties`` (Edges), ``kernels.aggregate_month``
 (Aggregates), ``kernels.recruit`` and ``kernels.select_participants`` (Organisations).
 """
 
@@ -50,7 +50,6 @@ class MoveParams(NamedTuple):
 
     entry_p: float             # Bass innovation coefficient (entry)
     entry_q: float             # Bass imitation coefficient (entry, times exposure)
-    partner_thr: float         # relation intensity from which an organisation is a hub's partner
     connector_back: float      # fall-back factor under a weak connector: back x (1 + f x (1 - connector))
     traj_boost: float          # forward multiplier while enrolled in a trajectory (steps 3 .. Adopteren - 1)
     traj_back: float           # back multiplier while enrolled in a trajectory
@@ -141,6 +140,19 @@ class Growth(NamedTuple):
     network_on: bool
     decay: float               # monthly decay of a relation without activity (strong connector)
     connector_decay: float     # decay x (1 + this x (1 - connector strength))
+
+
+class GrowthBuffers(NamedTuple):
+    """Work arrays of ``kernels.grow_relations``, kept by the model between months (no monthly allocation: at
+    national scale a fresh hazard matrix every month cost more page faults than arithmetic). ``hz``, ``via`` and
+    ``flag`` are all zero between calls (the kernel clears what it wrote); the others are overwritten."""
+
+    partner: np.ndarray        # int64 N: bit a = partner of active hub a
+    inner: np.ndarray          # int64 N: bit a = a network organisation in hub a's inner rings
+    pushers: np.ndarray        # int64 N: the organisations with either bit (their indices, first n_push)
+    hz: np.ndarray             # float N x H: summed intensity of ties to partners of active hub a
+    via: np.ndarray            # int64 N: bit a = member of an inner-ring network organisation of hub a
+    flag: np.ndarray           # bool N: a candidate (hz or via set this month)
 
 
 class PersonCounts(NamedTuple):
