@@ -145,27 +145,26 @@ def test_sweep_outcomes_identical_across_executors_processes_and_repeats(tmp_pat
     assert sha(repr(stored).encode()) == sha(repr(list(direct[cols].itertuples(index=False, name=None))).encode())
 
 
-def test_growth_beside_the_move_gives_the_serial_results(monkeypatch):
-    """From ``PropellerModel.beside_min_orgs`` organisations on (the national run), relation growth runs in a helper
-    thread beside the propeller move. Forced on for an all-hubs run, every output equals the serial run's - and the
-    helper did run (months outside the intake month)."""
-    import propeller.core.model as model_module
+def test_growth_and_counts_beside_give_the_serial_results(monkeypatch):
+    """From ``PropellerModel.beside_min_orgs`` organisations on (the national run), relation growth runs in the helper
+    thread beside the propeller move and each month's counts beside the next month. Forced on for an all-hubs run,
+    every output equals the serial run's - and the helper did run (growth outside the intake month, counts monthly)."""
+    from propeller.core import helper
     from propeller.scenarios.loader import CALIBRATED
 
     scenario = load(CALIBRATED)
     serial = simulate(scenario, seed=4, until="2026-12")
     jobs = []
-    helper = model_module._helper
+    pool = helper.thread
 
-    def counting_helper():
-        pool = helper()
+    def counting_thread():
         jobs.append(1)
-        return pool
+        return pool()
 
     monkeypatch.setattr(PropellerModel, "beside_min_orgs", 0)
-    monkeypatch.setattr(model_module, "_helper", counting_helper)
+    monkeypatch.setattr(helper, "thread", counting_thread)
     beside = simulate(scenario, seed=4, until="2026-12")
-    assert len(jobs) > 20  # 34 months, 3 of them intake months, hubs active from the start
+    assert len(jobs) > 34 + 20  # 34 months of counts; growth in the 31 outside the intake months
     for key in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
         pd.testing.assert_frame_equal(serial[key], beside[key])
     assert serial["final_persons"] == beside["final_persons"]

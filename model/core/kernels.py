@@ -763,7 +763,7 @@ def recruit(rel, lo, hi, h, n_recruit, n_discover, thr, recruit_intensity, poten
             rel[i, h] = new
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def aggregate_month(t, stage, rel, thr, otype, cls, route, home, wprod, wmarket, market_mask, use, step_phase, was,
                     agg):
     """All counts the outcome frames need for month ``t``, in one pass over the current state

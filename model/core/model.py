@@ -8,13 +8,12 @@ and through network organisations -> outcomes are recorded.
 
 from __future__ import annotations
 
-import concurrent.futures
 from functools import partial
 
 import numpy as np
 from mesa import Model
 
-from propeller.core import calendar, plan, surveys
+from propeller.core import calendar, helper, plan, surveys
 from propeller.core.agents import Hub, Organisation
 from propeller.core.constants import (
     FIRST_ADOPTEREN,
@@ -325,9 +324,9 @@ class PropellerModel(Model):
         return f
 
     # ------------------------------------------------------------------ the month
-    # From this many organisations on, relation growth runs in a helper thread beside the propeller move (see step);
-    # results are the same either way (tests/test_kernels.py runs both). Below it a thread's hand-over costs more than
-    # it saves.
+    # From this many organisations on, relation growth runs in the helper thread (core/helper.py) beside the propeller
+    # move, and the month's counts beside the next month (Recorder.record); results are the same either way
+    # (tests/test_reproducibility.py runs both). Below it a thread's hand-over costs more than it saves.
     beside_min_orgs: int = 20_000
 
     def step(self) -> None:
@@ -347,7 +346,7 @@ class PropellerModel(Model):
             # month the school intake between them reads the relations and draws seeds: serial then.
             self._home_partners()
             move_seeds = [int(self.rng.integers(2**62)) for _ in range(self._substeps)]
-            growth = _helper().submit(*self._growth_call(int(self.rng.integers(2**62))))
+            growth = helper.thread().submit(*self._growth_call(int(self.rng.integers(2**62))))
             try:
                 self.move_propeller(month, move_seeds, partners_taken=True)
             finally:
@@ -357,7 +356,7 @@ class PropellerModel(Model):
             if month == self._intake_month:
                 self.couplings.school_intake(self)
             self.grow_ecosystem()
-        self.recorder.record(t)
+        self.recorder.record(t, beside=len(self._home_partner) >= self.beside_min_orgs)
         if self._adapt_window is not None:
             self._check_adapt(t)
         if t in self._survey_due:
@@ -485,18 +484,6 @@ class PropellerModel(Model):
         """
         self.remove_all_agents()  # agents leave their cells too (cell <-> agent cycles)
         self.__dict__.clear()
-
-
-_HELPER: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _helper() -> concurrent.futures.ThreadPoolExecutor:
-    """The process's one helper thread (created on first use: a forked or spawned worker makes its own). Models
-    running in several threads of one process share it; each waits only for its own job."""
-    global _HELPER
-    if _HELPER is None:
-        _HELPER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="propeller-growth")
-    return _HELPER
 
 
 def participants_frame(participants: dict):

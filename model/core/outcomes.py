@@ -20,7 +20,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from propeller.core import calendar, outputs, sector
+from propeller.core import calendar, helper, outputs, sector
 from propeller.core.constants import (
     CLASSES,
     FIRST_ADOPTEREN,
@@ -68,7 +68,7 @@ class Recorder:
         self._thr = m.eco.ring_thr.astype(np.float64)
         self._phase = _PHASE.astype(np.int8)
         self._was = np.zeros((n, n_hubs), dtype=np.bool_)
-        self.agg = Aggregates(
+        self._agg = Aggregates(
             rings=np.zeros((n_t, n_hubs, 5), dtype=np.int64), by_type=np.zeros((n_t, n_hubs, len(TYPES)), dtype=np.int64),
             joins=np.zeros((n_t, n_hubs), dtype=np.int64), leaves=np.zeros((n_t, n_hubs), dtype=np.int64),
             unique=np.zeros(n_t, dtype=np.int64), by_class=np.zeros((n_t, len(CLASSES)), dtype=np.int64),
@@ -78,7 +78,9 @@ class Recorder:
         )
         # the model's arrays are updated in place, never replaced: bind them once
         self._agg_args = (m.stage, m.eco.rel, self._thr, m.pop.otype, m.pop.cls, m.pop.route, m.pop.home, self.wprod,
-                          self.wmarket, self.market_mask, self.use, self._phase, self._was, self.agg)
+                          self.wmarket, self.market_mask, self.use, self._phase, self._was, self._agg)
+        self._pending = None  # the month's counts, when they are being taken beside the next month
+        self._beside_args: tuple | None = None  # their copies of the stages and relations, and the arguments
         self.scalars = self._scalars()
         self._aggregate = Bound(aggregate_month)
         sources = {"kpi5": m.kpi5, "students_by_level": m.students_by_level, "adoptions": m.adoptions,
@@ -95,13 +97,35 @@ class Recorder:
                   "connector": m.connector.shape, "staff": m.staff.shape, "plan_changed": m.plan_changed.shape}
         return {name: np.zeros((n_t, *shape)) for name, shape in shapes.items()}
 
-    def record(self, t: int) -> None:
+    @property
+    def agg(self) -> Aggregates:
+        """The monthly counts (``state.Aggregates``), complete up to the last recorded month."""
+        self.wait()
+        return self._agg
+
+    def wait(self) -> None:
+        """Wait for counts still being taken in the helper thread (``record(beside=True)``)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def record(self, t: int, beside: bool = False) -> None:
+        """Count month ``t``. ``beside``: from copies of the stages and relations, in the helper thread
+        (core/helper.py), while the model goes on; ``agg`` and ``frames`` wait for it. The same counts either way."""
         m = self.m
         if self.stage is not None:
             self.stage[t] = m.stage
-        self._aggregate(int(t), *self._agg_args)
         for dst, src in self._copies:
             dst[t] = src
+        self.wait()  # the counts carry over from month to month (joins, leaves): one month at a time
+        if not beside:
+            self._aggregate(int(t), *self._agg_args)
+            return
+        if self._beside_args is None:
+            self._beside_args = (m.stage.copy(), m.eco.rel.copy(), *self._agg_args[2:])
+        np.copyto(self._beside_args[0], m.stage)
+        np.copyto(self._beside_args[1], m.eco.rel)
+        self._pending = helper.thread().submit(self._aggregate, int(t), *self._beside_args)
 
     # ------------------------------------------------------------------ derived columns
     def frames(self, t_last: int) -> dict[str, pd.DataFrame]:
@@ -114,7 +138,7 @@ class Recorder:
         cols: dict[str, np.ndarray | list[str]] = {"date": dates, "month": np.arange(n_t)}
 
         ring_counts, by_hub_type, joins, leaves, unique, by_class, by_phase, adopted_n, used, market, occ = (
-            a[:n_t] for a in self.agg)  # in the order of state.Aggregates
+            a[:n_t] for a in self.agg)  # in the order of state.Aggregates (waits for the last month's counts)
         per_hub = ring_counts[:, :, 2:].sum(axis=2)                    # levels 2..4 = rings 3..1
         for h, hub in enumerate(HUBS):
             cols[f"partners_{hub}"] = per_hub[:, h]
