@@ -12,6 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
+import pytest
 
 from propeller import PropellerModel, simulate, simulate_many
 from propeller.scenarios.loader import DEFAULTS, load
@@ -168,3 +169,23 @@ def test_growth_and_counts_beside_give_the_serial_results(monkeypatch):
     for key in ("timeseries", "occupancy", "partners_by_hub_type", "participants"):
         pd.testing.assert_frame_equal(serial[key], beside[key])
     assert serial["final_persons"] == beside["final_persons"]
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # the case under test
+def test_a_forked_child_gets_its_own_helper_thread():
+    """A process forked after the helper thread started (a user's own fork pool) must not send jobs to the parent's
+    thread, which the child does not have: they would never run."""
+    import multiprocessing
+
+    from propeller.core import helper
+
+    assert helper.thread().submit(lambda: 1).result(timeout=10) == 1
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply_async(_helper_job_in_child).get(timeout=60) == 2
+
+
+def _helper_job_in_child() -> int:
+    from propeller.core import helper
+
+    return helper.thread().submit(lambda: 2).result(timeout=10)

@@ -13,6 +13,7 @@ were submitted. Models in several threads of one process share it; each waits on
 from __future__ import annotations
 
 import concurrent.futures
+import os
 
 _THREAD: concurrent.futures.ThreadPoolExecutor | None = None
 
@@ -22,3 +23,12 @@ def thread() -> concurrent.futures.ThreadPoolExecutor:
     if _THREAD is None:
         _THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="propeller-helper")
     return _THREAD
+
+
+def _forget_in_child() -> None:
+    """A forked child has the parent's executor object but not its thread: jobs sent to it would never run."""
+    global _THREAD
+    _THREAD = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
