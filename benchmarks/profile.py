@@ -95,7 +95,11 @@ def main() -> None:
     for name, calls, ns in rows:
         print(f"{name:24s} {calls / per:11.2f} {ns / per / 1e3:9.1f} {ns / total:6.1%}")
     rest = total - sum(ns for _, _, ns in rows)
-    print(f"{'Python around them':24s} {'':11s} {rest / per / 1e3:9.1f} {rest / total:6.1%}")
+    if n >= PropellerModel.beside_min_orgs:
+        print("(relation growth and the monthly counts run in the helper thread beside the rest of the month, so the\n"
+              " kernels' times overlap and add up to more than the month: see docs/ODD.md section 3)")
+    else:
+        print(f"{'Python around them':24s} {'':11s} {rest / per / 1e3:9.1f} {rest / total:6.1%}")
 
     if args.pyinstrument or args.html:
         from pyinstrument import Profiler
