@@ -104,10 +104,14 @@ class Recorder:
         return self._agg
 
     def wait(self) -> None:
-        """Wait for counts still being taken in the helper thread (``record(beside=True)``)."""
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
+        """Wait for counts still being taken in the helper thread (``record(beside=True)``). Safe from several
+        threads at once (a dashboard's render thread reading ``agg`` while the model steps): each waits for the job
+        itself, and it is forgotten only once done. A failure in the job is raised here."""
+        pending = self._pending
+        if pending is not None:
             pending.result()
+            if self._pending is pending:
+                self._pending = None
 
     def record(self, t: int, beside: bool = False) -> None:
         """Count month ``t``. ``beside``: from copies of the stages and relations, in the helper thread

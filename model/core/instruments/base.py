@@ -113,4 +113,6 @@ class Instrument:
     def after(self, m, h: int, sel: np.ndarray, themes: np.ndarray) -> None:
         """An effect that is not data, in Python: called after the hubs' month (``kernels.hub_month``) with the
         participants ``sel`` at hub ``h`` this month and their ``themes``; default none. The library's instruments
-        need none (their effects are data), so their month runs entirely in compiled code."""
+        need none (their effects are data), so their month runs entirely in compiled code. The month's pushes
+        (``m.extra_fwd``, ``m.extra_entry``), activity ids and ``m.took_part`` are cleared the next month only for
+        the participants and their structural contacts (``kernels.clear_month``): write them for nobody else."""
