@@ -129,14 +129,21 @@ def test_occurs_is_exactly_u_below_one_minus_exp():
 
 
 # ------------------------------------------------------------------ incremental neighbour state
-def test_incremental_neighbour_state_equals_full_recomputation():
+@pytest.mark.parametrize(("region", "comaker_min"), [("zuid", None), ("all", 0.35)])
+def test_incremental_neighbour_state_equals_full_recomputation(region, comaker_min):
     """Hubs on (ties intensify, decay and appear every month): the incrementally kept neighbour sums and
-    bit masks equal a from-scratch computation, exactly, every month; and they are not trivially zero."""
+    bit masks equal a from-scratch computation, exactly, every month; and they are not trivially zero. With the
+    co-maker threshold at 0.35, above the ties' resting 0.3, client ties cross it as they intensify and decay (all
+    hubs: up to 40 at once), so a co-maker mask changes by a tie's intensity alone (update_tie_weights must mark it).
+    """
     from propeller.core.ecosystem import NeighbourState
     from propeller.core.model import PropellerModel
     from propeller.scenarios.loader import DEFAULTS, load
 
-    m = PropellerModel(load(DEFAULTS, overrides={"simulation.region": "zuid"}), rng=5, with_agents=False)
+    over = {"simulation.region": region}
+    if comaker_min is not None:
+        over["coupling.comaker_min_intensity"] = comaker_min
+    m = PropellerModel(load(DEFAULTS, overrides=over), rng=5, with_agents=False)
     cp = m.couplings
     seen = {"collab": 0, "num": 0.0, "comaker": 0, "pulled": 0, "chained": 0}
     for _ in range(36):

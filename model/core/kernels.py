@@ -640,7 +640,8 @@ def insert_ties(a, b, n_nodes, edges, m, intensity, collab_kind, n_static, head,
 def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirty, all_data, all_slots, client_data,
                        client_slots):
     """Joint participation (same activity id) intensifies a tie; otherwise it decays towards its base
-    (and rests there once within 1e-9). Both ends of a tie that changed are marked ``dirty``, and a structural
+    (and rests there once within 1e-9). Both ends of a tie that changed are marked ``dirty`` (their sums; a client
+    tie's also their co-maker masks, the only masks that read a tie's intensity), and a structural
     tie (e < n_static) that changed is written into the data of the weighted views of all structural ties and of
     the client ties at its positions (``*_slots``: 2 x n_static, -1 where the tie is not in the view).
     Returns (whether a structural tie changed, whether every tie now rests at its base)."""
@@ -656,8 +657,10 @@ def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirt
             if abs(w[e] - base[e]) < 1e-9:
                 w[e] = base[e]
         if w[e] != old:
-            dirty[u[e]] = DIRTY_SUMS | DIRTY_MASKS
-            dirty[v[e]] = DIRTY_SUMS | DIRTY_MASKS
+            # the sums read every tie's intensity; the co-maker mask only client ties' (client_slots >= 0)
+            stale = DIRTY_SUMS | DIRTY_MASKS if e < n_static and client_slots[0, e] >= 0 else DIRTY_SUMS
+            dirty[u[e]] |= stale
+            dirty[v[e]] |= stale
             if e < n_static:
                 static_changed = True
                 for d in range(2):
