@@ -173,3 +173,23 @@ def test_a_bound_kernel_refuses_other_types_when_checking():
     assert np.array_equal(first, rng_state(7)) and np.array_equal(bound(7), first)
     with pytest.raises(TypeError, match="bound to"):
         bound(7.5)
+
+
+def test_tie_positions_are_those_of_a_stable_argsort():
+    """kernels.tie_positions (one pass) gives each structural tie's two positions in a weighted view, as a stable
+    argsort of the view's tie ids does (what Ecosystem._slots computed before)."""
+    from propeller.core.ecosystem import CLIENT
+    from propeller.core.kernels import tie_positions
+    from propeller.core.model import PropellerModel
+    from propeller.scenarios.loader import CALIBRATED, load
+
+    eco = PropellerModel(load(CALIBRATED), rng=1, with_agents=False).eco
+    for kind in (None, CLIENT):
+        eco.structural(kind, True)
+        _, perm, _ = eco._static_cache[(kind, True)]
+        want = np.full((2, eco.n_static), -1, dtype=np.int64)
+        order = np.argsort(perm, kind="stable")
+        want[0, perm[order[0::2]]] = order[0::2]
+        want[1, perm[order[1::2]]] = order[1::2]
+        got = tie_positions(np.ascontiguousarray(perm, dtype=np.int64), int(eco.n_static))
+        assert np.array_equal(got, want) and (got[0] >= 0).sum() > 1000, kind

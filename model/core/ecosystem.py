@@ -22,7 +22,7 @@ from scipy import sparse
 
 from propeller.core.constants import COMPANY_TYPES, HUBS, ROUTES, TYPES
 from propeller.core.graphs import holme_kim, sample_without_replacement, symmetric_csr
-from propeller.core.kernels import Bound, insert_ties, update_neighbours, update_tie_weights
+from propeller.core.kernels import Bound, insert_ties, tie_positions, update_neighbours, update_tie_weights
 from propeller.core.state import Collab, Csr, Edges, Neighbours, Ties
 
 CHAIN, CLIENT, MEMBER, INTERNSHIP, COLLAB = range(5)
@@ -152,11 +152,7 @@ class Ecosystem:
         (its two directions), -1 for a tie not in the view."""
         self.structural(kind, True)  # built if it was not
         _, perm, _ = self._static_cache[(kind, True)]
-        slots = np.full((2, self.n_static), -1, dtype=np.int64)
-        order = np.argsort(perm, kind="stable")  # each tie appears twice (u -> v and v -> u)
-        slots[0, perm[order[0::2]]] = order[0::2]
-        slots[1, perm[order[1::2]]] = order[1::2]
-        return slots
+        return tie_positions(np.ascontiguousarray(perm, dtype=np.int64), int(self.n_static))
 
     # ------------------------------------------------------------------ queries
     def partners(self) -> np.ndarray:

@@ -637,6 +637,21 @@ def insert_ties(a, b, n_nodes, edges, m, intensity, collab_kind, n_static, head,
 
 
 @njit(cache=True)
+def tie_positions(perm, n_static):
+    """Where each structural tie sits in a weighted view's data (``perm``: the tie at each position): slots[0, e] its
+    first position, slots[1, e] its second (a tie is listed in both directions), -1 where it is not in the view. One
+    pass; the same as the positions of tie e in a stable argsort of ``perm``."""
+    slots = np.full((2, n_static), -1, dtype=np.int64)
+    for p in range(perm.shape[0]):
+        e = perm[p]
+        if slots[0, e] < 0:
+            slots[0, e] = p
+        else:
+            slots[1, e] = p
+    return slots
+
+
+@njit(cache=True)
 def update_tie_weights(u, v, w, base, activity, intensify, decay, n_static, dirty, all_data, all_slots, client_data,
                        client_slots):
     """Joint participation (same activity id) intensifies a tie; otherwise it decays towards its base
