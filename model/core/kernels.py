@@ -47,13 +47,51 @@ class Bound:
         if self.call is None:
             if not hasattr(self.kernel, "compile"):  # not a numba dispatcher (a profiler's timing wrapper)
                 return self.kernel(*args)
-            self.types = tuple(typeof(a) for a in args)
+            self.types = _types(self.kernel, args)
             self.call = self.kernel.compile(self.types)
         elif CHECK_TYPES:
             types = tuple(typeof(a) for a in args)
             if types != self.types:
                 raise TypeError(f"{self.kernel.__name__}: bound to {self.types}, called with {types}")
         return self.call(*args)
+
+
+_UNCACHED = object()
+_TYPES: dict = {}  # (kernel, fingerprint of its arguments) -> their numba types, for the process
+
+
+def _fingerprint(a):
+    """What numba's ``typeof`` reads of a value, taken cheaply: equal fingerprints give equal types. An array's type
+    is its dtype, dimensions, layout, writability and alignment; a tuple's (named tuples included) its class and its
+    items'; a Python int's depends on its range. ``_UNCACHED`` for anything else (typed fresh each time)."""
+    if isinstance(a, np.ndarray):
+        f = a.flags
+        return (a.dtype, a.dtype.isalignedstruct, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned)
+    if isinstance(a, tuple):
+        items = tuple(_fingerprint(x) for x in a)
+        return _UNCACHED if any(x is _UNCACHED for x in items) else (type(a), items)
+    if isinstance(a, bool) or isinstance(a, float) or a is None:
+        return type(a)
+    if isinstance(a, int):
+        return (int, -(2**63) <= a < 2**63)
+    if isinstance(a, np.generic):
+        return (type(a), a.dtype, a.dtype.isalignedstruct)
+    return _UNCACHED
+
+
+def _types(kernel, args: tuple) -> tuple:
+    """The numba types of a first call's arguments. Every model of a run passes groups of the same types, and typing
+    them field by field costs ~3.5 ms a model (all hubs: 3.5 % of its run), so they are kept per fingerprint; under
+    PROPELLER_CHECK_KERNEL_TYPES=1 (the tests) a kept answer is checked against a fresh ``typeof``."""
+    key = _fingerprint(args)
+    types = _TYPES.get((kernel, key)) if key is not _UNCACHED else None
+    if types is None:
+        types = tuple(typeof(a) for a in args)
+        if key is not _UNCACHED:
+            _TYPES[(kernel, key)] = types
+    elif CHECK_TYPES and types != tuple(typeof(a) for a in args):
+        raise TypeError(f"{kernel.__name__}: fingerprint {key} kept types {types}, typeof gives others")
+    return types
 
 
 # ------------------------------------------------------------------ random numbers
