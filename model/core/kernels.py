@@ -70,7 +70,7 @@ def _fingerprint(a):
     if isinstance(a, tuple):
         items = tuple(_fingerprint(x) for x in a)
         return _UNCACHED if any(x is _UNCACHED for x in items) else (type(a), items)
-    if isinstance(a, bool) or isinstance(a, float) or a is None:
+    if isinstance(a, bool | float) or a is None:
         return type(a)
     if isinstance(a, int):
         return (int, -(2**63) <= a < 2**63)
