@@ -133,6 +133,8 @@ class PropellerModel(Model):
         self._intake_month = p["coupling.intake_month"]
         self._intensify, self._decay = float(p["network.intensify"]), float(p["network.decay"])
         self._home_partner = np.zeros(len(pop.home), dtype=np.bool_)  # the move's view of the relations (step)
+        self._partners_taken = False  # _home_partner is current while no hub is active (nothing changes relations)
+        self._beside = len(pop.home) >= self.beside_min_orgs  # growth and counts in the helper thread (step)
         self._cleared = np.zeros(0, dtype=np.int64)  # last month's participants: what clear_month undoes
         self._start_month = calendar.parse(self.start)
         cp = self.couplings
@@ -310,6 +312,7 @@ class PropellerModel(Model):
     def _open_hub(self, h: int) -> None:
         self.active[h] = True
         self._any_active = True
+        self._partners_taken = False
         self.eco.rel[:, h] = np.maximum(self.eco.rel[:, h], self._pending.pop(h))
 
     def _set_connector(self, h: int, value: float) -> None:
@@ -339,16 +342,16 @@ class PropellerModel(Model):
         if self._push_span[0] <= t <= self._push_span[1]:  # only while a survey's window or intention is open
             self.surveys.mark_pushes(self, t)
         self.eco.update_ties(self.activity, self._intensify, self._decay, any_activity=self._touched)
-        if month != self._intake_month and self._any_active and len(self._home_partner) >= self.beside_min_orgs:
+        if self._beside and month != self._intake_month and self._any_active:
             # Growth reads the relations, ties and participation and writes only the relations; the move reads of the
             # relations only the home-partner flags (taken before either starts) and writes only the stages. So they
             # can run at once; the seeds are drawn in the serial order (the move's, then growth's). In the intake
             # month the school intake between them reads the relations and draws seeds: serial then.
             self._home_partners()
-            move_seeds = [int(self.rng.integers(2**62)) for _ in range(self._substeps)]
+            move_seeds = self._move_seeds()
             growth = helper.thread().submit(*self._growth_call(int(self.rng.integers(2**62))))
             try:
-                self.move_propeller(month, move_seeds, partners_taken=True)
+                self._move(month, move_seeds)
             finally:
                 growth.result()
         else:
@@ -356,7 +359,7 @@ class PropellerModel(Model):
             if month == self._intake_month:
                 self.couplings.school_intake(self)
             self.grow_ecosystem()
-        self.recorder.record(t, beside=len(self._home_partner) >= self.beside_min_orgs)
+        self.recorder.record(t, beside=self._beside)
         if self._adapt_window is not None:
             self._check_adapt(t)
         if t in self._survey_due:
@@ -402,26 +405,33 @@ class PropellerModel(Model):
         log = np.concatenate(self.participation, axis=1) if self.participation else np.zeros((len(LOG_ROWS), 0), np.int64)
         return dict(zip(LOG_ROWS, log, strict=True))
 
-    def move_propeller(self, month: int, seeds: list[int] | None = None, partners_taken: bool = False) -> None:
+    def move_propeller(self, month: int) -> None:
         """Every (organisation, theme) moves at most once per (sub)step by the transition table, with
         the month's multipliers: innovativeness class, enrolment in a trajectory or coaching, students
         received, procurement pull, the co-maker gate, and faster fall-back under a weak connector.
         Exposure, co-makers and pull are read from the stages at the start of the (sub)step."""
-        sub = self._substeps
+        self._home_partners()
+        self._move(month, self._move_seeds())
+
+    def _move_seeds(self) -> list[int]:
+        return [int(self.rng.integers(2**62)) for _ in range(self._substeps)]
+
+    def _move(self, month: int, seeds: list[int]) -> None:
         ns = self.neighbours
-        if not partners_taken:
-            self._home_partners()
-        for x in range(sub):
+        for seed in seeds:
             if self._network_on:
                 ns.update(self.stage)
             mix = (self.stage >= FIRST_ADOPTEREN).mean(axis=0) if self._mixing_full else self._no_mixing
-            seed = int(self.rng.integers(2**62)) if seeds is None else seeds[x]
             self._kernels["propeller_move"](
                 self.stage, int(month - 1), self.orgs, self.table.arrays, ns.arrays, self.pushes, self.move_params,
-                self._home_partner, self.connector, mix, int(self.t), 1.0 / sub, seed, self.adoptions)
+                self._home_partner, self.connector, mix, int(self.t), 1.0 / len(seeds), seed, self.adoptions)
 
     def _home_partners(self) -> None:
-        self._kernels["home_partners"](self.eco.rel, self.pop.home, self.eco.partner_thr, self._home_partner)
+        """The home-hub partner flags the move reads, from the relations as they are now (while no hub is active the
+        relations do not change: taken once, and again when a hub opens)."""
+        if self._any_active or not self._partners_taken:
+            self._kernels["home_partners"](self.eco.rel, self.pop.home, self.eco.partner_thr, self._home_partner)
+            self._partners_taken = True
 
     def grow_ecosystem(self) -> None:
         """Relations decay (faster with a weak connector [003 L1550-1563]); organisations become
