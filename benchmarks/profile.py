@@ -23,42 +23,14 @@ import sys
 import time
 from pathlib import Path
 
-from numba.core.registry import CPUDispatcher
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import propeller.core.couplings  # noqa: E402
-import propeller.core.ecosystem  # noqa: E402
-import propeller.core.model  # noqa: E402
-import propeller.core.outcomes  # noqa: E402
+from kernel_timers import timed_kernels  # noqa: E402
+
 from propeller.app.userio import atomic_write_text  # noqa: E402
 from propeller.core.model import PropellerModel  # noqa: E402
 from propeller.scenarios.loader import load  # noqa: E402
-
-CALLERS = (propeller.core.model, propeller.core.ecosystem, propeller.core.outcomes, propeller.core.couplings)
-
-
-def timed_kernels() -> dict[str, list[int]]:
-    """Wrap every compiled kernel the model's modules call: name -> [calls, total ns]."""
-    acc: dict[str, list[int]] = {}
-    for mod in CALLERS:
-        for name, obj in list(vars(mod).items()):
-            if not isinstance(obj, CPUDispatcher):
-                continue
-            cell = acc.setdefault(name, [0, 0])
-
-            def wrapper(*a, _f=obj, _c=cell):
-                t0 = time.perf_counter_ns()
-                try:
-                    return _f(*a)
-                finally:
-                    _c[0] += 1
-                    _c[1] += time.perf_counter_ns() - t0
-
-            wrapper.__name__ = wrapper.__qualname__ = name  # the model keys its bound kernels by name
-            setattr(mod, name, wrapper)
-    return acc
 
 
 def main() -> None:

@@ -831,8 +831,9 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, home, wprod, wmarket,
     weight, 0 for other organisations; ``use`` is 0 before Adopteren), the production-weighted use of each market
     share of the sector goals per home region (``wmarket`` = weight in the market's output; a market counts an
     organisation's smallest use over the themes ``market_mask`` selects: the part of its production that uses them
-    all), and occupancy (route x theme x step). Counting monthly keeps memory flat however long the run (no snapshots of the
-    whole state). The counts go into row-t views first (one indexing level less in the inner loops)."""
+    all; one in Adopteren on no theme adds 0 to a market that selects a theme, and is skipped), and occupancy
+    (route x theme x step). Counting monthly keeps memory flat however long the run (no snapshots of the whole
+    state). The counts go into row-t views first (one indexing level less in the inner loops)."""
     rings, by_type, joins, leaves, unique = agg.rings, agg.by_type, agg.joins, agg.leaves, agg.unique
     by_class, by_phase, adopted, used, occupancy = agg.by_class, agg.by_phase, agg.adopted, agg.used, agg.occupancy
     market = agg.market
@@ -847,6 +848,11 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, home, wprod, wmarket,
             joins_t[h] = joins[t - 1, h]
             leaves_t[h] = leaves[t - 1, h]
     thr0, thr1, thr2 = thr[0], thr[1], thr[2]
+    any_theme = np.zeros(n_m, dtype=np.bool_)  # a market that selects no theme counts everyone's whole weight
+    for j in range(n_m):
+        for k in range(n_k):
+            if market_mask[j, k]:
+                any_theme[j] = True
     n_unique = 0
     for i in range(n):
         anyp = False
@@ -883,10 +889,12 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, home, wprod, wmarket,
         occ = occ_t[route[i]]
         r_home = home[i]
         w = wprod[i]
+        in_adopteren = False
         for k in range(n_k):
             s = stage[i, k]
             occ[k, s] += 1
             if s >= FIRST_ADOPTEREN:
+                in_adopteren = True
                 adopted_t[k] += 1
                 used_t[r_home, k] += w * use[s]
             if anyp:
@@ -894,6 +902,8 @@ def aggregate_month(t, stage, rel, thr, otype, cls, route, home, wprod, wmarket,
         wm = wmarket[i]
         if wm > 0.0:
             for j in range(n_m):
+                if any_theme[j] and not in_adopteren:  # its least use is 0
+                    continue
                 least = 1.0
                 for k in range(n_k):
                     if market_mask[j, k]:
