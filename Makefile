@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv (Python >= 3.12, pinned packages) when missing.
-.PHONY: baseline test golden outputs-table bench bench-dashboard venv browser dashboard check-baseline check-streams bench-issue7 profile notebooks report
+.PHONY: baseline test golden outputs-table bench bench-dashboard venv browser dashboard check-baseline check-streams bench-issue7 floors profile notebooks report
 SEED ?= 0
 
 venv:
@@ -38,6 +38,9 @@ check-streams: venv  # hubs on: this code against benchmarks/streams_reference.j
 
 bench-issue7: venv
 	.venv/bin/python benchmarks/run.py
+
+floors: venv
+	.venv/bin/python benchmarks/floors.py
 
 profile: venv
 	.venv/bin/python benchmarks/profile.py --orgs 10000 --pyinstrument
