@@ -2,6 +2,8 @@
 
 ``timed_kernels()`` replaces every numba dispatcher in the modules that call kernels with a ``Timed`` kernel; models
 built afterwards bind those (``kernels.Bound``), so each kernel's calls and time are counted for the process.
+A kernel is never called from two threads at once (at national scale relation growth and the counts run in the
+helper thread, the rest in the model's), so each kernel's counter is updated by one thread at a time.
 """
 
 from __future__ import annotations
@@ -56,3 +58,11 @@ def timed_kernels() -> dict[str, list[int]]:
             if isinstance(obj, CPUDispatcher):
                 setattr(mod, name, Timed(obj, acc.setdefault(name, [0, 0])))
     return acc
+
+
+def untimed_kernels() -> None:
+    """Put the numba dispatchers back (models built afterwards run untimed)."""
+    for mod in CALLERS:
+        for name, obj in list(vars(mod).items()):
+            if isinstance(obj, Timed):
+                setattr(mod, name, obj.dispatcher)

@@ -45,7 +45,7 @@ class Bound:
 
     def __call__(self, *args):
         if self.call is None:
-            if not hasattr(self.kernel, "compile"):  # not a numba dispatcher (a profiler's timing wrapper)
+            if not hasattr(self.kernel, "compile"):  # not a numba dispatcher (a plain Python function)
                 return self.kernel(*args)
             self.types = _types(self.kernel, args)
             self.call = self.kernel.compile(self.types)
