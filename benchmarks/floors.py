@@ -41,6 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_run import time_once  # noqa: E402
 from kernel_timers import timed_kernels, untimed_kernels  # noqa: E402
 from mesa_baseline import BaselineModel  # noqa: E402
 from run import _steps, _themes, per_step, sized  # noqa: E402
@@ -97,7 +98,7 @@ def main() -> None:
     k = _themes()
     from propeller import simulate
 
-    # goal 1 in pairs, one after the other (the national run's time moves with the machine's memory traffic more than
+    # goal 1 in pairs, one after the other (the national run's time moves with the host's state more than
     # the all-hubs run's): the national run untimed, the all-hubs run untimed, then its kernels timed
     calibrated = load(ROOT / "scenarios" / "calibrated.toml")
     all_hubs = lambda s: PropellerModel(calibrated, rng=s, with_agents=False)  # noqa: E731
@@ -136,17 +137,8 @@ def main() -> None:
     res["mesa_loop_us_per_month"] = loop = mesa_loop_us()
     # one simulate call split into its parts
     simulate(calibrated, 0)
-    parts = {"setup": 0.0, "months": 0.0, "frames": 0.0}
-    for s in range(1, args.repeats + 1):
-        c0 = time.process_time()
-        m = PropellerModel(calibrated, rng=s, with_agents=False)
-        c1 = time.process_time()
-        m.run_for(m.n_months)
-        c2 = time.process_time()
-        m.outcomes()
-        c3 = time.process_time()
-        for key, v in zip(parts, (c1 - c0, c2 - c1, c3 - c2), strict=True):
-            parts[key] += v / args.repeats
+    runs = np.array([time_once(calibrated, s, clock=time.process_time)[:3] for s in range(1, args.repeats + 1)])
+    parts = dict(zip(("setup", "months", "frames"), runs.mean(axis=0), strict=True))
     c0 = time.process_time()
     for s in range(1, args.repeats + 1):
         simulate(calibrated, s)
